@@ -1,0 +1,38 @@
+# The commands the README names. Each one sets up what it needs first:
+# Debian packages (when run as root), then a virtual environment in .venv.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test lint bench screenshot package clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	bash packaging/install-system-deps.sh
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m vanishgui $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python -m vanishgui bench
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_diagram.py
+
+screenshot: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m vanishgui --screenshot docs/screenshot.png
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

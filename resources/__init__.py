@@ -1,0 +1,1 @@
+"""Plain resource files (icons, themes, lessons, examples), shipped as package data."""

@@ -1,0 +1,485 @@
+"""The experiment file: one JSON document that is both the app's input and its save format.
+
+:func:`load_experiment` reads and checks a file; every problem becomes one
+:class:`ExperimentError` whose message names the file, the field, the value and what
+was expected. :func:`save_experiment` writes atomically (a temporary file in the same
+folder, flushed to disk, then renamed over the target), so a crash mid-save never
+leaves a half-written file. Floats are written with ``repr``, so a save and a load
+round-trip exactly. Optimiser state (momentum, Adam moments) is not saved.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import datasets, losses, optimizers
+from .activations import Activation, ActivationError, parse_activation
+from .initializers import Init, InitError, parse_init
+from .network import MAX_WEIGHT_LAYERS, MAX_WIDTH, Network, make_network
+from .optimizers import OptimizerConfig
+from .training import Trainer
+
+FORMAT = "vanishgui-experiment"
+VERSION = 1
+MAX_LEARNING_RATE = 10.0
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_SAMPLES = datasets.MAX_SAMPLES
+
+
+class ExperimentError(ValueError):
+    """A file or field the core does not accept; the message is one sentence for a person."""
+
+
+@dataclass(frozen=True, eq=False)
+class Experiment:
+    """A validated experiment: network, data and training settings."""
+
+    layers: tuple[int, ...]
+    activations: tuple[Activation, ...]  # one per weight layer
+    hidden_activation: Activation
+    output_activation: Activation
+    init: Init
+    weights: tuple[np.ndarray, ...] | None
+    biases: tuple[np.ndarray, ...] | None
+    alphas: tuple[float | None, ...] | None
+    inputs: np.ndarray | None  # explicit data, or None when a data set is named
+    targets: np.ndarray | None
+    dataset: str | None
+    samples: int
+    noise: float
+    data_seed: int
+    loss: str
+    optimizer: str
+    learning_rate: float
+    momentum: float
+    batch_size: int | None
+    per_layer: bool = False  # whether `activations` was given explicitly
+
+    @property
+    def depth(self) -> int:
+        return len(self.layers) - 1
+
+    @property
+    def classification(self) -> bool:
+        return self.dataset is not None and datasets.DATASETS[self.dataset][2]
+
+    def data(self) -> tuple[np.ndarray, np.ndarray]:
+        """The inputs and targets (generated when a data set is named)."""
+        if self.dataset is None:
+            assert self.inputs is not None and self.targets is not None
+            return self.inputs, self.targets
+        return datasets.generate(self.dataset, self.samples, self.noise, self.data_seed)
+
+    def build_network(self) -> Network:
+        """The network at its starting parameters (given weights, else the initialiser)."""
+        weights = list(self.weights) if self.weights is not None else self.init.weights(self.layers)
+        biases = list(self.biases) if self.biases is not None else None
+        alphas = list(self.alphas) if self.alphas is not None else None
+        return make_network(self.layers, self.activations, weights, biases, alphas)
+
+    def trainer(self) -> Trainer:
+        x, y = self.data()
+        return Trainer(
+            self.build_network(),
+            x,
+            y,
+            self.loss,
+            OptimizerConfig(self.optimizer, self.learning_rate, self.momentum),
+            batch_size=self.batch_size,
+            seed=self.init.seed,
+            classification=self.classification,
+        )
+
+    def with_parameters(self, network: Network) -> Experiment:
+        """The same experiment, starting from the network's current parameters."""
+        return replace(
+            self,
+            weights=tuple(w.copy() for w in network.weights),
+            biases=tuple(b.copy() for b in network.biases),
+            alphas=tuple(network.alphas),
+        )
+
+    def without_parameters(self) -> Experiment:
+        """The same experiment, drawing its parameters from the initialiser again."""
+        return replace(self, weights=None, biases=None, alphas=None)
+
+    def to_json(self) -> dict[str, Any]:
+        acts = [a.to_json() for a in self.activations] if self.per_layer else None
+        if self.dataset is None:
+            assert self.inputs is not None and self.targets is not None
+            data: dict[str, Any] = {
+                "inputs": self.inputs.tolist(),
+                "targets": self.targets.tolist(),
+            }
+        else:
+            data = {
+                "dataset": self.dataset,
+                "samples": self.samples,
+                "noise": self.noise,
+                "seed": self.data_seed,
+            }
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "network": {
+                "layers": list(self.layers),
+                "hidden_activation": self.hidden_activation.to_json(),
+                "output_activation": self.output_activation.to_json(),
+                "activations": acts,
+                "init": self.init.to_json(),
+                "weights": None if self.weights is None else [w.tolist() for w in self.weights],
+                "biases": None if self.biases is None else [b.tolist() for b in self.biases],
+                "alphas": None if self.alphas is None else list(self.alphas),
+            },
+            "data": data,
+            "training": {
+                "loss": self.loss,
+                "optimizer": self.optimizer,
+                "learning_rate": self.learning_rate,
+                "momentum": self.momentum,
+                "batch_size": self.batch_size,
+            },
+        }
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+class _Checker:
+    """Checks one field at a time; every error names the source, the field and the value."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, field: str, message: str) -> ExperimentError:
+        where = f"{self.source}: {field}" if field else self.source
+        return ExperimentError(f"{where}: {message}")
+
+    def obj(self, value: Any, field: str, allowed: tuple[str, ...], required: tuple[str, ...]):
+        if not isinstance(value, Mapping):
+            raise self.fail(field, f"expected a JSON object, got {_show(value)}")
+        for key in value:
+            if key not in allowed:
+                raise self.fail(
+                    _join(field, key), f"unknown field (expected one of {', '.join(allowed)})"
+                )
+        for key in required:
+            if key not in value:
+                raise self.fail(_join(field, key), "this field is required but missing")
+        return value
+
+    def integer(self, value: Any, field: str, lo: int, hi: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            else:
+                raise self.fail(
+                    field, f"expected a whole number from {lo} to {hi}, got {_show(value)}"
+                )
+        if not lo <= value <= hi:
+            raise self.fail(field, f"expected a whole number from {lo} to {hi}, got {value}")
+        return value
+
+    def number(self, value: Any, field: str, lo: float, hi: float, *, open_lo: bool = False,
+               open_hi: bool = False) -> float:
+        lo_s = "above" if open_lo else "from"
+        hi_s = "below" if open_hi else "to"
+        expect = f"expected a number {lo_s} {lo:g} {hi_s} {hi:g}"
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.fail(field, f"{expect}, got {_show(value)}")
+        value = float(value)
+        if not math.isfinite(value):
+            raise self.fail(field, f"{expect}, got {_show(value)}")
+        if value < lo or value > hi or (open_lo and value == lo) or (open_hi and value == hi):
+            raise self.fail(field, f"{expect}, got {value!r}")
+        return value
+
+    def array(self, value: Any, field: str, shape: tuple[int, ...], what: str) -> np.ndarray:
+        """A nested list of finite numbers of exactly the given shape."""
+        arr = self._nested(value, field, shape, what)
+        return np.array(arr, dtype=np.float64).reshape(shape)
+
+    def _nested(self, value: Any, field: str, shape: tuple[int, ...], what: str) -> list:
+        if not shape:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise self.fail(field, f"expected a number, got {_show(value)}")
+            if not math.isfinite(value):
+                raise self.fail(field, f"expected a finite number, got {_show(value)}")
+            return value  # type: ignore[return-value]
+        if not isinstance(value, list):
+            raise self.fail(field, f"expected a list of {shape[0]} ({what}), got {_show(value)}")
+        if len(value) != shape[0]:
+            raise self.fail(
+                field, f"expected {shape[0]} entries ({what}), got {len(value)}"
+            )
+        return [self._nested(v, f"{field}[{i}]", shape[1:], what) for i, v in enumerate(value)]
+
+
+def _join(field: str, key: str) -> str:
+    return f"{field}.{key}" if field else key
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)  # nan, inf, -inf
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        kind = "an object" if isinstance(value, dict) else "a list"
+        return kind
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def parse_experiment(doc: Any, source: str = "experiment") -> Experiment:
+    """Check a decoded JSON document and return the Experiment it describes."""
+    c = _Checker(source)
+    top = c.obj(doc, "", ("format", "version", "network", "data", "training"),
+                ("format", "version", "network", "data", "training"))
+    if top["format"] != FORMAT:
+        raise c.fail("format", f"expected \"{FORMAT}\", got {_show(top['format'])}")
+    if top["version"] != VERSION or isinstance(top["version"], bool):
+        raise c.fail("version", f"expected {VERSION}, got {_show(top['version'])}")
+
+    net = c.obj(top["network"], "network",
+                ("layers", "hidden_activation", "output_activation", "activations", "init",
+                 "weights", "biases", "alphas"), ("layers",))
+    raw_layers = net["layers"]
+    if not isinstance(raw_layers, list):
+        raise c.fail("network.layers", f"expected a list of layer sizes, got {_show(raw_layers)}")
+    if len(raw_layers) < 2:
+        raise c.fail("network.layers",
+                     f"expected at least 2 sizes (input and output), got {len(raw_layers)}: "
+                     "a network needs at least one weight layer")
+    if len(raw_layers) > MAX_WEIGHT_LAYERS + 1:
+        raise c.fail("network.layers",
+                     f"expected at most {MAX_WEIGHT_LAYERS + 1} sizes "
+                     f"({MAX_WEIGHT_LAYERS} weight layers), got {len(raw_layers)}")
+    layers = tuple(c.integer(n, f"network.layers[{i}]", 1, MAX_WIDTH)
+                   for i, n in enumerate(raw_layers))
+    depth = len(layers) - 1
+
+    def activation(value: Any, field: str) -> Activation:
+        try:
+            return parse_activation(value)
+        except ActivationError as e:
+            raise c.fail(field, str(e)) from None
+
+    hidden = activation(net.get("hidden_activation", "sigmoid"), "network.hidden_activation")
+    output = activation(net.get("output_activation", "sigmoid"), "network.output_activation")
+    raw_acts = net.get("activations")
+    per_layer = raw_acts is not None
+    if raw_acts is None:
+        acts = tuple([hidden] * (depth - 1) + [output])
+    else:
+        if not isinstance(raw_acts, list) or len(raw_acts) != depth:
+            raise c.fail("network.activations",
+                         f"expected a list of {depth} activations (one per non-input layer), "
+                         f"got {_show(raw_acts)}" + (f" of {len(raw_acts)}"
+                                                    if isinstance(raw_acts, list) else ""))
+        acts = tuple(activation(a, f"network.activations[{i}]") for i, a in enumerate(raw_acts))
+    try:
+        init = parse_init(net.get("init", {"scheme": "xavier_uniform", "seed": 0}))
+    except InitError as e:
+        raise c.fail("network.init", str(e)) from None
+
+    weights = biases = None
+    alphas: tuple[float | None, ...] | None = None
+    if net.get("weights") is not None:
+        w = net["weights"]
+        if not isinstance(w, list) or len(w) != depth:
+            raise c.fail("network.weights",
+                         f"expected a list of {depth} matrices (one per weight layer), got "
+                         + (f"{len(w)}" if isinstance(w, list) else _show(w)))
+        weights = tuple(
+            c.array(m, f"network.weights[{i}]", (layers[i + 1], layers[i]),
+                    f"layer {i + 1} is {layers[i + 1]}×{layers[i]}")
+            for i, m in enumerate(w))
+    if net.get("biases") is not None:
+        b = net["biases"]
+        if not isinstance(b, list) or len(b) != depth:
+            raise c.fail("network.biases",
+                         f"expected a list of {depth} vectors (one per weight layer), got "
+                         + (f"{len(b)}" if isinstance(b, list) else _show(b)))
+        biases = tuple(c.array(v, f"network.biases[{i}]", (layers[i + 1],),
+                               f"layer {i + 1} has {layers[i + 1]} neurons")
+                       for i, v in enumerate(b))
+    if net.get("alphas") is not None:
+        al = net["alphas"]
+        if not isinstance(al, list) or len(al) != depth:
+            raise c.fail("network.alphas",
+                         f"expected a list of {depth} entries (one per non-input layer), got "
+                         + (f"{len(al)}" if isinstance(al, list) else _show(al)))
+        parsed: list[float | None] = []
+        for i, (v, act) in enumerate(zip(al, acts)):
+            f = f"network.alphas[{i}]"
+            if act.learnable:
+                parsed.append(None if v is None else c.number(v, f, -100.0, 100.0))
+            elif v is not None:
+                raise c.fail(f, f"expected null (layer {i + 1} is {act.name}, not prelu), "
+                                f"got {_show(v)}")
+            else:
+                parsed.append(None)
+        alphas = tuple(parsed)
+
+    data = c.obj(top["data"], "data", ("inputs", "targets", "dataset", "samples", "noise",
+                                        "seed"), ())
+    dataset = None
+    inputs = targets = None
+    samples, noise, data_seed = 200, 0.1, 0
+    if "dataset" in data:
+        for key in ("inputs", "targets"):
+            if key in data:
+                raise c.fail(f"data.{key}", "give either a dataset or inputs and targets, "
+                                            "not both")
+        dataset = data["dataset"]
+        if not isinstance(dataset, str) or dataset not in datasets.DATASETS:
+            raise c.fail("data.dataset", f"expected one of {', '.join(datasets.NAMES)}, "
+                                         f"got {_show(dataset)}")
+        samples = c.integer(data.get("samples", 200), "data.samples", 1, MAX_SAMPLES)
+        noise = c.number(data.get("noise", 0.1), "data.noise", 0.0, datasets.MAX_NOISE)
+        data_seed = c.integer(data.get("seed", 0), "data.seed", 0, 2**32 - 1)
+        d_in, d_out, _, _ = datasets.DATASETS[dataset]
+        if layers[0] != d_in or layers[-1] != d_out:
+            raise c.fail("network.layers",
+                         f"the {dataset} data set needs {d_in} input(s) and {d_out} output(s), "
+                         f"but the layers are {list(layers)}")
+        n = 1 if dataset == "classic" else samples
+    else:
+        for key in ("samples", "noise", "seed"):
+            if key in data:
+                raise c.fail(f"data.{key}", "only goes with \"dataset\"")
+        for key in ("inputs", "targets"):
+            if key not in data:
+                raise c.fail(f"data.{key}", "this field is required (or name a \"dataset\")")
+        raw_in = data["inputs"]
+        if not isinstance(raw_in, list) or not 1 <= len(raw_in) <= MAX_SAMPLES:
+            raise c.fail("data.inputs", f"expected a list of 1 to {MAX_SAMPLES} samples, got "
+                         + (f"{len(raw_in)}" if isinstance(raw_in, list) else _show(raw_in)))
+        n = len(raw_in)
+        inputs = c.array(raw_in, "data.inputs", (n, layers[0]),
+                         f"{n} samples of {layers[0]} input(s)")
+        targets = c.array(data["targets"], "data.targets", (n, layers[-1]),
+                          f"{n} samples of {layers[-1]} output(s), as many as the inputs")
+
+    train = c.obj(top["training"], "training",
+                  ("loss", "optimizer", "learning_rate", "momentum", "batch_size"),
+                  ("loss", "learning_rate"))
+    loss = train["loss"]
+    if loss not in losses.NAMES:
+        raise c.fail("training.loss", f"expected one of {', '.join(losses.NAMES)}, got "
+                                      f"{_show(loss)}")
+    optimizer = train.get("optimizer", "sgd")
+    if optimizer not in optimizers.NAMES:
+        raise c.fail("training.optimizer", f"expected one of {', '.join(optimizers.NAMES)}, "
+                                           f"got {_show(optimizer)}")
+    lr = c.number(train["learning_rate"], "training.learning_rate", 0.0, MAX_LEARNING_RATE,
+                  open_lo=True)
+    momentum = c.number(train.get("momentum", 0.0), "training.momentum", 0.0, 1.0, open_hi=True)
+    if momentum and optimizer != "sgd":
+        raise c.fail("training.momentum", f"only sgd uses momentum (optimizer is {optimizer})")
+    batch = train.get("batch_size")
+    if batch is not None:
+        batch = c.integer(batch, "training.batch_size", 1, n)
+    if loss == "bce":
+        if acts[-1].name not in losses.BCE_OUTPUTS:
+            raise c.fail("training.loss", f"bce needs outputs between 0 and 1, so the output "
+                                          f"activation must be sigmoid, not {acts[-1].name}")
+        if targets is not None and not ((targets >= 0) & (targets <= 1)).all():
+            raise c.fail("data.targets", "bce needs targets between 0 and 1")
+        if dataset == "sine":
+            raise c.fail("training.loss", "bce needs targets between 0 and 1; the sine data "
+                                          "set is a regression (use squared or mse)")
+
+    return Experiment(
+        layers=layers, activations=acts, hidden_activation=hidden, output_activation=output,
+        init=init, weights=weights, biases=biases, alphas=alphas,
+        inputs=inputs, targets=targets, dataset=dataset, samples=samples, noise=noise,
+        data_seed=data_seed, loss=loss, optimizer=optimizer, learning_rate=lr,
+        momentum=momentum, batch_size=batch, per_layer=per_layer,
+    )
+
+
+def load_experiment(path: str | os.PathLike[str]) -> Experiment:
+    """Read and check an experiment file; raises ExperimentError with one clear sentence."""
+    p = Path(path)
+    name = str(path)
+    try:
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ExperimentError(f"{name}: the file is {size:,} bytes; an experiment is at "
+                                  f"most {MAX_FILE_BYTES:,}")
+        raw = p.read_bytes()
+    except ExperimentError:
+        raise
+    except IsADirectoryError:
+        raise ExperimentError(f"{name}: is a folder, not an experiment file") from None
+    except OSError as e:
+        raise ExperimentError(f"{name}: cannot be read ({e.strerror or e})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ExperimentError(f"{name}: is not a text file (not UTF-8); expected JSON") from None
+    return parse_text(text, name)
+
+
+def parse_text(text: str, source: str = "experiment") -> Experiment:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ExperimentError(f"{source}: not valid JSON (line {e.lineno}, column {e.colno}: "
+                              f"{e.msg})") from None
+    except RecursionError:
+        raise ExperimentError(f"{source}: not valid JSON (nested too deeply)") from None
+    return parse_experiment(doc, source)
+
+
+def dumps(experiment: Experiment) -> str:
+    return json.dumps(experiment.to_json(), indent=1, allow_nan=False) + "\n"
+
+
+def save_experiment(path: str | os.PathLike[str], experiment: Experiment) -> None:
+    """Write the experiment atomically: the old file stays whole until the new one is."""
+    write_atomic(path, dumps(experiment))
+
+
+def write_atomic(path: str | os.PathLike[str], text: str) -> None:
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+CLASSIC = {
+    "format": FORMAT,
+    "version": VERSION,
+    "network": {"layers": [1, 1, 1, 1], "hidden_activation": "sigmoid",
+                "output_activation": "sigmoid", "init": {"scheme": "xavier_uniform", "seed": 0}},
+    "data": {"inputs": [[0.5]], "targets": [[1.0]]},
+    "training": {"loss": "squared", "optimizer": "sgd", "learning_rate": 0.5},
+}
+
+
+def classic() -> Experiment:
+    """The textbook example: 1 input, two hidden sigmoid neurons, a sigmoid output."""
+    return parse_experiment(CLASSIC, "the classic example")

@@ -1,0 +1,201 @@
+"""A fully connected network and one recorded forward/backward pass.
+
+Layer ``l`` (1-based; layer 0 is the input) computes z = a_prev · Wᵀ + b and a = f(z),
+with W of shape (size of layer, size of previous layer), as ``torch.nn.Linear``. The
+per-layer lists below are indexed from 0 for layer 1: ``weights[0]`` is W₁.
+
+:func:`run_pass` records everything the app draws (z, a, f'(z), ∂L/∂a, δ = ∂L/∂z,
+∂L/∂W, ∂L/∂b, ∂L/∂α) in a :class:`Pass`, whose arrays are never modified afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from . import losses
+from .activations import PRELU_INIT, Activation
+
+MAX_WEIGHT_LAYERS = 64
+MAX_WIDTH = 256
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """Sizes, activations and the current parameters (float64)."""
+
+    layers: tuple[int, ...]  # sizes, the input layer first
+    activations: tuple[Activation, ...]  # one per weight layer
+    weights: tuple[np.ndarray, ...]  # W_l, shape (layers[l], layers[l-1])
+    biases: tuple[np.ndarray, ...]  # b_l, shape (layers[l],)
+    alphas: tuple[float | None, ...]  # PReLU slope per weight layer, None elsewhere
+
+    @property
+    def depth(self) -> int:
+        """Number of weight layers."""
+        return len(self.weights)
+
+    def with_parameters(
+        self,
+        weights: tuple[np.ndarray, ...],
+        biases: tuple[np.ndarray, ...],
+        alphas: tuple[float | None, ...],
+    ) -> Network:
+        return replace(self, weights=weights, biases=biases, alphas=alphas)
+
+    def parameter_count(self) -> int:
+        return sum(w.size + b.size for w, b in zip(self.weights, self.biases)) + sum(
+            1 for a in self.alphas if a is not None
+        )
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """The network's output for inputs x (N, layers[0]); no gradients."""
+        a = x
+        with np.errstate(all="ignore"):
+            for w, b, act, alpha in zip(self.weights, self.biases, self.activations, self.alphas):
+                a = act.forward(a @ w.T + b, alpha)
+        return a
+
+
+def make_network(
+    layers: tuple[int, ...] | list[int],
+    activations: tuple[Activation, ...] | list[Activation],
+    weights: list[np.ndarray],
+    biases: list[np.ndarray] | None = None,
+    alphas: list[float | None] | None = None,
+) -> Network:
+    """A Network with zero biases and PReLU slopes of 0.25 unless given."""
+    layers = tuple(int(n) for n in layers)
+    if biases is None:
+        biases = [np.zeros(n) for n in layers[1:]]
+    if alphas is None:
+        alphas = [PRELU_INIT if act.learnable else None for act in activations]
+    return Network(
+        layers,
+        tuple(activations),
+        tuple(np.array(w, dtype=np.float64) for w in weights),
+        tuple(np.array(b, dtype=np.float64) for b in biases),
+        tuple(
+            (float(a) if a is not None else PRELU_INIT) if act.learnable else None
+            for a, act in zip(alphas, activations)
+        ),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class Update:
+    """The parameters after an optimiser step, and the optimiser state that produced them."""
+
+    weights: tuple[np.ndarray, ...]
+    biases: tuple[np.ndarray, ...]
+    alphas: tuple[float | None, ...]
+    learning_rate: float
+    optimizer: str
+    state: object = None  # the optimiser state after the step (opaque to views)
+
+
+@dataclass(frozen=True, eq=False)
+class Pass:
+    """One forward and backward pass over a batch, and the update that follows it.
+
+    Per-layer lists are indexed from 0 for layer 1. Arrays are (B, size of layer).
+    ``delta`` carries the loss's averaging factor (1/B for squared, 1/(B·K) for mse
+    and bce), so ``grad_weights[l] = delta[l]ᵀ · a_prev``.
+    """
+
+    network: Network  # the parameters the pass ran with
+    loss_name: str
+    inputs: np.ndarray  # (B, layers[0])
+    targets: np.ndarray  # (B, layers[-1])
+    z: tuple[np.ndarray, ...]
+    a: tuple[np.ndarray, ...]
+    dact: tuple[np.ndarray, ...]  # f'(z)
+    grad_a: tuple[np.ndarray, ...]  # ∂L/∂a
+    delta: tuple[np.ndarray, ...]  # ∂L/∂z
+    grad_weights: tuple[np.ndarray, ...]
+    grad_biases: tuple[np.ndarray, ...]
+    grad_alphas: tuple[float | None, ...]
+    loss: float
+    batch: np.ndarray | None = None  # sample indices into the data set (None: all, in order)
+    step: int = 0  # the training step this pass belongs to (0 = the first)
+    update: Update | None = field(default=None)
+
+    @property
+    def depth(self) -> int:
+        return len(self.z)
+
+    @property
+    def output(self) -> np.ndarray:
+        return self.a[-1]
+
+    def layer_input(self, layer: int) -> np.ndarray:
+        """a of layer ``layer - 1`` (the inputs when layer is 1); ``layer`` is 1-based."""
+        return self.inputs if layer == 1 else self.a[layer - 2]
+
+    def with_update(self, update: Update) -> Pass:
+        return replace(self, update=update)
+
+
+def run_pass(
+    network: Network,
+    inputs: np.ndarray,
+    targets: np.ndarray,
+    loss_name: str,
+    *,
+    batch: np.ndarray | None = None,
+    step: int = 0,
+) -> Pass:
+    """Forward and backward pass of the averaged loss over the batch (no update)."""
+    zs: list[np.ndarray] = []
+    activations: list[np.ndarray] = []
+    a = inputs
+    with np.errstate(all="ignore"):
+        for w, b, act, alpha in zip(
+            network.weights, network.biases, network.activations, network.alphas
+        ):
+            z = a @ w.T + b
+            a = act.forward(z, alpha)
+            zs.append(z)
+            activations.append(a)
+        loss = losses.loss_value(loss_name, a, targets)
+        grad = losses.loss_gradient(loss_name, a, targets)
+        depth = len(zs)
+        dacts: list[np.ndarray] = [None] * depth  # type: ignore[list-item]
+        grad_as: list[np.ndarray] = [None] * depth  # type: ignore[list-item]
+        deltas: list[np.ndarray] = [None] * depth  # type: ignore[list-item]
+        gws: list[np.ndarray] = [None] * depth  # type: ignore[list-item]
+        gbs: list[np.ndarray] = [None] * depth  # type: ignore[list-item]
+        galphas: list[float | None] = [None] * depth
+        for i in range(depth - 1, -1, -1):
+            act = network.activations[i]
+            z = zs[i]
+            d = act.derivative(z, activations[i], network.alphas[i])
+            delta = grad * d
+            a_prev = inputs if i == 0 else activations[i - 1]
+            dacts[i] = d
+            grad_as[i] = grad
+            deltas[i] = delta
+            gws[i] = delta.T @ a_prev
+            gbs[i] = delta.sum(axis=0)
+            if act.learnable:
+                galphas[i] = float(np.sum(grad * np.minimum(z, 0.0)))
+            if i:
+                grad = delta @ network.weights[i]
+    return Pass(
+        network=network,
+        loss_name=loss_name,
+        inputs=inputs,
+        targets=targets,
+        z=tuple(zs),
+        a=tuple(activations),
+        dact=tuple(dacts),
+        grad_a=tuple(grad_as),
+        delta=tuple(deltas),
+        grad_weights=tuple(gws),
+        grad_biases=tuple(gbs),
+        grad_alphas=tuple(galphas),
+        loss=loss,
+        batch=batch,
+        step=step,
+    )

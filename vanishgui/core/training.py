@@ -1,0 +1,310 @@
+"""Training: a Trainer that steps, and a History whose memory is bounded.
+
+One training step takes the next batch, runs the forward and backward pass at the
+current parameters (:meth:`Trainer.preview`), then applies the optimiser's update
+(:meth:`Trainer.commit`). The two halves are separate so the app can show a step
+event by event before it commits it; :meth:`Trainer.step` does both.
+
+Mini-batches: with ``batch_size`` b, each epoch draws one permutation of the samples
+from ``numpy.random.default_rng([seed, epoch])`` and steps through it b samples at a
+time; the last batch of an epoch is smaller when b does not divide N. Full batch
+(``batch_size`` None) uses every sample, in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .losses import loss_value
+from .network import Network, Pass, Update, run_pass
+from .optimizers import OptimizerConfig, OptimizerState, optimizer_step
+
+HISTORY_CAPACITY = 12_288  # rows kept before decimation; even, and above 10,000 steps
+
+
+class History:
+    """Per-step training figures, kept within ``capacity`` rows however long training runs.
+
+    Every step is recorded until the buffer is full; then every other row is dropped
+    and from there on only steps that are multiples of ``every`` (which doubles each
+    time) are recorded. So the rows are always the steps 0, every, 2·every, …, and the
+    memory is at most ``capacity × (1 + 5·depth)`` float64 numbers.
+    ``grad_cumsum`` (the running sum of the mean |∂L/∂W| per layer) counts every step,
+    decimated or not.
+    """
+
+    PER_LAYER = ("grad_mean_abs", "grad_norm", "dact_mean", "update_mean_abs", "grad_cumsum")
+
+    def __init__(self, depth: int, capacity: int = HISTORY_CAPACITY) -> None:
+        if capacity < 2 or capacity % 2:
+            raise ValueError("capacity must be an even number of at least 2")
+        self.depth = depth
+        self.capacity = capacity
+        self.every = 1
+        self.count = 0  # rows in use
+        self.total_steps = 0  # steps recorded or skipped
+        self.diverged_at_step: int | None = None
+        self._running = np.zeros(depth)
+        rows = min(capacity, 256)
+        self._steps = np.zeros(rows, dtype=np.int64)
+        self._loss = np.zeros(rows)
+        self._accuracy = np.zeros(rows)
+        self._layers = {name: np.zeros((rows, depth)) for name in self.PER_LAYER}
+
+    # -- reading -----------------------------------------------------------------------
+    @property
+    def steps(self) -> np.ndarray:
+        return self._steps[: self.count]
+
+    @property
+    def loss(self) -> np.ndarray:
+        return self._loss[: self.count]
+
+    @property
+    def accuracy(self) -> np.ndarray:
+        return self._accuracy[: self.count]
+
+    def layer(self, name: str) -> np.ndarray:
+        """(rows, depth) array of a per-layer figure, first layer first."""
+        return self._layers[name][: self.count]
+
+    @property
+    def grad_mean_abs(self) -> np.ndarray:
+        return self.layer("grad_mean_abs")
+
+    @property
+    def accumulated(self) -> np.ndarray:
+        """Running sum of the mean |∂L/∂W| per layer since the last reset, as of now."""
+        return self._running.copy()
+
+    def nbytes(self) -> int:
+        arrays = [self._steps, self._loss, self._accuracy, *self._layers.values()]
+        return sum(a.nbytes for a in arrays)
+
+    # -- writing -----------------------------------------------------------------------
+    def record(
+        self,
+        loss: float,
+        accuracy: float,
+        grad_mean_abs: np.ndarray,
+        grad_norm: np.ndarray,
+        dact_mean: np.ndarray,
+        update_mean_abs: np.ndarray,
+    ) -> None:
+        step = self.total_steps
+        self.total_steps += 1
+        self._running = self._running + grad_mean_abs
+        if self.diverged_at_step is None and not (
+            np.isfinite(loss)
+            and np.isfinite(grad_mean_abs).all()
+            and np.isfinite(update_mean_abs).all()
+        ):
+            self.diverged_at_step = step
+        if step % self.every:
+            return
+        if self.count == len(self._loss):
+            if self.count == self.capacity:
+                self._decimate()
+                if step % self.every:
+                    return
+            else:
+                self._grow()
+        i = self.count
+        self._steps[i] = step
+        self._loss[i] = loss
+        self._accuracy[i] = accuracy
+        row = self._layers
+        row["grad_mean_abs"][i] = grad_mean_abs
+        row["grad_norm"][i] = grad_norm
+        row["dact_mean"][i] = dact_mean
+        row["update_mean_abs"][i] = update_mean_abs
+        row["grad_cumsum"][i] = self._running
+        self.count += 1
+
+    def _grow(self) -> None:
+        rows = min(self.capacity, 2 * len(self._loss))
+
+        def grown(a: np.ndarray) -> np.ndarray:
+            out = np.zeros((rows, *a.shape[1:]), dtype=a.dtype)
+            out[: len(a)] = a
+            return out
+
+        self._steps = grown(self._steps)
+        self._loss = grown(self._loss)
+        self._accuracy = grown(self._accuracy)
+        self._layers = {k: grown(v) for k, v in self._layers.items()}
+
+    def _decimate(self) -> None:
+        half = self.count // 2
+        for a in (self._steps, self._loss, self._accuracy, *self._layers.values()):
+            a[:half] = a[: self.count : 2]
+        self.count = half
+        self.every *= 2
+
+
+@dataclass(frozen=True)
+class BatchCursor:
+    """Where the next batch starts: epoch number and position in that epoch's order."""
+
+    epoch: int = 0
+    position: int = 0
+
+
+class Trainer:
+    """Trains a network on (inputs, targets), recording a History.
+
+    ``cancel`` lets a long :meth:`train` stop between steps (a GUI's pause button).
+    """
+
+    def __init__(
+        self,
+        network: Network,
+        inputs: np.ndarray,
+        targets: np.ndarray,
+        loss_name: str,
+        optimizer: OptimizerConfig,
+        batch_size: int | None = None,
+        seed: int = 0,
+        classification: bool = False,
+        history_capacity: int = HISTORY_CAPACITY,
+    ) -> None:
+        self.initial_network = network
+        self.network = network
+        self.inputs = np.ascontiguousarray(inputs, dtype=np.float64)
+        self.targets = np.ascontiguousarray(targets, dtype=np.float64)
+        self.loss_name = loss_name
+        self.optimizer = optimizer
+        n = len(self.inputs)
+        self.batch_size = None if batch_size is None or batch_size >= n else int(batch_size)
+        self.seed = seed
+        self.classification = classification
+        self.history_capacity = history_capacity
+        self.state = OptimizerState()
+        self.cursor = BatchCursor()
+        self.step_count = 0
+        self.history = History(network.depth, history_capacity)
+        self._order_cache: tuple[int, np.ndarray] | None = None
+
+    # -- batches -------------------------------------------------------------------------
+    def _order(self, epoch: int) -> np.ndarray:
+        if self._order_cache is None or self._order_cache[0] != epoch:
+            perm = np.random.default_rng([self.seed, epoch]).permutation(len(self.inputs))
+            self._order_cache = (epoch, perm)
+        return self._order_cache[1]
+
+    def next_batch(self) -> tuple[np.ndarray | None, BatchCursor]:
+        """Indices of the next batch (None for the full batch) and the cursor after it."""
+        if self.batch_size is None:
+            return None, self.cursor
+        n = len(self.inputs)
+        c = self.cursor
+        idx = self._order(c.epoch)[c.position : c.position + self.batch_size]
+        end = c.position + len(idx)
+        after = BatchCursor(c.epoch + 1, 0) if end >= n else BatchCursor(c.epoch, end)
+        return idx, after
+
+    # -- stepping ------------------------------------------------------------------------
+    def preview(self) -> Pass:
+        """The next step's pass and its update, without committing anything."""
+        idx, _ = self.next_batch()
+        if idx is None:
+            x, y = self.inputs, self.targets
+        else:
+            x, y = self.inputs[idx], self.targets[idx]
+        p = run_pass(self.network, x, y, self.loss_name, batch=idx, step=self.step_count)
+        return p.with_update(self._update(p))
+
+    def _update(self, p: Pass) -> Update:
+        net = p.network
+        params: list[np.ndarray] = []
+        grads: list[np.ndarray] = []
+        for w, b, alpha, gw, gb, ga in zip(
+            net.weights, net.biases, net.alphas, p.grad_weights, p.grad_biases, p.grad_alphas
+        ):
+            params += [w, b]
+            grads += [gw, gb]
+            if alpha is not None:
+                params.append(np.float64(alpha))
+                grads.append(np.float64(ga))
+        new, state = optimizer_step(self.optimizer, params, grads, self.state)
+        weights, biases, alphas = [], [], []
+        it = iter(new)
+        for alpha in net.alphas:
+            weights.append(next(it))
+            biases.append(next(it))
+            alphas.append(float(next(it)) if alpha is not None else None)
+        return Update(
+            tuple(weights),
+            tuple(biases),
+            tuple(alphas),
+            self.optimizer.learning_rate,
+            self.optimizer.name,
+            state,
+        )
+
+    def commit(self, p: Pass) -> None:
+        """Apply a previewed pass's update and record its figures in the History."""
+        if p.update is None or p.step != self.step_count:
+            raise ValueError("only the pass previewed for the current step can be committed")
+        u = p.update
+        old = self.network
+        with np.errstate(all="ignore"):
+            depth = old.depth
+            gma = np.empty(depth)
+            gnorm = np.empty(depth)
+            dmean = np.empty(depth)
+            upd = np.empty(depth)
+            for i in range(depth):
+                gw = p.grad_weights[i]
+                gma[i] = np.abs(gw).mean()
+                gnorm[i] = np.sqrt(np.vdot(gw, gw))
+                dmean[i] = p.dact[i].mean()
+                upd[i] = np.abs(u.weights[i] - old.weights[i]).mean()
+            acc = self._accuracy(p) if self.classification else np.nan
+        self.history.record(p.loss, acc, gma, gnorm, dmean, upd)
+        self.network = old.with_parameters(u.weights, u.biases, u.alphas)
+        self.state = u.state  # type: ignore[assignment]
+        self.cursor = self.next_batch()[1]
+        self.step_count += 1
+
+    @staticmethod
+    def _accuracy(p: Pass) -> float:
+        return float(np.mean((p.output > 0.5) == (p.targets > 0.5)))
+
+    def step(self) -> Pass:
+        """One whole training step; returns its pass (with the update it applied)."""
+        p = self.preview()
+        self.commit(p)
+        return p
+
+    def train(
+        self,
+        steps: int,
+        cancel: Callable[[], bool] | None = None,
+        stop_on_divergence: bool = False,
+    ) -> int:
+        """Run up to ``steps`` steps; returns how many ran."""
+        done = 0
+        for _ in range(steps):
+            if cancel is not None and cancel():
+                break
+            self.step()
+            done += 1
+            if stop_on_divergence and self.history.diverged_at_step is not None:
+                break
+        return done
+
+    def reset(self) -> None:
+        """Back to the initial parameters, a fresh optimiser and an empty history."""
+        self.network = self.initial_network
+        self.state = OptimizerState()
+        self.cursor = BatchCursor()
+        self.step_count = 0
+        self.history = History(self.network.depth, self.history_capacity)
+
+    def full_loss(self) -> float:
+        """The loss over the whole data set at the current parameters."""
+        return loss_value(self.loss_name, self.network.predict(self.inputs), self.targets)
