@@ -27,6 +27,10 @@ PRELU_INIT = 0.25
 _erf = np.frompyfunc(math.erf, 1, 1)
 _SQRT1_2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+# gelu'(z) = Φ(z) + zφ(z) peaks at z = √2: Φ(√2) + √2·φ(√2) = ½(1 + erf 1) + e⁻¹/√π.
+GELU_MAX_DERIVATIVE = 0.5 * (1.0 + math.erf(1.0)) + math.exp(-1.0) / math.sqrt(math.pi)
+# swish'(z) = σ(z)(1 + z(1 − σ(z))) peaks where 2 + z(1 − 2σ(z)) = 0, at z ≈ 2.3993572805.
+SWISH_MAX_DERIVATIVE = 1.099839320128867
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -105,9 +109,9 @@ class Activation:
         if self.name == "elu":
             return max(1.0, abs(self.param("alpha")))
         if self.name == "gelu":
-            return 1.1289509  # max of Φ(z) + zφ(z), at z = √2
+            return GELU_MAX_DERIVATIVE
         if self.name == "swish":
-            return 1.0998393  # max of σ(z)(1 + z(1 − σ(z))), at z ≈ 2.3994
+            return SWISH_MAX_DERIVATIVE
         return self.info.max_derivative
 
     def to_json(self) -> str | dict[str, Any]:

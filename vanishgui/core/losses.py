@@ -5,7 +5,8 @@
 * ``squared``: (1/B) Σ ½(ŷ−y)², the textbook loss whose derivative is ŷ−y per sample.
 * ``mse``: (1/(B·K)) Σ (ŷ−y)², as ``torch.nn.MSELoss``.
 * ``bce``: ``torch.nn.BCELoss``: mean over B·K of −[y·log ŷ + (1−y)·log(1−ŷ)], each
-  log clamped at −100; gradient (ŷ−y) / max(ŷ(1−ŷ), 1e-12) / (B·K).
+  log clamped at −100 (log(1−ŷ) as log1p(−ŷ), as torch computes it); gradient
+  (ŷ−y) / max(ŷ(1−ŷ), 1e-12) / (B·K).
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def loss_value(name: str, y_hat: np.ndarray, y: np.ndarray) -> float:
             return float(np.sum(d * d) / d.size)
         if name == "bce":
             log_p = np.maximum(np.log(y_hat), LOG_CLAMP)
-            log_q = np.maximum(np.log(1.0 - y_hat), LOG_CLAMP)
+            # log1p(−ŷ), as torch has it: log(1 − ŷ) loses digits when ŷ is small.
+            log_q = np.maximum(np.log1p(-y_hat), LOG_CLAMP)
             return float(-np.sum(y * log_p + (1.0 - y) * log_q) / y_hat.size)
     raise ValueError(f"unknown loss {name!r}")
 

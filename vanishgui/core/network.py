@@ -147,41 +147,44 @@ def run_pass(
     step: int = 0,
 ) -> Pass:
     """Forward and backward pass of the averaged loss over the batch (no update)."""
-    zs: list[np.ndarray] = []
-    activations: list[np.ndarray] = []
+    # The hot path of every training step: attribute lookups are hoisted and the
+    # per-layer work is the numpy calls the recorded arrays need, nothing more.
+    weights = network.weights
+    acts = network.activations
+    alphas = network.alphas
+    depth = len(weights)
+    zs: list[np.ndarray] = [None] * depth  # type: ignore[list-item]
+    activations: list[np.ndarray] = [None] * depth  # type: ignore[list-item]
+    dacts: list[np.ndarray] = [None] * depth  # type: ignore[list-item]
+    grad_as: list[np.ndarray] = [None] * depth  # type: ignore[list-item]
+    deltas: list[np.ndarray] = [None] * depth  # type: ignore[list-item]
+    gws: list[np.ndarray] = [None] * depth  # type: ignore[list-item]
+    gbs: list[np.ndarray] = [None] * depth  # type: ignore[list-item]
+    galphas: list[float | None] = [None] * depth
+    add_reduce = np.add.reduce
     a = inputs
     with np.errstate(all="ignore"):
-        for w, b, act, alpha in zip(
-            network.weights, network.biases, network.activations, network.alphas
-        ):
-            z = a @ w.T + b
-            a = act.forward(z, alpha)
-            zs.append(z)
-            activations.append(a)
+        for i in range(depth):
+            z = a @ weights[i].T + network.biases[i]
+            a = acts[i].forward(z, alphas[i])
+            zs[i] = z
+            activations[i] = a
         loss = losses.loss_value(loss_name, a, targets)
         grad = losses.loss_gradient(loss_name, a, targets)
-        depth = len(zs)
-        dacts: list[np.ndarray] = [None] * depth  # type: ignore[list-item]
-        grad_as: list[np.ndarray] = [None] * depth  # type: ignore[list-item]
-        deltas: list[np.ndarray] = [None] * depth  # type: ignore[list-item]
-        gws: list[np.ndarray] = [None] * depth  # type: ignore[list-item]
-        gbs: list[np.ndarray] = [None] * depth  # type: ignore[list-item]
-        galphas: list[float | None] = [None] * depth
         for i in range(depth - 1, -1, -1):
-            act = network.activations[i]
+            act = acts[i]
             z = zs[i]
-            d = act.derivative(z, activations[i], network.alphas[i])
+            d = act.derivative(z, activations[i], alphas[i])
             delta = grad * d
-            a_prev = inputs if i == 0 else activations[i - 1]
             dacts[i] = d
             grad_as[i] = grad
             deltas[i] = delta
-            gws[i] = delta.T @ a_prev
-            gbs[i] = delta.sum(axis=0)
+            gws[i] = delta.T @ (activations[i - 1] if i else inputs)
+            gbs[i] = add_reduce(delta, 0)  # delta.sum(axis=0), the same reduction
             if act.learnable:
                 galphas[i] = float(np.sum(grad * np.minimum(z, 0.0)))
             if i:
-                grad = delta @ network.weights[i]
+                grad = delta @ weights[i]
     return Pass(
         network=network,
         loss_name=loss_name,

@@ -13,6 +13,7 @@ time; the last batch of an epoch is smaller when b does not divide N. Full batch
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,6 +24,23 @@ from .network import Network, Pass, Update, run_pass
 from .optimizers import OptimizerConfig, OptimizerState, optimizer_step
 
 HISTORY_CAPACITY = 12_288  # rows kept before decimation; even, and above 10,000 steps
+
+_add_reduce = np.add.reduce
+
+
+def _all_finite(x: np.ndarray) -> bool:
+    """``np.isfinite(x).all()``; a finite sum proves it without the elementwise test."""
+    if math.isfinite(_add_reduce(x, None)):
+        return True
+    return bool(np.isfinite(x).all())  # inf/nan present, or a sum of finite numbers overflowed
+
+
+def _mean(x: np.ndarray) -> float:
+    """``x.mean()`` bit for bit (the same sum, divided by the same count), without the
+    Python layers of ndarray.mean; for float64 arrays, which is all the core makes."""
+    if x.dtype.type is np.float64:
+        return _add_reduce(x, None) / x.size
+    return x.mean()
 
 
 class History:
@@ -95,24 +113,24 @@ class History:
         update_mean_abs: np.ndarray,
     ) -> None:
         step = self.total_steps
-        self.total_steps += 1
-        self._running = self._running + grad_mean_abs
+        self.total_steps = step + 1
+        running = self._running
+        np.add(running, grad_mean_abs, out=running)  # the running sum, in place
         if self.diverged_at_step is None and not (
-            np.isfinite(loss)
-            and np.isfinite(grad_mean_abs).all()
-            and np.isfinite(update_mean_abs).all()
+            math.isfinite(loss) and _all_finite(grad_mean_abs) and _all_finite(update_mean_abs)
         ):
             self.diverged_at_step = step
         if step % self.every:
             return
-        if self.count == len(self._loss):
-            if self.count == self.capacity:
+        i = self.count
+        if i == len(self._loss):
+            if i == self.capacity:
                 self._decimate()
                 if step % self.every:
                     return
+                i = self.count
             else:
                 self._grow()
-        i = self.count
         self._steps[i] = step
         self._loss[i] = loss
         self._accuracy[i] = accuracy
@@ -121,8 +139,8 @@ class History:
         row["grad_norm"][i] = grad_norm
         row["dact_mean"][i] = dact_mean
         row["update_mean_abs"][i] = update_mean_abs
-        row["grad_cumsum"][i] = self._running
-        self.count += 1
+        row["grad_cumsum"][i] = running
+        self.count = i + 1
 
     def _grow(self) -> None:
         rows = min(self.capacity, 2 * len(self._loss))
@@ -219,27 +237,34 @@ class Trainer:
 
     def _update(self, p: Pass) -> Update:
         net = p.network
+        alphas = net.alphas
         params: list[np.ndarray] = []
         grads: list[np.ndarray] = []
+        learnable = False
         for w, b, alpha, gw, gb, ga in zip(
-            net.weights, net.biases, net.alphas, p.grad_weights, p.grad_biases, p.grad_alphas
+            net.weights, net.biases, alphas, p.grad_weights, p.grad_biases, p.grad_alphas
         ):
-            params += [w, b]
-            grads += [gw, gb]
+            params += (w, b)
+            grads += (gw, gb)
             if alpha is not None:
+                learnable = True
                 params.append(np.float64(alpha))
                 grads.append(np.float64(ga))
         new, state = optimizer_step(self.optimizer, params, grads, self.state)
-        weights, biases, alphas = [], [], []
-        it = iter(new)
-        for alpha in net.alphas:
-            weights.append(next(it))
-            biases.append(next(it))
-            alphas.append(float(next(it)) if alpha is not None else None)
+        if not learnable:  # (W₁, b₁, W₂, b₂, …); the alphas are all None
+            weights, biases, new_alphas = tuple(new[0::2]), tuple(new[1::2]), alphas
+        else:
+            wl, bl, al = [], [], []
+            it = iter(new)
+            for alpha in alphas:
+                wl.append(next(it))
+                bl.append(next(it))
+                al.append(float(next(it)) if alpha is not None else None)
+            weights, biases, new_alphas = tuple(wl), tuple(bl), tuple(al)
         return Update(
-            tuple(weights),
-            tuple(biases),
-            tuple(alphas),
+            weights,
+            biases,
+            new_alphas,
             self.optimizer.learning_rate,
             self.optimizer.name,
             state,
@@ -251,18 +276,20 @@ class Trainer:
             raise ValueError("only the pass previewed for the current step can be committed")
         u = p.update
         old = self.network
+        depth = old.depth
+        gma = np.empty(depth)
+        gnorm = np.empty(depth)
+        dmean = np.empty(depth)
+        upd = np.empty(depth)
         with np.errstate(all="ignore"):
-            depth = old.depth
-            gma = np.empty(depth)
-            gnorm = np.empty(depth)
-            dmean = np.empty(depth)
-            upd = np.empty(depth)
-            for i in range(depth):
-                gw = p.grad_weights[i]
-                gma[i] = np.abs(gw).mean()
-                gnorm[i] = np.sqrt(np.vdot(gw, gw))
-                dmean[i] = p.dact[i].mean()
-                upd[i] = np.abs(u.weights[i] - old.weights[i]).mean()
+            for i, (gw, dact, w_new, w_old) in enumerate(
+                zip(p.grad_weights, p.dact, u.weights, old.weights)
+            ):
+                gma[i] = _mean(np.abs(gw))
+                gnorm[i] = np.vdot(gw, gw)
+                dmean[i] = _mean(dact)
+                upd[i] = _mean(np.abs(w_new - w_old))
+            np.sqrt(gnorm, out=gnorm)  # elementwise, so the same as one sqrt per layer
             acc = self._accuracy(p) if self.classification else np.nan
         self.history.record(p.loss, acc, gma, gnorm, dmean, upd)
         self.network = old.with_parameters(u.weights, u.biases, u.alphas)

@@ -1,0 +1,130 @@
+"""Starting the GUI: ``vanishgui [EXPERIMENT.json] [--screenshot OUT.png ...] [--self-test]``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+SIZE_HELP = "window size for --screenshot, WIDTHxHEIGHT (default 1600x900)"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="vanishgui",
+        description="Watch the vanishing-gradient problem happen. "
+        "Also: 'vanishgui report FILE' prints the numbers without a window; "
+        "'vanishgui bench' measures speed.")
+    p.add_argument("experiment", nargs="?", help="an experiment file to open")
+    p.add_argument("--screenshot", metavar="OUT.png",
+                   help="render the main window to a PNG without showing it, then exit")
+    p.add_argument("--size", default="1600x900", help=SIZE_HELP)
+    p.add_argument("--at", default=None, metavar="PHASE:N",
+                   help="with --screenshot: forward:N or backward:N (after the N-th event of "
+                        "that phase), or trained:N (after N training steps)")
+    p.add_argument("--self-test", action="store_true",
+                   help="open the window, play the classic example, check its numbers, exit")
+    return p.parse_args(argv)
+
+
+def _ensure_runtime_dir() -> None:
+    if sys.platform.startswith("linux") and not os.environ.get("XDG_RUNTIME_DIR"):
+        d = Path(tempfile.gettempdir()) / f"vanishgui-runtime-{os.getuid()}"
+        d.mkdir(mode=0o700, exist_ok=True)
+        os.environ["XDG_RUNTIME_DIR"] = str(d)
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise SystemExit(f"vanishgui: --size expects WIDTHxHEIGHT such as 1600x900, "
+                         f"got {text!r}") from None
+    if not (320 <= w <= 8192 and 240 <= h <= 8192):
+        raise SystemExit(f"vanishgui: --size must be between 320x240 and 8192x8192, got {text}")
+    return w, h
+
+
+def apply_at(session, spec: str | None) -> None:
+    """Move the session to ``forward:N``, ``backward:N`` or ``trained:N``."""
+    if not spec:
+        return
+    try:
+        phase, n_text = spec.split(":")
+        n = int(n_text)
+    except ValueError:
+        raise SystemExit(f"vanishgui: --at expects forward:N, backward:N or trained:N, "
+                         f"got {spec!r}") from None
+    if n < 0:
+        raise SystemExit(f"vanishgui: --at needs N of 0 or more, got {n}")
+    if phase == "trained":
+        for _ in range(n):
+            session.trainer.commit(session.current)
+            session.last = session.current
+            session.current = session.trainer.preview()
+            if session.trainer.history.diverged_at_step is not None:
+                break
+        session._after_training(None)
+    elif phase in ("forward", "backward", "loss", "update"):
+        start, end = session.trace.phase_range(phase)
+        session.seek(min(end, start + n))
+    else:
+        raise SystemExit(f"vanishgui: --at expects forward:N, backward:N or trained:N, "
+                         f"got {spec!r}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(list(sys.argv[1:] if argv is None else argv))
+    _ensure_runtime_dir()
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from .core.experiment import ExperimentError, classic, load_experiment
+    from .ui.main_window import MainWindow
+    from .ui.session import Session
+    from .ui.theme import apply_theme
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("vanishgui")
+    app.setOrganizationName("vanishgui")
+    apply_theme(app)
+    headless = bool(args.screenshot or args.self_test)
+    error = None
+    experiment = classic()
+    if args.experiment:
+        try:
+            experiment = load_experiment(args.experiment)
+        except ExperimentError as e:
+            error = str(e)
+            if headless:
+                print(f"vanishgui: {e}", file=sys.stderr)
+                return 2
+    session = Session(experiment)
+    if args.experiment and error is None:
+        session.path = Path(args.experiment)
+    window = MainWindow(session, restore=not headless)
+    if args.self_test:
+        from .ui.selftest import run_self_test
+
+        return run_self_test(window)
+    if args.screenshot:
+        w, h = parse_size(args.size)
+        window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+        window.resize(w, h)
+        window.show()
+        apply_at(session, args.at)
+        app.processEvents()
+        window.diagram.view.fit()
+        app.processEvents()
+        ok = window.grab().save(args.screenshot, "PNG")
+        window.close()
+        if not ok:
+            print(f"vanishgui: {args.screenshot}: could not be written", file=sys.stderr)
+            return 1
+        return 0
+    window.show()
+    if error:
+        window.show_error("This experiment could not be opened", error)
+    return app.exec()

@@ -1,0 +1,305 @@
+"""The numbers behind each event and each weight, ready for a view to print.
+
+Views never compute: the chain-rule ledger's factors and running products, the terms
+of a weighted sum, the δ recursion and the update all come from here, taken from a
+recorded :class:`~vanishgui.core.network.Pass`. Layers are 1-based; ``sample`` picks
+the row of the batch a view is showing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .network import Pass
+from .trace import Event
+
+MAX_TERMS = 8  # terms of a sum spelled out; the rest are summarised
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One factor of the chain rule, and the product of it and every factor before it."""
+
+    symbol: str  # e.g. "σ'(z₃)", "w₃", "∂L/∂ŷ", "a₀"
+    meaning: str  # a few words for a student
+    value: float
+    running: float
+    bound: float | None  # the largest this factor can be (0.25 for σ'), None when unbounded
+    kind: str  # "loss", "dact", "weight", "input"
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term of a sum: index, the two numbers multiplied, and their product."""
+
+    index: int
+    left: float
+    right: float
+    product: float
+
+
+@dataclass(frozen=True)
+class DeltaRecursion:
+    """δⱼ = f'(zⱼ) · Σₖ w_kj δₖ for one neuron (the output layer uses ∂L/∂ŷ instead)."""
+
+    layer: int
+    neuron: int
+    dact: float
+    grad_a: float  # Σₖ w_kj δₖ, or ∂L/∂ŷ at the output
+    terms: tuple[Term, ...]  # (k, w_kj, δₖ, w_kj·δₖ), at most MAX_TERMS
+    hidden_terms: int  # terms not listed
+    delta: float
+    is_output: bool
+
+
+@dataclass(frozen=True)
+class ChainRule:
+    """∂L/∂w for the weight from neuron ``source`` of layer l−1 to ``neuron`` of layer l.
+
+    ``factors`` spell the chain out along the only path to the loss when every later
+    layer has width 1 (the classic example); then ``product`` is this sample's share of
+    the gradient, and with one sample it equals ``gradient``. Otherwise ``factors`` is
+    empty and ``recursion`` shows how δ of this weight's neuron was formed.
+    """
+
+    layer: int
+    neuron: int
+    source: int
+    sample: int
+    batch_size: int
+    factors: tuple[Factor, ...]
+    product: float | None
+    sample_gradient: float  # δⱼ·a_i for this sample
+    gradient: float  # the core's ∂L/∂w (summed over the batch)
+    recursion: DeltaRecursion
+
+
+def _sub(n: int) -> str:
+    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
+def delta_recursion(p: Pass, layer: int, neuron: int, sample: int = 0) -> DeltaRecursion:
+    i = layer - 1
+    is_output = layer == p.depth
+    terms: list[Term] = []
+    hidden = 0
+    if not is_output:
+        w_next = p.network.weights[layer]  # (size l+1, size l)
+        d_next = p.delta[layer][sample]
+        count = len(d_next)
+        for k in range(min(count, MAX_TERMS)):
+            w = float(w_next[k, neuron])
+            d = float(d_next[k])
+            terms.append(Term(k, w, d, w * d))
+        hidden = max(0, count - MAX_TERMS)
+    return DeltaRecursion(
+        layer=layer,
+        neuron=neuron,
+        dact=float(p.dact[i][sample, neuron]),
+        grad_a=float(p.grad_a[i][sample, neuron]),
+        terms=tuple(terms),
+        hidden_terms=hidden,
+        delta=float(p.delta[i][sample, neuron]),
+        is_output=is_output,
+    )
+
+
+def chain_rule(p: Pass, layer: int, neuron: int, source: int, sample: int = 0) -> ChainRule:
+    """The ledger of ∂L/∂W_layer[neuron, source]."""
+    depth = p.depth
+    sizes = p.network.layers
+    single_path = all(sizes[m] == 1 for m in range(layer + 1, depth + 1))
+    a_in = float(p.layer_input(layer)[sample, source])
+    factors: list[Factor] = []
+    product: float | None = None
+    if single_path:
+        running = 1.0
+
+        def add(symbol: str, meaning: str, value: float, bound: float | None, kind: str) -> None:
+            nonlocal running
+            running = running * value
+            factors.append(Factor(symbol, meaning, value, running, bound, kind))
+
+        add("∂L/∂ŷ", "how the loss changes with the output", float(p.grad_a[-1][sample, 0]),
+            None, "loss")
+        for m in range(depth, layer, -1):
+            act = p.network.activations[m - 1]
+            add(f"{act.info.derivative_label.replace('(z)', '')}(z{_sub(m)})",
+                f"slope of layer {m}'s {act.info.label}",
+                float(p.dact[m - 1][sample, 0]), act.max_derivative, "dact")
+            add(f"w{_sub(m)}", f"weight into layer {m}",
+                float(p.network.weights[m - 1][0, neuron if m == layer + 1 else 0]), None,
+                "weight")
+        act = p.network.activations[layer - 1]
+        add(f"{act.info.derivative_label.replace('(z)', '')}(z{_sub(layer)})",
+            f"slope of layer {layer}'s {act.info.label}",
+            float(p.dact[layer - 1][sample, neuron]), act.max_derivative, "dact")
+        add(f"a{_sub(layer - 1)}" if layer > 1 else "x",
+            "the input this weight multiplies", a_in, None, "input")
+        product = running
+    return ChainRule(
+        layer=layer,
+        neuron=neuron,
+        source=source,
+        sample=sample,
+        batch_size=len(p.inputs),
+        factors=tuple(factors),
+        product=product,
+        sample_gradient=float(p.delta[layer - 1][sample, neuron]) * a_in,
+        gradient=float(p.grad_weights[layer - 1][neuron, source]),
+        recursion=delta_recursion(p, layer, neuron, sample),
+    )
+
+
+@dataclass(frozen=True)
+class WeightedSum:
+    """z = Σᵢ wᵢ·aᵢ + b for one neuron and sample, then a = f(z)."""
+
+    layer: int
+    neuron: int
+    terms: tuple[Term, ...]  # (i, w_i, a_i, w_i·a_i), at most MAX_TERMS
+    hidden_terms: int
+    bias: float
+    z: float
+    a: float
+    dact: float
+
+
+def weighted_sum(p: Pass, layer: int, neuron: int, sample: int = 0) -> WeightedSum:
+    w = p.network.weights[layer - 1][neuron]
+    a_prev = p.layer_input(layer)[sample]
+    n = len(w)
+    terms = tuple(
+        Term(i, float(w[i]), float(a_prev[i]), float(w[i] * a_prev[i]))
+        for i in range(min(n, MAX_TERMS))
+    )
+    return WeightedSum(
+        layer=layer,
+        neuron=neuron,
+        terms=terms,
+        hidden_terms=max(0, n - MAX_TERMS),
+        bias=float(p.network.biases[layer - 1][neuron]),
+        z=float(p.z[layer - 1][sample, neuron]),
+        a=float(p.a[layer - 1][sample, neuron]),
+        dact=float(p.dact[layer - 1][sample, neuron]),
+    )
+
+
+@dataclass(frozen=True)
+class WeightUpdate:
+    """w_new = w_old − Δ for one incoming weight; Δ = η·∂L/∂w for plain SGD."""
+
+    layer: int
+    neuron: int
+    source: int
+    old: float
+    gradient: float
+    learning_rate: float
+    step: float  # w_old − w_new, whatever the optimiser
+    new: float
+    optimizer: str
+    plain: bool  # True when the step is exactly η·∂L/∂w (SGD without momentum)
+
+
+def weight_update(p: Pass, layer: int, neuron: int, source: int) -> WeightUpdate:
+    if p.update is None:
+        raise ValueError("this pass has no update")
+    old = float(p.network.weights[layer - 1][neuron, source])
+    new = float(p.update.weights[layer - 1][neuron, source])
+    return WeightUpdate(
+        layer=layer,
+        neuron=neuron,
+        source=source,
+        old=old,
+        gradient=float(p.grad_weights[layer - 1][neuron, source]),
+        learning_rate=p.update.learning_rate,
+        step=old - new,
+        new=new,
+        optimizer=p.update.optimizer,
+        plain=p.update.optimizer == "sgd" and p.update.state is not None
+        and getattr(p.update.state, "m", None) is None,
+    )
+
+
+def weights_at(p: Pass, updated: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The weight matrices as shown when ``updated[l]`` neurons of each layer are updated.
+
+    Row j of layer l is the new row once neuron j's update event has happened.
+    """
+    if p.update is None or not updated.any():
+        return p.network.weights
+    out = []
+    for old, new, k in zip(p.network.weights, p.update.weights, updated):
+        if k == 0:
+            out.append(old)
+        elif k >= len(old):
+            out.append(new)
+        else:
+            out.append(np.vstack([new[:k], old[k:]]))
+    return tuple(out)
+
+
+def event_neuron_values(p: Pass, event: Event, sample: int = 0) -> dict[str, float]:
+    """The headline numbers of an event (for a status line or a test)."""
+    if event.kind == "loss":
+        return {"loss": p.loss}
+    i, j = event.layer - 1, event.neuron
+    if event.kind == "forward":
+        return {"z": float(p.z[i][sample, j]), "a": float(p.a[i][sample, j])}
+    if event.kind == "delta":
+        return {"dact": float(p.dact[i][sample, j]), "delta": float(p.delta[i][sample, j])}
+    if event.kind == "gradient":
+        return {"grad_bias": float(p.grad_biases[i][j])}
+    return {}
+
+
+@dataclass(frozen=True)
+class IncomingWeight:
+    source: int
+    weight: float
+    gradient: float  # ∂L/∂w in the shown pass
+    last_step: float | None  # w_new − w_old of the last committed update, None before any
+
+
+@dataclass(frozen=True)
+class NeuronReport:
+    """What the inspector shows for one neuron of the shown pass."""
+
+    layer: int
+    neuron: int
+    z: float
+    a: float
+    dact: float
+    delta: float
+    bias: float
+    grad_bias: float
+    incoming: tuple[IncomingWeight, ...]
+    hidden_incoming: int
+
+
+def inspect_neuron(p: Pass, last: Pass | None, layer: int, neuron: int, sample: int = 0,
+                   limit: int = 64) -> NeuronReport:
+    i = layer - 1
+    w = p.network.weights[i][neuron]
+    g = p.grad_weights[i][neuron]
+    steps = None
+    if last is not None and last.update is not None and last.network.layers == p.network.layers:
+        steps = last.update.weights[i][neuron] - last.network.weights[i][neuron]
+    rows = tuple(
+        IncomingWeight(k, float(w[k]), float(g[k]), None if steps is None else float(steps[k]))
+        for k in range(min(len(w), limit))
+    )
+    return NeuronReport(
+        layer=layer,
+        neuron=neuron,
+        z=float(p.z[i][sample, neuron]),
+        a=float(p.a[i][sample, neuron]),
+        dact=float(p.dact[i][sample, neuron]),
+        delta=float(p.delta[i][sample, neuron]),
+        bias=float(p.network.biases[i][neuron]),
+        grad_bias=float(p.grad_biases[i][neuron]),
+        incoming=rows,
+        hidden_incoming=max(0, len(w) - limit),
+    )

@@ -1,0 +1,61 @@
+"""Every user action declared once, as data: menus, toolbar, shortcuts and the
+shortcuts dialog are all built from this table (Mu's habit)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    name: str  # attribute name on the window's handler object: on_<name>
+    label: str
+    tooltip: str
+    shortcuts: tuple[str, ...] = ()
+    menu: str = ""  # "File", "Step", "Train", "View", "Help"
+    toolbar: bool = False
+    checkable: bool = False
+
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("new", "&New", "Start again from the classic example", ("Ctrl+N",), "File"),
+    ActionSpec("open", "&Open…", "Open an experiment file", ("Ctrl+O",), "File", True),
+    ActionSpec("save", "&Save", "Save the experiment with its current weights",
+               ("Ctrl+S",), "File", True),
+    ActionSpec("save_as", "Save &As…", "Save the experiment under a new name",
+               ("Ctrl+Shift+S",), "File"),
+    ActionSpec("export_png", "Export diagram as &PNG…", "Save a picture of the diagram",
+               (), "File"),
+    ActionSpec("export_svg", "Export diagram as S&VG…", "Save the diagram as a vector drawing",
+               (), "File"),
+    ActionSpec("quit", "&Quit", "Close vanishgui", ("Ctrl+Q",), "File"),
+    ActionSpec("previous", "Previous event", "Go back one event (an exact rewind)",
+               ("Left", "P", "PgUp"), "Step", True),
+    ActionSpec("play", "Play / pause", "Play the events as an animation, or pause",
+               ("Space",), "Step", True, True),
+    ActionSpec("next", "Next event", "Go forward one event; after the last, start the next "
+               "training step", ("Right", "N", "PgDown"), "Step", True),
+    ActionSpec("start", "Start of step", "Jump to the start of this training step",
+               ("Home",), "Step"),
+    ActionSpec("end", "End of step", "Jump to the end of this training step", ("End",), "Step"),
+    ActionSpec("previous_phase", "Previous phase",
+               "Jump back to the start of the phase (forward, loss, backward, update)",
+               ("Shift+Left",), "Step"),
+    ActionSpec("next_phase", "Next phase",
+               "Jump to the end of the phase (forward, loss, backward, update)",
+               ("Shift+Right",), "Step"),
+    ActionSpec("train_step", "Train one step", "Apply one whole training step (T)",
+               ("T",), "Train", True),
+    ActionSpec("train", "Train / pause", "Train continuously until paused (Shift+T)",
+               ("Shift+T",), "Train", True, True),
+    ActionSpec("reset", "Reset weights", "Back to the initial weights; clears the history",
+               ("R",), "Train", True),
+    ActionSpec("fit", "Fit diagram", "Fit the whole network in the window (or double-click)",
+               ("F",), "View"),
+    ActionSpec("zoom_in", "Zoom in", "Zoom into the diagram (or Ctrl+wheel)", ("Ctrl+=", "Ctrl++"),
+               "View"),
+    ActionSpec("zoom_out", "Zoom out", "Zoom out of the diagram", ("Ctrl+-",), "View"),
+    ActionSpec("shortcuts", "&Keyboard shortcuts", "Every shortcut in one list", ("F1",),
+               "Help"),
+    ActionSpec("about", "&About vanishgui", "Version and what this app is for", (), "Help"),
+)

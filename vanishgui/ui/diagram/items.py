@@ -1,0 +1,237 @@
+"""Drawing items of the network diagram, each drawing a whole layer in one ``paint``.
+
+One item per layer pair draws all its edges, grouped by colour and width into a few
+``drawLines`` calls (thousands of per-edge items would be far slower); one item per
+layer draws all its neurons. Items keep their data as numpy arrays and call
+``prepareGeometryChange`` before their shape changes, as pyqtgraph's items do.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsSimpleTextItem
+
+from . import palette
+
+WIDTH_LEVELS = 8  # edge widths are drawn in this many steps
+
+
+class EdgeLayerItem(QGraphicsItem):
+    """All edges between layer ``layer - 1`` and ``layer``: colour = sign, width ∝ |w|."""
+
+    def __init__(self, layer: int, src: np.ndarray, dst: np.ndarray, max_edges: int) -> None:
+        super().__init__()
+        self.layer = layer
+        self.src = src  # (n_in, 2) positions
+        self.dst = dst  # (n_out, 2)
+        self.max_edges = max_edges
+        self.weights = np.zeros((len(dst), len(src)))
+        self.scale = 1.0  # |w| that gets the widest line
+        self.max_px = 8.0
+        self.dimmed = False
+        self.shown_edges = 0
+        self._groups: list[tuple[QPen, list[QLineF]]] = []
+        x0 = float(min(src[:, 0].min(), dst[:, 0].min()))
+        x1 = float(max(src[:, 0].max(), dst[:, 0].max()))
+        y0 = float(min(src[:, 1].min(), dst[:, 1].min()))
+        y1 = float(max(src[:, 1].max(), dst[:, 1].max()))
+        self._rect = QRectF(x0, y0 - 2, x1 - x0, y1 - y0 + 4)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.setZValue(0)
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def set_weights(self, weights: np.ndarray, scale: float, max_px: float) -> None:
+        self.weights = weights
+        self.scale = scale if scale > 0 and np.isfinite(scale) else 1.0
+        self.max_px = max_px
+        self._groups = self._build_groups()
+        self.update()
+
+    def _build_groups(self) -> list[tuple[QPen, list[QLineF]]]:
+        w = self.weights
+        n_in = w.shape[1]
+        flat = np.abs(w).ravel()
+        flat = np.where(np.isfinite(flat), flat, self.scale)
+        idx = np.arange(flat.size)
+        if flat.size > self.max_edges:  # level of detail: the strongest edges only
+            idx = np.argpartition(flat, flat.size - self.max_edges)[-self.max_edges:]
+        self.shown_edges = len(idx)
+        rows, cols = np.divmod(idx, n_in)
+        level = np.minimum(
+            WIDTH_LEVELS - 1, (flat[idx] / self.scale * WIDTH_LEVELS).astype(np.int64)
+        )
+        positive = w.ravel()[idx] >= 0
+        groups = []
+        alpha = 255 if flat.size <= 256 else 150
+        for sign, base in ((True, palette.POSITIVE), (False, palette.NEGATIVE)):
+            for lv in range(WIDTH_LEVELS):
+                sel = (positive == sign) & (level == lv)
+                if not sel.any():
+                    continue
+                color = QColor(base)
+                color.setAlpha(alpha)
+                pen = QPen(color, 0.6 + self.max_px * (lv + 1) / WIDTH_LEVELS)
+                pen.setCosmetic(True)
+                pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+                s = self.src[cols[sel]]
+                d = self.dst[rows[sel]]
+                lines = [QLineF(a[0], a[1], b[0], b[1]) for a, b in zip(s, d)]
+                groups.append((pen, lines))
+        return groups
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, self.shown_edges <= 2048)
+        if self.dimmed:
+            painter.setOpacity(0.35)
+        for pen, lines in self._groups:
+            painter.setPen(pen)
+            painter.drawLines(lines)
+
+
+class NeuronLayerItem(QGraphicsItem):
+    """All neurons of one layer as circles with a fill colour each."""
+
+    def __init__(self, layer: int, centres: np.ndarray, radius: float) -> None:
+        super().__init__()
+        self.layer = layer
+        self.centres = centres
+        self.radius = radius
+        self.fills: list[QColor] = [palette.PENDING] * len(centres)
+        self.ring: int | None = None  # neuron drawn with a highlight ring
+        self.selected: int | None = None
+        r = radius + 6
+        ys = centres[:, 1]
+        x = float(centres[0, 0])
+        self._rect = QRectF(x - r, float(ys.min()) - r, 2 * r, float(ys.max() - ys.min()) + 2 * r)
+        self.setZValue(2)
+        self.setAcceptHoverEvents(True)
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def set_fills(self, fills: list[QColor]) -> None:
+        self.fills = fills
+        self.update()
+
+    def neuron_at(self, pos: QPointF) -> int | None:
+        d = np.hypot(self.centres[:, 0] - pos.x(), self.centres[:, 1] - pos.y())
+        j = int(np.argmin(d))
+        return j if d[j] <= max(self.radius * 1.15, 4.0) else None
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, len(self.centres) <= 64)
+        pen = QPen(palette.OUTLINE, max(1.0, self.radius / 12))
+        painter.setPen(pen)
+        r = self.radius
+        for c, fill in zip(self.centres, self.fills):
+            painter.setBrush(QBrush(fill))
+            painter.drawEllipse(QPointF(c[0], c[1]), r, r)
+        for j, color, width in ((self.selected, palette.TEXT, 3.0),
+                                (self.ring, palette.HIGHLIGHT, 5.0)):
+            if j is None or j >= len(self.centres):
+                continue
+            ring = QPen(color, max(width, r / 5))
+            painter.setPen(ring)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            c = self.centres[j]
+            painter.drawEllipse(QPointF(c[0], c[1]), r + ring.widthF() / 2,
+                                r + ring.widthF() / 2)
+
+
+class HighlightItem(QGraphicsItem):
+    """The edges of the current event, drawn over everything, with a travelling pulse."""
+
+    def __init__(self, rect: QRectF) -> None:
+        super().__init__()
+        self._rect = rect
+        self.lines: list[QLineF] = []
+        self.widths: list[float] = []
+        self.color = palette.HIGHLIGHT
+        self.progress = 1.0
+        self.reverse = False  # the pulse runs from the line's end back to its start
+        self.setZValue(1)
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def set_lines(self, lines: list[QLineF], widths: list[float], color: QColor,
+                  reverse: bool) -> None:
+        self.lines = lines
+        self.widths = widths
+        self.color = color
+        self.reverse = reverse
+        self.update()
+
+    def set_progress(self, t: float) -> None:
+        self.progress = t
+        self.update()
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        if not self.lines:
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, len(self.lines) <= 2048)
+        for line, w in zip(self.lines, self.widths):
+            pen = QPen(self.color, w)
+            pen.setCosmetic(True)
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+            painter.setPen(pen)
+            painter.drawLine(line)
+        if self.progress < 1.0 and len(self.lines) <= 512:
+            t = 1.0 - self.progress if self.reverse else self.progress
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QBrush(self.color.darker(140)))
+            for line, w in zip(self.lines, self.widths):
+                p = line.pointAt(t)
+                rad = max(6.0, w * 1.6)
+                painter.drawEllipse(p, rad, rad)
+
+
+class LabelItem(QGraphicsSimpleTextItem):
+    """The numbers beside one neuron (small networks only)."""
+
+    def __init__(self, text: str, font: QFont) -> None:
+        super().__init__(text)
+        self.setFont(font)
+        self.setBrush(QBrush(palette.TEXT))
+        self.setZValue(3)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        if self.text():  # a light backing keeps the numbers readable over edges
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(255, 255, 255, 225))
+            painter.drawRoundedRect(self.boundingRect().adjusted(-4, -2, 4, 2), 6, 6)
+        super().paint(painter, option, widget)
+
+
+class BoxItem(QGraphicsItem):
+    """A rounded box with text: the loss node and the targets."""
+
+    def __init__(self, rect: QRectF, font: QFont) -> None:
+        super().__init__()
+        self._rect = rect
+        self.font = font
+        self.text = ""
+        self.fill = QColor("#ffffff")
+        self.active = False
+        self.setZValue(2)
+
+    def boundingRect(self) -> QRectF:
+        return self._rect.adjusted(-4, -4, 4, 4)
+
+    def set_text(self, text: str, fill: QColor, active: bool) -> None:
+        self.text, self.fill, self.active = text, fill, active
+        self.update()
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(palette.HIGHLIGHT if self.active else palette.OUTLINE,
+                            5 if self.active else 2))
+        painter.setBrush(QBrush(self.fill))
+        painter.drawRoundedRect(self._rect, 12, 12)
+        painter.setFont(self.font)
+        painter.setPen(palette.readable_text_on(self.fill))
+        painter.drawText(self._rect, Qt.AlignmentFlag.AlignCenter, self.text)

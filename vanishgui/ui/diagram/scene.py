@@ -1,0 +1,399 @@
+"""The network diagram's scene: layout, and the state drawn at the player's position.
+
+The scene draws "the state at event k": which neurons show their activation or their
+|δ|, which weights are already updated, and the current event's edges highlighted. It
+reads every number from the Session's current Pass; it computes only positions and
+colours.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QEasingCurve, QLineF, QPointF, QRectF, QVariantAnimation
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsSimpleTextItem
+
+from ...core import explain
+from ...core.trace import Reveal
+from ..numbers import num
+from ..session import Selection, Session
+from . import palette
+from .items import BoxItem, EdgeLayerItem, HighlightItem, LabelItem, NeuronLayerItem
+
+SMALL_WIDTH = 8  # up to this many neurons per layer, numbers are written beside neurons
+MAX_EDGES_DRAWN = 60_000  # across the whole diagram; the strongest edges per layer pair
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where everything sits, in scene units."""
+
+    centres: tuple[np.ndarray, ...]  # per layer (input first): (n, 2)
+    radius: float
+    column: float
+    small: bool
+    font_px: int
+
+    def position(self, layer: int, neuron: int) -> QPointF:
+        c = self.centres[layer][neuron]
+        return QPointF(float(c[0]), float(c[1]))
+
+
+def make_layout(layers: tuple[int, ...]) -> Layout:
+    widest = max(layers)
+    small = widest <= SMALL_WIDTH
+    if small:
+        column, row, radius, font_px = 300.0, 190.0, 34.0, 22
+    else:
+        row = max(6.0, min(60.0, 1400.0 / widest))
+        radius = max(2.2, row * 0.36)
+        column = max(80.0, min(300.0, 4200.0 / len(layers)))
+        font_px = 16
+    centres = []
+    for i, n in enumerate(layers):
+        ys = (np.arange(n) - (n - 1) / 2.0) * row
+        centres.append(np.column_stack([np.full(n, i * column), ys]))
+    return Layout(tuple(centres), radius, column, small, font_px)
+
+
+class DiagramScene(QGraphicsScene):
+    """Builds items for the session's network and keeps them in step with the player."""
+
+    def __init__(self, session: Session, parent=None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
+        self.setBackgroundBrush(QColor("#ffffff"))
+        self._anim = QVariantAnimation(self)
+        self._anim.setStartValue(0.0)
+        self._anim.setEndValue(1.0)
+        self._anim.setEasingCurve(QEasingCurve.Type.InOutQuad)
+        self._anim.valueChanged.connect(self._on_progress)
+        self._last_reveal: Reveal | None = None
+        self._fade: tuple[int, int, QColor, QColor] | None = None
+        self.rebuild()
+        session.experiment_changed.connect(self._on_experiment_changed)
+        session.pass_changed.connect(self._on_pass_changed)
+        session.cursor_moved.connect(self._on_cursor_moved)
+        session.selection_changed.connect(self._on_selection_changed)
+
+    # -- building --------------------------------------------------------------------------
+    def rebuild(self) -> None:
+        self._anim.stop()
+        self._fade = None
+        self.clear()
+        layers = self.session.experiment.layers
+        self.layout = lay = make_layout(layers)
+        font = QFont()
+        font.setPixelSize(lay.font_px)
+        self.label_font = font
+        per_pair = max(64, MAX_EDGES_DRAWN // max(1, len(layers) - 1))
+        self.edge_items = []
+        for layer in range(1, len(layers)):
+            item = EdgeLayerItem(layer, lay.centres[layer - 1], lay.centres[layer], per_pair)
+            self.addItem(item)
+            self.edge_items.append(item)
+        self.neuron_items = []
+        for layer in range(len(layers)):
+            item = NeuronLayerItem(layer, lay.centres[layer], lay.radius)
+            self.addItem(item)
+            self.neuron_items.append(item)
+        out = lay.centres[-1]
+        x = float(out[0, 0]) + lay.column * 0.55
+        h = max(110.0, lay.radius * 3)
+        w = 190.0 if lay.small else 150.0
+        self.loss_box = BoxItem(QRectF(x, -h / 2, w, h), font)
+        self.addItem(self.loss_box)
+        top = min(float(c[:, 1].min()) for c in lay.centres) - lay.radius
+        self.highlight = HighlightItem(self._content_rect())
+        self.addItem(self.highlight)
+        self.selection_item = HighlightItem(self._content_rect())
+        self.selection_item.setZValue(1.5)
+        self.addItem(self.selection_item)
+        self.headers = []
+        header_font = QFont(font)
+        header_font.setBold(True)
+        stride = max(1, math.ceil(len(layers) / 12))
+        for i in range(len(layers)):
+            if i % stride and i != len(layers) - 1:
+                continue
+            t = QGraphicsSimpleTextItem(self._header_text(i))
+            t.setFont(header_font)
+            t.setBrush(palette.TEXT)
+            br = t.boundingRect()
+            t.setPos(float(lay.centres[i][0, 0]) - br.width() / 2, top - br.height() - 24)
+            self.addItem(t)
+            self.headers.append(t)
+        self.labels: list[list[LabelItem]] = []
+        if lay.small:
+            for centres in lay.centres:
+                row = []
+                for c in centres:
+                    label = LabelItem("", font)
+                    label.setPos(float(c[0]) + lay.radius + 10, float(c[1]) - lay.radius - 6)
+                    self.addItem(label)
+                    row.append(label)
+                self.labels.append(row)
+        self._last_reveal = None
+        self.setSceneRect(self.itemsBoundingRect().adjusted(-40, -30, 40, 40))
+        self._weights_dirty = True
+        self.refresh(animate=False)
+        self._on_selection_changed()
+
+    def _content_rect(self) -> QRectF:
+        lay = self.layout
+        xs = np.concatenate([c[:, 0] for c in lay.centres])
+        ys = np.concatenate([c[:, 1] for c in lay.centres])
+        return QRectF(float(xs.min()) - 50, float(ys.min()) - 50,
+                      float(xs.max() - xs.min()) + lay.column + 260,
+                      float(ys.max() - ys.min()) + 100)
+
+    def _header_text(self, i: int) -> str:
+        exp = self.session.experiment
+        n = len(exp.layers) - 1
+        if i == 0:
+            return "input"
+        act = exp.activations[i - 1].info.label
+        if i == n:
+            return f"output\n{act}"
+        return f"hidden {i}\n{act}" if self.layout.small else f"{i}"
+
+    # -- signals -------------------------------------------------------------------------
+    def _on_experiment_changed(self) -> None:
+        self.rebuild()
+
+    def _on_pass_changed(self) -> None:
+        self._weights_dirty = True
+        self._last_reveal = None
+
+    def _on_cursor_moved(self, position: int) -> None:
+        prev = self._last_reveal.position if self._last_reveal is not None else None
+        self.refresh(animate=prev is not None and position == prev + 1)
+
+    def _on_selection_changed(self) -> None:
+        sel = self.session.selection
+        for item in self.neuron_items:
+            item.selected = None
+        lines, widths = [], []
+        if sel is not None:
+            if sel.is_weight:
+                lines = [QLineF(self.layout.position(sel.layer - 1, sel.source),
+                                self.layout.position(sel.layer, sel.neuron))]
+                widths = [4.0]
+            elif sel.layer < len(self.neuron_items):
+                self.neuron_items[sel.layer].selected = sel.neuron
+        self.selection_item.set_lines(lines, widths, palette.OUTLINE, False)
+        for item in self.neuron_items:
+            item.update()
+
+    def _on_progress(self, value) -> None:
+        t = float(value)
+        self.highlight.set_progress(t)
+        if self._fade is not None:
+            layer, j, old, new = self._fade
+            item = self.neuron_items[layer]
+            fills = list(item.fills)
+            fills[j] = palette.mix(old, new, t)
+            item.set_fills(fills)
+
+    # -- drawing the state at the player's position --------------------------------------
+    def _finish_fade(self) -> None:
+        """Apply an interrupted fade's final colour before drawing a new state."""
+        self._anim.stop()
+        if self._fade is not None:
+            layer, j, _old, new = self._fade
+            item = self.neuron_items[layer]
+            fills = list(item.fills)
+            fills[j] = new
+            item.set_fills(fills)
+            self._fade = None
+
+    def refresh(self, animate: bool = False) -> None:
+        self._finish_fade()
+        s = self.session
+        p = s.current
+        rv = s.reveal()
+        sample = min(s.sample, len(p.inputs) - 1)
+        prev = self._last_reveal
+        lay = self.layout
+        # neurons: input values, then activation or |δ| shade
+        fills_in = [palette.activation_color(float(v)) for v in p.inputs[sample]]
+        self.neuron_items[0].set_fills(fills_in)
+        old_fade = None
+        ev = rv.event
+        for i in range(p.depth):
+            fwd, dl = int(rv.forward[i]), int(rv.delta[i])
+            if prev is not None and prev.forward[i] == fwd and prev.delta[i] == dl:
+                continue
+            a = p.a[i][sample]
+            d = p.delta[i][sample]
+            fills = []
+            for j in range(len(a)):
+                if j < dl:
+                    fills.append(palette.delta_color(float(d[j])))
+                elif j < fwd:
+                    fills.append(palette.activation_color(float(a[j])))
+                else:
+                    fills.append(palette.PENDING)
+            item = self.neuron_items[i + 1]
+            if animate and ev is not None and ev.layer == i + 1 and ev.kind in (
+                    "forward", "delta"):
+                old_fade = (i + 1, ev.neuron, item.fills[ev.neuron], fills[ev.neuron])
+                fills[ev.neuron] = old_fade[2]
+            item.set_fills(fills)
+        # edges: the weights as updated so far
+        if self._weights_dirty or prev is None or not np.array_equal(prev.update, rv.update):
+            shown = explain.weights_at(p, rv.update)
+            with np.errstate(all="ignore"):
+                mags = [np.abs(w[np.isfinite(w)]) for w in p.network.weights]
+                scale = max((float(m.max()) for m in mags if m.size), default=1.0)
+            max_px = 10.0 if lay.small else 3.0
+            for item, w in zip(self.edge_items, shown):
+                item.set_weights(w, scale, max_px)
+            self._weights_dirty = False
+        # labels beside small networks' neurons
+        if lay.small:
+            self._write_labels(rv, sample)
+        self._write_loss(rv, sample)
+        self._highlight(rv, animate)
+        self._fade = old_fade
+        self._last_reveal = rv
+        if animate and s.transition_ms() > 0:
+            self._anim.stop()
+            self._anim.setDuration(s.transition_ms())
+            self._anim.start()
+        else:
+            self._on_progress(1.0)
+            self._finish_fade()
+
+    def _write_labels(self, rv: Reveal, sample: int) -> None:
+        p = self.session.current
+        for j, label in enumerate(self.labels[0]):
+            label.setText(f"x = {num(p.inputs[sample, j])}")
+        for i in range(p.depth):
+            act = p.network.activations[i]
+            dname = act.info.derivative_label
+            for j, label in enumerate(self.labels[i + 1]):
+                lines = []
+                if j < rv.forward[i]:
+                    lines.append(f"z = {num(p.z[i][sample, j])}")
+                    lines.append(f"a = {num(p.a[i][sample, j])}")
+                if j < rv.delta[i]:
+                    lines.append(f"{dname} = {num(p.dact[i][sample, j])}")
+                    lines.append(f"δ = {num(p.delta[i][sample, j])}")
+                label.setText("\n".join(lines))
+
+    def _write_loss(self, rv: Reveal, sample: int) -> None:
+        p = self.session.current
+        y = ", ".join(num(v) for v in p.targets[sample])
+        active = rv.event is not None and rv.event.kind == "loss"
+        if rv.loss:
+            text = f"loss L\n{num(p.loss)}\ntarget y = {y}"
+            fill = QColor("#fff4d6")
+        else:
+            text = f"loss L\n?\ntarget y = {y}"
+            fill = QColor("#ffffff")
+        self.loss_box.set_text(text, fill, active)
+
+    def _highlight(self, rv: Reveal, animate: bool) -> None:
+        for item in self.neuron_items:
+            item.ring = None
+        e = rv.event
+        lines: list[QLineF] = []
+        widths: list[float] = []
+        color, reverse = palette.HIGHLIGHT, False
+        if e is not None:
+            p = self.session.current
+            lay = self.layout
+            w_all = p.network.weights
+            scale = max(float(np.nanmax(np.abs(w))) if w.size else 1.0 for w in w_all) or 1.0
+            if not math.isfinite(scale):
+                scale = 1.0
+
+            def width(w: float) -> float:
+                if not math.isfinite(w):
+                    return 3.0
+                return 2.5 + (8.0 if lay.small else 2.0) * abs(w) / scale
+
+            loss_anchor = QPointF(self.loss_box.boundingRect().left() + 4, 0.0)
+            if e.kind == "loss":
+                for c in lay.centres[-1]:
+                    lines.append(QLineF(QPointF(c[0], c[1]), loss_anchor))
+                    widths.append(4.0)
+            else:
+                layer, j = e.layer, e.neuron
+                self.neuron_items[layer].ring = j
+                dst = lay.position(layer, j)
+                w_in = w_all[layer - 1][j]
+                incoming = [lay.position(layer - 1, i) for i in range(len(w_in))]
+                if e.kind == "forward":
+                    lines = [QLineF(a, dst) for a in incoming]
+                    widths = [width(float(w)) for w in w_in]
+                elif e.kind == "delta":
+                    color, reverse = palette.BACKWARD, True
+                    if layer == p.depth:
+                        lines, widths = [QLineF(dst, loss_anchor)], [4.0]
+                    else:
+                        w_out = w_all[layer][:, j]
+                        lines = [QLineF(dst, lay.position(layer + 1, k)) for k in range(len(w_out))]
+                        widths = [width(float(w)) for w in w_out]
+                elif e.kind == "gradient":
+                    color, reverse = palette.BACKWARD, True
+                    lines = [QLineF(a, dst) for a in incoming]
+                    widths = [width(float(w)) for w in w_in]
+                else:  # update
+                    new = p.update.weights[layer - 1][j] if p.update else w_in
+                    lines = [QLineF(a, dst) for a in incoming]
+                    widths = [width(float(w)) for w in new]
+        limit = 4096  # a 256-wide layer's fan-in; keep the overlay cheap
+        self.highlight.set_lines(lines[:limit], widths[:limit], color, reverse)
+        for item in self.neuron_items:
+            item.update()
+
+    # -- hit testing ---------------------------------------------------------------------
+    def selection_at(self, pos: QPointF, tolerance: float) -> Selection | None:
+        """The neuron or the edge (weight) under a scene position."""
+        lay = self.layout
+        for item in self.neuron_items:
+            if item.layer == 0:
+                continue
+            if item.boundingRect().adjusted(-tolerance, 0, tolerance, 0).contains(pos):
+                j = item.neuron_at(pos)
+                if j is not None:
+                    return Selection(item.layer, j)
+        x = pos.x()
+        for layer in range(1, len(lay.centres)):
+            x0 = lay.centres[layer - 1][0, 0]
+            x1 = lay.centres[layer][0, 0]
+            if not x0 < x < x1:
+                continue
+            src = lay.centres[layer - 1]
+            dst = lay.centres[layer]
+            # distance from pos to every segment (src_i -> dst_j), vectorised
+            s = src[None, :, :]
+            d = dst[:, None, :]
+            seg = d - s
+            t = ((pos.x() - s[..., 0]) * seg[..., 0] + (pos.y() - s[..., 1]) * seg[..., 1]) / (
+                seg[..., 0] ** 2 + seg[..., 1] ** 2)
+            t = np.clip(t, 0.0, 1.0)
+            px = s[..., 0] + t * seg[..., 0] - pos.x()
+            py = s[..., 1] + t * seg[..., 1] - pos.y()
+            dist = np.hypot(px, py)
+            j, i = np.unravel_index(int(np.argmin(dist)), dist.shape)
+            if dist[j, i] <= tolerance:
+                return Selection(layer, int(j), int(i))
+        return None
+
+    def neuron_tooltip(self, layer: int, j: int) -> str:
+        p = self.session.current
+        s = min(self.session.sample, len(p.inputs) - 1)
+        if layer == 0:
+            return f"input {j + 1}: x = {num(p.inputs[s, j])}"
+        i = layer - 1
+        d = p.network.activations[i].info.derivative_label
+        return (f"layer {layer}, neuron {j + 1}\nz = {num(p.z[i][s, j])}\n"
+                f"a = {num(p.a[i][s, j])}\n{d} = {num(p.dact[i][s, j])}\n"
+                f"δ = {num(p.delta[i][s, j])}")

@@ -1,0 +1,198 @@
+"""The diagram panel: the event's formula on top, the scene, and the |δ| colour bar."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPen
+from PySide6.QtWidgets import (
+    QGraphicsView,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..describe import caption
+from ..session import Session
+from . import palette
+from .scene import DiagramScene
+
+
+class DiagramView(QGraphicsView):
+    """Fits the network to the window; Ctrl+wheel or a pinch zooms; clicks select."""
+
+    zoomed = Signal(float)
+
+    def __init__(self, scene: DiagramScene, parent: QWidget | None = None) -> None:
+        super().__init__(scene, parent)
+        self.diagram = scene
+        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.MinimalViewportUpdate)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setMouseTracking(True)
+        self.setFrameShape(QGraphicsView.Shape.NoFrame)
+        self.setToolTip("Click a neuron to inspect it, or an edge to see its chain rule. "
+                        "Ctrl+wheel zooms; double-click fits.")
+        self._fitted = True
+        scene.sceneRectChanged.connect(lambda _r: self.fit() if self._fitted else None)
+
+    def fit(self) -> None:
+        self._fitted = True
+        self.fitInView(self.diagram.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
+
+    def zoom(self, factor: float) -> None:
+        self._fitted = False
+        self.scale(factor, factor)
+        self.zoomed.emit(self.transform().m11())
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self._fitted:
+            self.fit()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._fitted:
+            self.fit()
+
+    def wheelEvent(self, event) -> None:
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.zoom(1.0015 ** event.angleDelta().y())
+            event.accept()
+        else:
+            super().wheelEvent(event)
+
+    def viewportEvent(self, event) -> bool:
+        if (event.type() == QEvent.Type.NativeGesture
+                and event.gestureType() == Qt.NativeGestureType.ZoomNativeGesture):
+            self.zoom(1.0 + event.value())
+            return True
+        return super().viewportEvent(event)
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        self.fit()
+
+    def _tolerance(self) -> float:
+        return 8.0 / max(1e-6, self.transform().m11())
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            pos = self.mapToScene(event.position().toPoint())
+            self.diagram.session.select(self.diagram.selection_at(pos, self._tolerance()))
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        super().mouseMoveEvent(event)
+        if self.diagram.layout.small:
+            return
+        pos = self.mapToScene(event.position().toPoint())
+        for item in self.diagram.neuron_items:
+            if item.boundingRect().contains(pos):
+                j = item.neuron_at(pos)
+                if j is not None:
+                    QToolTip.showText(event.globalPosition().toPoint(),
+                                      self.diagram.neuron_tooltip(item.layer, j), self)
+                    return
+
+
+class ColorBar(QWidget):
+    """The |δ| scale: viridis over 1e-12 … 1, log10, with 0 and non-finite swatches."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumWidth(120)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
+        self.setToolTip("Colour of a neuron once its δ (the error signal) is known. "
+                        "Each step down is 1000 times smaller.")
+
+    def paintEvent(self, event) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        fm = p.fontMetrics()
+        line = fm.height()
+        top = line * 2 + 6
+        bottom = self.height() - line * 3 - 10
+        bar = QRectF(8, top, 22, max(40, bottom - top))
+        grad = QLinearGradient(bar.topLeft(), bar.bottomLeft())
+        for k in range(11):
+            grad.setColorAt(k / 10, palette.viridis(1 - k / 10))
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(grad)
+        p.drawRect(bar)
+        p.setPen(QPen(palette.TEXT))
+        p.drawText(QRectF(0, 0, self.width(), top - 4), Qt.AlignmentFlag.AlignHCenter
+                   | Qt.AlignmentFlag.AlignBottom, "|δ|\nlog scale")
+        lo, hi = palette.DELTA_DECADES
+        for dec in range(hi, lo - 1, -3):
+            y = bar.top() + (hi - dec) / (hi - lo) * bar.height()
+            p.drawLine(int(bar.right()), int(y), int(bar.right() + 5), int(y))
+            text = "1" if dec == 0 else f"1e{dec}".replace("-", "−")
+            p.drawText(int(bar.right() + 8), int(y + fm.ascent() / 2 - 2), text)
+        y = bar.bottom() + 10
+        for color, text in ((palette.ZERO, "exactly 0"), (palette.NONFINITE, "inf / NaN")):
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(color)
+            p.drawRect(QRectF(8, y, 22, line - 2))
+            p.setPen(QPen(palette.TEXT))
+            p.drawText(38, int(y + fm.ascent() - 1), text)
+            y += line + 4
+        p.end()
+
+
+class DiagramPanel(QWidget):
+    """The central widget: formula of the current event, the diagram and its colour bar."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.scene = DiagramScene(session, self)
+        self.view = DiagramView(self.scene, self)
+        self.title = QLabel(self)
+        self.title.setObjectName("eventTitle")
+        f = QFont(self.font())
+        f.setPointSizeF(f.pointSizeF() * 1.35)
+        f.setBold(True)
+        self.title.setFont(f)
+        self.formula = QLabel(self)
+        self.formula.setObjectName("eventFormula")
+        g = QFont(self.font())
+        g.setPointSizeF(g.pointSizeF() * 1.25)
+        self.formula.setFont(g)
+        self.formula.setWordWrap(True)
+        self.formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.colorbar = ColorBar(self)
+        top = QVBoxLayout()
+        top.setContentsMargins(12, 8, 12, 4)
+        top.setSpacing(2)
+        top.addWidget(self.title)
+        top.addWidget(self.formula)
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addWidget(self.view, 1)
+        body.addWidget(self.colorbar)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        outer.addLayout(top)
+        outer.addLayout(body, 1)
+        self.setAutoFillBackground(True)
+        pal = self.palette()
+        pal.setColor(self.backgroundRole(), QColor("#ffffff"))
+        self.setPalette(pal)
+        session.cursor_moved.connect(self._on_cursor_moved)
+        session.experiment_changed.connect(self._on_experiment_changed)
+        self._on_cursor_moved(session.position)
+
+    def _on_experiment_changed(self) -> None:
+        self.view.fit()
+
+    def _on_cursor_moved(self, _position: int) -> None:
+        s = self.session
+        title, formula = caption(s.current, s.player.event, s.sample)
+        self.title.setText(title)
+        self.formula.setText(formula)

@@ -1,0 +1,106 @@
+"""The chain-rule ledger: ∂L/∂w of the selected weight as a product of its factors.
+
+Each row is one factor, its value, the bound it can never exceed (0.25 for σ'), and the
+running product so far, so the shrinking is read off the last column. All numbers come
+from :func:`vanishgui.core.explain.chain_rule`.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.explain import ChainRule, chain_rule
+from .numbers import num
+from .session import Session
+
+COLUMNS = ("factor", "what it is", "value", "at most", "product so far")
+
+
+class LedgerPanel(QWidget):
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.rule: ChainRule | None = None
+        self.heading = QLabel(self)
+        self.heading.setWordWrap(True)
+        f = QFont(self.font())
+        f.setBold(True)
+        self.heading.setFont(f)
+        self.table = QTableWidget(0, len(COLUMNS), self)
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.footer = QLabel(self)
+        self.footer.setWordWrap(True)
+        self.footer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.heading)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.footer)
+        self.setToolTip("Click an edge of the diagram: its gradient, factor by factor.")
+        session.selection_changed.connect(self._on_changed)
+        session.pass_changed.connect(self._on_changed)
+        session.experiment_changed.connect(self._on_changed)
+        self._on_changed()
+
+    def _on_changed(self) -> None:
+        s = self.session
+        sel = s.selection
+        self.table.setRowCount(0)
+        if sel is None or not sel.is_weight:
+            self.rule = None
+            self.heading.setText("Chain-rule ledger")
+            self.footer.setText("Click an edge (a weight) in the diagram to see how its "
+                                "gradient is built from one factor per layer.")
+            return
+        rule = chain_rule(s.current, sel.layer, sel.neuron, sel.source or 0, s.sample)
+        self.rule = rule
+        name = f"w from neuron {rule.source + 1} of layer {rule.layer - 1} to neuron " \
+               f"{rule.neuron + 1} of layer {rule.layer}"
+        self.heading.setText(f"∂L/∂w for {name}")
+        if rule.factors:
+            self.table.setRowCount(len(rule.factors))
+            for r, fac in enumerate(rule.factors):
+                cells = (fac.symbol, fac.meaning, num(fac.value),
+                         "" if fac.bound is None else num(fac.bound), num(fac.running))
+                for c, text in enumerate(cells):
+                    item = QTableWidgetItem(text)
+                    if c >= 2:
+                        item.setTextAlignment(Qt.AlignmentFlag.AlignRight
+                                              | Qt.AlignmentFlag.AlignVCenter)
+                    if fac.kind == "dact" and c in (0, 2, 3):
+                        item.setForeground(QColor("#8a3b00"))
+                    self.table.setItem(r, c, item)
+            batch = (f" for sample {rule.sample + 1} of {rule.batch_size}; summed over the "
+                     f"batch, ∂L/∂w = {num(rule.gradient)}") if rule.batch_size > 1 else ""
+            self.footer.setText(
+                f"Product of all {len(rule.factors)} factors = {num(rule.product)}{batch}. "
+                "Each σ' factor is at most 0.25, so every sigmoid layer the signal "
+                "passes shrinks it by 4× or more.")
+        else:
+            r = rule.recursion
+            self.table.setRowCount(len(r.terms))
+            for row, t in enumerate(r.terms):
+                cells = (f"w{t.index + 1}·δ{t.index + 1}", f"via neuron {t.index + 1} of layer "
+                         f"{rule.layer + 1}", f"{num(t.left)} × {num(t.right)}", "",
+                         num(t.product))
+                for c, text in enumerate(cells):
+                    self.table.setItem(row, c, QTableWidgetItem(text))
+            more = f" (+{r.hidden_terms} more terms)" if r.hidden_terms else ""
+            self.footer.setText(
+                f"This layer is wider than 1, so δ sums over paths: δ = f'(z)·Σ w·δ = "
+                f"{num(r.dact)} × {num(r.grad_a)}{more} = {num(r.delta)}.  "
+                f"∂L/∂w = Σ over samples of δ × a_in = {num(rule.gradient)}.")

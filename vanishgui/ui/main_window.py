@@ -1,0 +1,331 @@
+"""The main window: assembles the diagram, docks, menus and transport bar.
+
+It has no logic of its own beyond routing actions to the Session and file dialogs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QRectF, QSettings, QSize, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QPainter
+from PySide6.QtWidgets import (
+    QDialog,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import __version__
+from ..core.experiment import ExperimentError
+from .actions import ACTIONS, ActionSpec
+from .controls import ControlsPanel
+from .diagram.view import DiagramPanel
+from .inspector import InspectorPanel
+from .ledger import LedgerPanel
+from .session import Session
+from .transport import TransportBar
+
+FILE_FILTER = "vanishgui experiments (*.vanishgui.json *.json);;All files (*)"
+MAX_RECENT = 8
+
+
+def settings() -> QSettings:
+    return QSettings("vanishgui", "vanishgui")
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, session: Session | None = None, *, restore: bool = True) -> None:
+        super().__init__()
+        self.session = session or Session()
+        self.setObjectName("vanishguiMainWindow")
+        self.setMinimumSize(QSize(900, 560))
+        self.actions_by_name: dict[str, QAction] = {}
+        self._build_actions()
+        self.diagram = DiagramPanel(self.session, self)
+        self.setCentralWidget(self.diagram)
+        self.controls = ControlsPanel(self.session, self)
+        self.ledger = LedgerPanel(self.session, self)
+        self.inspector = InspectorPanel(self.session, self)
+        self.docks: dict[str, QDockWidget] = {}
+        self._add_dock("controls", "Controls", self.controls, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._add_dock("ledger", "Chain-rule ledger", self.ledger,
+                       Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_dock("inspector", "Neuron inspector", self.inspector,
+                       Qt.DockWidgetArea.RightDockWidgetArea)
+        self.transport = TransportBar(self.session, self.actions_by_name, self)
+        bar = QToolBar("Transport", self)
+        bar.setObjectName("transportBar")
+        bar.setMovable(False)
+        bar.addWidget(self.transport)
+        self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, bar)
+        self._build_menus()
+        self.session.modified_changed.connect(self._on_title_changed)
+        self.session.path_changed.connect(self._on_title_changed)
+        self.session.playing_changed.connect(self._on_playing_changed)
+        self.session.training_changed.connect(self._on_playing_changed)
+        self._on_title_changed()
+        self.resize(1600, 900)
+        if restore:
+            self._restore_state()
+
+    # -- assembly ------------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        for spec in ACTIONS:
+            act = QAction(spec.label, self)
+            act.setObjectName(f"action_{spec.name}")
+            act.setToolTip(f"{spec.tooltip} ({', '.join(spec.shortcuts)})"
+                           if spec.shortcuts else spec.tooltip)
+            act.setStatusTip(spec.tooltip)
+            act.setShortcuts([QKeySequence(s) for s in spec.shortcuts])
+            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            act.setCheckable(spec.checkable)
+            act.triggered.connect(getattr(self, f"on_{spec.name}"))
+            self.addAction(act)
+            self.actions_by_name[spec.name] = act
+
+    def _add_dock(self, name: str, title: str, widget: QWidget, area) -> None:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{name}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.docks[name] = dock
+
+    def _build_menus(self) -> None:
+        menus = {}
+        for title in ("File", "Step", "Train", "View", "Help"):
+            menus[title] = self.menuBar().addMenu(f"&{title}")
+        self.recent_menu = menus["File"].addMenu("Open &recent")
+        for spec in ACTIONS:
+            menus[spec.menu].addAction(self.actions_by_name[spec.name])
+            if spec.name in ("open", "save_as", "export_svg"):
+                menus[spec.menu].addSeparator()
+        menus["File"].insertMenu(self.actions_by_name["save"], self.recent_menu)
+        panels = menus["View"].addMenu("&Panels")
+        for dock in self.docks.values():
+            panels.addAction(dock.toggleViewAction())
+        self._fill_recent()
+
+    # -- window state --------------------------------------------------------------------
+    def _restore_state(self) -> None:
+        s = settings()
+        geometry = s.value("window/geometry")
+        state = s.value("window/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def save_state(self) -> None:
+        s = settings()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        if self.session.path is not None:
+            s.setValue("files/last", str(self.session.path))
+
+    def recent_files(self) -> list[str]:
+        value = settings().value("files/recent", [])
+        if isinstance(value, str):
+            value = [value]
+        return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+    def _remember(self, path: Path) -> None:
+        files = [str(path)] + [f for f in self.recent_files() if f != str(path)]
+        settings().setValue("files/recent", files[:MAX_RECENT])
+        self._fill_recent()
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        files = self.recent_files()
+        for f in files:
+            act = self.recent_menu.addAction(f)
+            act.triggered.connect(lambda _=False, f=f: self.open_path(f))
+        self.recent_menu.setEnabled(bool(files))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.session.pause()
+        self.save_state()
+        super().closeEvent(event)
+
+    def _on_title_changed(self, *_args) -> None:
+        name = self.session.path.name if self.session.path else "classic example"
+        mark = " •" if self.session.modified else ""
+        self.setWindowTitle(f"{name}{mark} — vanishgui")
+
+    def _on_playing_changed(self, *_args) -> None:
+        self.actions_by_name["play"].setChecked(self.session.playing)
+        self.actions_by_name["train"].setChecked(self.session.training)
+
+    # -- files ---------------------------------------------------------------------------
+    def open_path(self, path: str | Path) -> bool:
+        """Open an experiment; a bad file gets a dialog and the current one stays."""
+        try:
+            self.session.open(path)
+        except ExperimentError as e:
+            self.show_error("This experiment could not be opened", str(e))
+            return False
+        self._remember(Path(path))
+        return True
+
+    def show_error(self, title: str, message: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok,
+                          self)
+        box.setObjectName("errorDialog")
+        box.open()
+        self.last_error = message
+
+    def on_new(self) -> None:
+        self.session.new()
+
+    def on_open(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open experiment", "", FILE_FILTER)
+        if path:
+            self.open_path(path)
+
+    def on_save(self) -> None:
+        if self.session.path is None:
+            self.on_save_as()
+        else:
+            self.save_to(self.session.path)
+
+    def on_save_as(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save experiment", "experiment.vanishgui.json",
+                                              FILE_FILTER)
+        if path:
+            self.save_to(Path(path))
+
+    def save_to(self, path: Path) -> bool:
+        try:
+            self.session.save(path)
+        except OSError as e:
+            self.show_error("The experiment could not be saved",
+                            f"{path}: {e.strerror or e}; the previous file is unchanged.")
+            return False
+        self._remember(path)
+        return True
+
+    def render_diagram(self, scale: float = 2.0) -> QImage:
+        scene = self.diagram.scene
+        rect = scene.sceneRect()
+        image = QImage(int(rect.width() * scale / 2), int(rect.height() * scale / 2),
+                       QImage.Format.Format_ARGB32)
+        image.fill(Qt.GlobalColor.white)
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        scene.render(painter, QRectF(image.rect()), rect)
+        painter.end()
+        return image
+
+    def export_png(self, path: str | Path) -> bool:
+        return self.render_diagram().save(str(path), "PNG")
+
+    def export_svg(self, path: str | Path) -> None:
+        from PySide6.QtSvg import QSvgGenerator  # only needed here
+
+        scene = self.diagram.scene
+        rect = scene.sceneRect()
+        gen = QSvgGenerator()
+        gen.setFileName(str(path))
+        gen.setSize(rect.size().toSize())
+        gen.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
+        gen.setTitle("vanishgui network diagram")
+        painter = QPainter(gen)
+        scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
+        painter.end()
+
+    def on_export_png(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export diagram", "diagram.png", "PNG (*.png)")
+        if path and not self.export_png(path):
+            self.show_error("The picture could not be saved", f"{path}: could not be written.")
+
+    def on_export_svg(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export diagram", "diagram.svg", "SVG (*.svg)")
+        if path:
+            self.export_svg(path)
+
+    def on_quit(self) -> None:
+        self.close()
+
+    # -- stepping and training -----------------------------------------------------------
+    def on_previous(self) -> None:
+        self.session.step_back()
+
+    def on_next(self) -> None:
+        self.session.step_forward()
+
+    def on_play(self) -> None:
+        self.session.toggle_play()
+        self._on_playing_changed()
+
+    def on_start(self) -> None:
+        self.session.to_start()
+
+    def on_end(self) -> None:
+        self.session.to_end()
+
+    def on_previous_phase(self) -> None:
+        self.session.previous_phase()
+
+    def on_next_phase(self) -> None:
+        self.session.next_phase()
+
+    def on_train_step(self) -> None:
+        self.session.train_step()
+
+    def on_train(self) -> None:
+        self.session.toggle_training()
+        self._on_playing_changed()
+
+    def on_reset(self) -> None:
+        self.session.reset()
+
+    def on_fit(self) -> None:
+        self.diagram.view.fit()
+
+    def on_zoom_in(self) -> None:
+        self.diagram.view.zoom(1.25)
+
+    def on_zoom_out(self) -> None:
+        self.diagram.view.zoom(0.8)
+
+    # -- help ----------------------------------------------------------------------------
+    def on_shortcuts(self) -> None:
+        ShortcutsDialog(ACTIONS, self).open()
+
+    def on_about(self) -> None:
+        QMessageBox.about(
+            self, "About vanishgui",
+            f"<h3>vanishgui {__version__}</h3>"
+            "<p>Watch the vanishing-gradient problem happen: step through the forward and "
+            "backward passes of a small network and see the gradient shrink by up to 4× at "
+            "every sigmoid layer.</p><p>MIT licence.</p>")
+
+
+class ShortcutsDialog(QDialog):
+    """Help → Keyboard shortcuts, built from the same action table as the menus."""
+
+    def __init__(self, specs: tuple[ActionSpec, ...], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        rows = [s for s in specs if s.shortcuts]
+        table = QTableWidget(len(rows), 3, self)
+        table.setHorizontalHeaderLabels(("Keys", "Action", "What it does"))
+        table.verticalHeader().setVisible(False)
+        for r, s in enumerate(rows):
+            keys = ", ".join(QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText)
+                             for k in s.shortcuts)
+            for c, text in enumerate((keys, s.label.replace("&", ""), s.tooltip)):
+                table.setItem(r, c, QTableWidgetItem(text))
+        table.resizeColumnsToContents()
+        self.table = table
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel("Every action also sits in a menu.", self))
+        lay.addWidget(table)
+        self.resize(900, 600)

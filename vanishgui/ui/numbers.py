@@ -1,0 +1,47 @@
+"""How numbers are written on screen: 3 significant figures, a real minus sign.
+
+Formatting only; every value comes from the core.
+"""
+
+from __future__ import annotations
+
+import math
+
+MINUS = "\u2212"
+
+
+def num(x: float, digits: int = 3) -> str:
+    """0.263, −1.10e−2, 0, inf, NaN."""
+    if x is None:
+        return "—"
+    x = float(x)
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "∞" if x > 0 else f"{MINUS}∞"
+    if x == 0:
+        return "0"
+    mag = abs(x)
+    if 1e-3 <= mag < 1e4:
+        text = f"{x:.{digits}g}"
+        if "e" in text:  # .3g switches to e-notation at 1000 and up
+            text = f"{x:.0f}"
+    else:
+        mant, exp = f"{x:.{digits - 1}e}".split("e")
+        text = f"{mant}e{int(exp)}"
+    return text.replace("-", MINUS)
+
+
+def ratio(x: float) -> str:
+    """A fraction for a person: '1/4096' for small ratios, '0.54' near 1."""
+    if x is None or not math.isfinite(x):
+        return "—"
+    if x == 0:
+        return "0"
+    if abs(x) >= 0.5:
+        return f"{x:.2g}"
+    inv = 1 / abs(x)
+    sign = MINUS if x < 0 else ""
+    if inv < 1e6:
+        return f"{sign}1/{inv:,.0f}"
+    return f"{sign}1/{num(inv)}"

@@ -1,0 +1,318 @@
+"""Session: the one model every view watches.
+
+It wraps the core's Experiment, Trainer, the current Pass (the training step being
+shown), its Trace and a Player. Controls call its setters; it asks the core for new
+numbers and emits a signal; views redraw from ``session.current`` and the Player's
+position. Views never compute numbers and never talk to each other.
+
+The shown step is always the *next* step, previewed and not yet committed: its
+forward and backward passes at the current weights and the update it will apply.
+Stepping past its last event (or pressing T) commits it and previews the next.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from ..core.experiment import Experiment, classic, load_experiment, save_experiment
+from ..core.network import Pass
+from ..core.trace import Player, Reveal, Trace
+from ..core.training import Trainer
+
+# Player speed: events per second at 1×, and the transition time within an event.
+EVENTS_PER_SECOND = 1.5
+TRANSITION_MS = 200
+SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, math.inf)  # inf: "instant"
+TRAIN_SLICE_S = 0.012  # continuous training runs in slices this long, then yields to Qt
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A neuron (source is None) or the weight from ``source`` into ``neuron``."""
+
+    layer: int
+    neuron: int
+    source: int | None = None
+
+    @property
+    def is_weight(self) -> bool:
+        return self.source is not None
+
+
+class Session(QObject):
+    experiment_changed = Signal()  # a new network or data: shapes may have changed
+    pass_changed = Signal()  # a new step is shown (same shapes)
+    cursor_moved = Signal(int)  # the player's position
+    selection_changed = Signal()
+    playing_changed = Signal(bool)
+    training_changed = Signal(bool)  # continuous training started (True) or paused
+    trained = Signal(int)  # steps committed so far
+    diverged = Signal(int, int)  # step, first layer (1-based) with a non-finite number
+    speed_changed = Signal(float)
+    modified_changed = Signal(bool)
+    path_changed = Signal(str)
+
+    def __init__(self, experiment: Experiment | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.experiment = experiment or classic()
+        self.path: Path | None = None
+        self.modified = False
+        self.sample = 0
+        self.selection: Selection | None = None
+        self.speed = 1.0
+        self.steps_per_second = 0.0
+        self._train_target: int | None = None
+        self._play_timer = QTimer(self)
+        self._play_timer.timeout.connect(self._on_play_tick)
+        self._train_timer = QTimer(self)
+        self._train_timer.setInterval(0)
+        self._train_timer.timeout.connect(self._on_train_tick)
+        self._build()
+
+    # -- state ---------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.trainer: Trainer = self.experiment.trainer()
+        self.current: Pass = self.trainer.preview()
+        self.last: Pass | None = None  # the step committed most recently
+        self.trace = Trace(self.experiment.layers)
+        self.player = Player(self.trace, self.cursor_moved.emit)
+        self.sample = 0
+        self.selection = None
+
+    @property
+    def position(self) -> int:
+        return self.player.position
+
+    def reveal(self) -> Reveal:
+        return self.trace.reveal(self.player.position)
+
+    @property
+    def playing(self) -> bool:
+        return self._play_timer.isActive()
+
+    @property
+    def training(self) -> bool:
+        return self._train_timer.isActive()
+
+    @property
+    def diverged_at(self) -> int | None:
+        return self.trainer.history.diverged_at_step
+
+    # -- experiments ---------------------------------------------------------------------
+    def set_experiment(self, experiment: Experiment, *, modified: bool = True) -> None:
+        """Replace the experiment (a control was edited, or a file opened)."""
+        self.pause()
+        self.experiment = experiment
+        self._build()
+        self._set_modified(modified)
+        self.experiment_changed.emit()
+        self.selection_changed.emit()
+        self.cursor_moved.emit(self.position)
+
+    def open(self, path: str | Path) -> None:
+        """Load an experiment file; raises ExperimentError and changes nothing if it is bad."""
+        experiment = load_experiment(path)
+        self.set_experiment(experiment, modified=False)
+        self.path = Path(path)
+        self.path_changed.emit(str(self.path))
+
+    def save(self, path: str | Path) -> None:
+        """Save the experiment with the current weights (atomic)."""
+        save_experiment(path, self.experiment_with_current_weights())
+        self.path = Path(path)
+        self._set_modified(False)
+        self.path_changed.emit(str(self.path))
+
+    def experiment_with_current_weights(self) -> Experiment:
+        return self.experiment.with_parameters(self.trainer.network)
+
+    def new(self) -> None:
+        self.path = None
+        self.set_experiment(classic(), modified=False)
+        self.path_changed.emit("")
+
+    def _set_modified(self, value: bool) -> None:
+        if value != self.modified:
+            self.modified = value
+            self.modified_changed.emit(value)
+
+    # -- selection -----------------------------------------------------------------------
+    def select(self, selection: Selection | None) -> None:
+        if selection != self.selection:
+            self.selection = selection
+            self.selection_changed.emit()
+
+    def set_sample(self, sample: int) -> None:
+        sample = max(0, min(int(sample), len(self.current.inputs) - 1))
+        if sample != self.sample:
+            self.sample = sample
+            self.cursor_moved.emit(self.position)
+
+    # -- stepping through one step's events ----------------------------------------------
+    def step_forward(self) -> None:
+        """Next event; past the last event, commit the step and start the next one."""
+        if self.player.at_end:
+            self._commit(position=0)
+        else:
+            self.player.advance(1)
+
+    def step_back(self) -> None:
+        self.player.advance(-1)
+
+    def seek(self, position: int) -> None:
+        self.player.seek(position)
+
+    def to_start(self) -> None:
+        self.player.seek(0)
+
+    def to_end(self) -> None:
+        self.player.seek(len(self.trace))
+
+    def next_phase(self) -> None:
+        if self.player.at_end:
+            self._commit(position=0)
+        self.player.next_phase()
+
+    def previous_phase(self) -> None:
+        self.player.previous_phase()
+
+    # -- playing the animation -----------------------------------------------------------
+    def set_speed(self, speed: float) -> None:
+        self.speed = speed
+        if self.playing:
+            self._play_timer.setInterval(self._play_interval())
+        self.speed_changed.emit(speed)
+
+    def _play_interval(self) -> int:
+        if math.isinf(self.speed):
+            return 0
+        return max(1, round(1000 / (EVENTS_PER_SECOND * self.speed)))
+
+    def transition_ms(self) -> int:
+        """How long a view should take to blend into the new event's state."""
+        return 0 if math.isinf(self.speed) else round(TRANSITION_MS / self.speed)
+
+    def play(self) -> None:
+        self.stop_training()
+        if self.player.at_end:
+            self._commit(position=0)
+        self._play_timer.start(self._play_interval())
+        self.playing_changed.emit(True)
+
+    def pause(self) -> None:
+        was = self.playing or self.training
+        self._play_timer.stop()
+        self.stop_training()
+        if was:
+            self.playing_changed.emit(False)
+
+    def toggle_play(self) -> None:
+        if self.playing:
+            self.pause()
+        else:
+            self.play()
+
+    def _on_play_tick(self) -> None:
+        if math.isinf(self.speed):
+            self.player.seek(len(self.trace))
+        else:
+            self.player.advance(1)
+        if self.player.at_end:
+            self._play_timer.stop()
+            self.playing_changed.emit(False)
+
+    # -- training ------------------------------------------------------------------------
+    def _commit(self, position: int | None = None) -> None:
+        """Commit the shown step and preview the next one."""
+        self.trainer.commit(self.current)
+        self.last = self.current
+        self.current = self.trainer.preview()
+        self._after_training(position)
+
+    def _after_training(self, position: int | None) -> None:
+        self._set_modified(True)
+        if position is None:
+            position = self.trace.phase_start["update"]
+        self.player.position = -1  # force the move to be announced
+        self.pass_changed.emit()
+        self.player.seek(position)
+        self.trained.emit(self.trainer.step_count)
+        d = self.trainer.history.diverged_at_step
+        if d is not None and d == self.trainer.step_count - 1:
+            self.stop_training()
+            self.diverged.emit(d, self._first_bad_layer())
+
+    def _first_bad_layer(self) -> int:
+        h = self.trainer.history
+        rows = [h.layer("grad_mean_abs"), h.layer("update_mean_abs")]
+        for r in rows:
+            if len(r):
+                bad = ~np.isfinite(r[-1])
+                if bad.any():
+                    return int(np.argmax(bad)) + 1
+        return self.experiment.depth
+
+    def train_step(self) -> None:
+        """T: one whole training step; shows the next step's gradients."""
+        self._play_timer.stop()
+        self._commit()
+
+    def train(self, steps: int | None = None) -> None:
+        """Shift+T: train continuously (or ``steps`` steps) in slices, keeping the UI live."""
+        self._play_timer.stop()
+        self._train_target = None if steps is None else self.trainer.step_count + int(steps)
+        self._rate_mark = (time.perf_counter(), self.trainer.step_count)
+        self._train_timer.start()
+        self.training_changed.emit(True)
+
+    def stop_training(self) -> None:
+        if self._train_timer.isActive():
+            self._train_timer.stop()
+            self._train_target = None
+            self.training_changed.emit(False)
+
+    def toggle_training(self) -> None:
+        if self.training:
+            self.pause()
+        else:
+            self.train()
+
+    def _on_train_tick(self) -> None:
+        t = self.trainer
+        deadline = time.perf_counter() + TRAIN_SLICE_S
+        while time.perf_counter() < deadline:
+            if self._train_target is not None and t.step_count >= self._train_target:
+                break
+            t.commit(self.current)
+            self.last = self.current
+            self.current = t.preview()
+            if t.history.diverged_at_step is not None and t.history.diverged_at_step == (
+                t.step_count - 1
+            ):
+                break
+        now = time.perf_counter()
+        t0, s0 = self._rate_mark
+        if now - t0 > 0.25:
+            self.steps_per_second = (t.step_count - s0) / (now - t0)
+            self._rate_mark = (now, t.step_count)
+        done = self._train_target is not None and t.step_count >= self._train_target
+        self._after_training(None)
+        if done:
+            self.stop_training()
+
+    def reset(self) -> None:
+        """R: back to the initial weights, a fresh optimiser and an empty history."""
+        self.pause()
+        self.trainer.reset()
+        self.current = self.trainer.preview()
+        self.last = None
+        self.player.position = -1
+        self.pass_changed.emit()
+        self.player.seek(0)
+        self.trained.emit(0)
