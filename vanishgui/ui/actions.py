@@ -15,6 +15,7 @@ class ActionSpec:
     menu: str = ""  # "File", "Step", "Train", "View", "Help"
     toolbar: bool = False
     checkable: bool = False
+    short: str = ""  # what a toolbar button shows (default: the label)
 
 
 ACTIONS: tuple[ActionSpec, ...] = (
@@ -30,26 +31,27 @@ ACTIONS: tuple[ActionSpec, ...] = (
                (), "File"),
     ActionSpec("quit", "&Quit", "Close vanishgui", ("Ctrl+Q",), "File"),
     ActionSpec("previous", "Previous event", "Go back one event (an exact rewind)",
-               ("Left", "P", "PgUp"), "Step", True),
+               ("Left", "P", "PgUp"), "Step", True, short="◀ Back"),
     ActionSpec("play", "Play / pause", "Play the events as an animation, or pause",
-               ("Space",), "Step", True, True),
+               ("Space",), "Step", True, True, short="▶ Play"),
     ActionSpec("next", "Next event", "Go forward one event; after the last, start the next "
-               "training step", ("Right", "N", "PgDown"), "Step", True),
+               "training step", ("Right", "N", "PgDown"), "Step", True, short="Next ▶"),
     ActionSpec("start", "Start of step", "Jump to the start of this training step",
-               ("Home",), "Step"),
-    ActionSpec("end", "End of step", "Jump to the end of this training step", ("End",), "Step"),
+               ("Home",), "Step", short="|◀ Start"),
+    ActionSpec("end", "End of step", "Jump to the end of this training step", ("End",), "Step",
+               short="End ▶|"),
     ActionSpec("previous_phase", "Previous phase",
                "Jump back to the start of the phase (forward, loss, backward, update)",
-               ("Shift+Left",), "Step"),
+               ("Shift+Left",), "Step", short="◀◀ Phase"),
     ActionSpec("next_phase", "Next phase",
                "Jump to the end of the phase (forward, loss, backward, update)",
-               ("Shift+Right",), "Step"),
+               ("Shift+Right",), "Step", short="Phase ▶▶"),
     ActionSpec("train_step", "Train one step", "Apply one whole training step (T)",
-               ("T",), "Train", True),
+               ("T",), "Train", True, short="Train 1 step"),
     ActionSpec("train", "Train / pause", "Train continuously until paused (Shift+T)",
-               ("Shift+T",), "Train", True, True),
+               ("Shift+T",), "Train", True, True, short="Train ▶▶"),
     ActionSpec("reset", "Reset weights", "Back to the initial weights; clears the history",
-               ("R",), "Train", True),
+               ("R",), "Train", True, short="Reset"),
     ActionSpec("fit", "Fit diagram", "Fit the whole network in the window (or double-click)",
                ("F",), "View"),
     ActionSpec("zoom_in", "Zoom in", "Zoom into the diagram (or Ctrl+wheel)", ("Ctrl+=", "Ctrl++"),

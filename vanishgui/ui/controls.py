@@ -130,6 +130,7 @@ class ControlsPanel(QScrollArea):
         super().__init__(parent)
         self.session = session
         self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         body = QWidget(self)
         self.setWidget(body)
         outer = QVBoxLayout(body)
@@ -217,7 +218,7 @@ class ControlsPanel(QScrollArea):
         for name in datasets.NAMES:
             if name != "classic":
                 self.dataset.addItem(name.capitalize(), name)
-        self.dataset.addItem("From the file", None)
+        self.dataset.addItem("Inputs given in the file", None)
         self.dataset.setToolTip("The training data")
         f.addRow("Data set", self.dataset)
         self.samples = QSpinBox(data)
@@ -235,11 +236,11 @@ class ControlsPanel(QScrollArea):
         f.addRow("Data seed", self.data_seed)
         outer.addWidget(data)
 
-        self.keep_weights = QCheckBox("Keep these starting weights when only training "
-                                      "settings change", body)
+        self.keep_weights = QCheckBox("Keep the weights from a file", body)
         self.keep_weights.setChecked(True)
-        self.keep_weights.setToolTip("Changing the loss, optimiser or learning rate keeps the "
-                                     "current starting weights instead of drawing new ones")
+        self.keep_weights.setToolTip("When the experiment came with explicit weights, changing "
+                                     "only the loss, optimiser, learning rate or data keeps "
+                                     "them instead of drawing new ones")
         outer.addWidget(self.keep_weights)
         self.error = QLabel(body)
         self.error.setObjectName("controlsError")

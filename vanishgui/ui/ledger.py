@@ -23,7 +23,7 @@ from ..core.explain import ChainRule, chain_rule
 from .numbers import num
 from .session import Session
 
-COLUMNS = ("factor", "what it is", "value", "at most", "product so far")
+COLUMNS = ("factor", "value", "at most", "product so far")
 
 
 class LedgerPanel(QWidget):
@@ -74,14 +74,15 @@ class LedgerPanel(QWidget):
         if rule.factors:
             self.table.setRowCount(len(rule.factors))
             for r, fac in enumerate(rule.factors):
-                cells = (fac.symbol, fac.meaning, num(fac.value),
+                cells = (fac.symbol, num(fac.value),
                          "" if fac.bound is None else num(fac.bound), num(fac.running))
                 for c, text in enumerate(cells):
                     item = QTableWidgetItem(text)
-                    if c >= 2:
+                    item.setToolTip(fac.meaning)
+                    if c >= 1:
                         item.setTextAlignment(Qt.AlignmentFlag.AlignRight
                                               | Qt.AlignmentFlag.AlignVCenter)
-                    if fac.kind == "dact" and c in (0, 2, 3):
+                    if fac.kind == "dact" and c in (0, 1, 2):
                         item.setForeground(QColor("#8a3b00"))
                     self.table.setItem(r, c, item)
             batch = (f" for sample {rule.sample + 1} of {rule.batch_size}; summed over the "
@@ -94,9 +95,8 @@ class LedgerPanel(QWidget):
             r = rule.recursion
             self.table.setRowCount(len(r.terms))
             for row, t in enumerate(r.terms):
-                cells = (f"w{t.index + 1}·δ{t.index + 1}", f"via neuron {t.index + 1} of layer "
-                         f"{rule.layer + 1}", f"{num(t.left)} × {num(t.right)}", "",
-                         num(t.product))
+                cells = (f"w·δ via neuron {t.index + 1}", f"{num(t.left)} × {num(t.right)}",
+                         "", num(t.product))
                 for c, text in enumerate(cells):
                     self.table.setItem(row, c, QTableWidgetItem(text))
             more = f" (+{r.hidden_terms} more terms)" if r.hidden_terms else ""

@@ -67,6 +67,8 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.transport)
         self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, bar)
         self._build_menus()
+        self.resizeDocks([self.docks["controls"], self.docks["ledger"]], [370, 400],
+                         Qt.Orientation.Horizontal)
         self.session.modified_changed.connect(self._on_title_changed)
         self.session.path_changed.connect(self._on_title_changed)
         self.session.playing_changed.connect(self._on_playing_changed)
@@ -80,6 +82,8 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         for spec in ACTIONS:
             act = QAction(spec.label, self)
+            if spec.short:
+                act.setIconText(spec.short)
             act.setObjectName(f"action_{spec.name}")
             act.setToolTip(f"{spec.tooltip} ({', '.join(spec.shortcuts)})"
                            if spec.shortcuts else spec.tooltip)

@@ -198,6 +198,7 @@ class LabelItem(QGraphicsSimpleTextItem):
         self.setFont(font)
         self.setBrush(QBrush(palette.TEXT))
         self.setZValue(3)
+        self.anchor = QPointF()  # top centre of the text block
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         if self.text():  # a light backing keeps the numbers readable over edges

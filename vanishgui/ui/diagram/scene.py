@@ -46,7 +46,7 @@ def make_layout(layers: tuple[int, ...]) -> Layout:
     widest = max(layers)
     small = widest <= SMALL_WIDTH
     if small:
-        column, row, radius, font_px = 300.0, 190.0, 34.0, 22
+        column, row, radius, font_px = 300.0, 290.0, 54.0, 32
     else:
         row = max(6.0, min(60.0, 1400.0 / widest))
         radius = max(2.2, row * 0.36)
@@ -102,9 +102,9 @@ class DiagramScene(QGraphicsScene):
             self.addItem(item)
             self.neuron_items.append(item)
         out = lay.centres[-1]
-        x = float(out[0, 0]) + lay.column * 0.55
-        h = max(110.0, lay.radius * 3)
-        w = 190.0 if lay.small else 150.0
+        x = float(out[0, 0]) + lay.column * 0.5
+        h = max(110.0, lay.font_px * 4.6)
+        w = lay.font_px * 7.5 if lay.small else 150.0
         self.loss_box = BoxItem(QRectF(x, -h / 2, w, h), font)
         self.addItem(self.loss_box)
         top = min(float(c[:, 1].min()) for c in lay.centres) - lay.radius
@@ -133,12 +133,16 @@ class DiagramScene(QGraphicsScene):
                 row = []
                 for c in centres:
                     label = LabelItem("", font)
-                    label.setPos(float(c[0]) + lay.radius + 10, float(c[1]) - lay.radius - 6)
+                    label.anchor = QPointF(float(c[0]), float(c[1]) + lay.radius + 10)
                     self.addItem(label)
                     row.append(label)
                 self.labels.append(row)
         self._last_reveal = None
-        self.setSceneRect(self.itemsBoundingRect().adjusted(-40, -30, 40, 40))
+        rect = self.itemsBoundingRect()
+        if lay.small:  # room for four lines of numbers under the lowest neurons
+            lowest = float(max(c[:, 1].max() for c in lay.centres))
+            rect.setBottom(max(rect.bottom(), lowest + lay.radius + 20 + 4 * lay.font_px * 1.3))
+        self.setSceneRect(rect.adjusted(-40, -30, 40, 40))
         self._weights_dirty = True
         self.refresh(animate=False)
         self._on_selection_changed()
@@ -272,7 +276,7 @@ class DiagramScene(QGraphicsScene):
     def _write_labels(self, rv: Reveal, sample: int) -> None:
         p = self.session.current
         for j, label in enumerate(self.labels[0]):
-            label.setText(f"x = {num(p.inputs[sample, j])}")
+            self._set_label(label, f"x = {num(p.inputs[sample, j])}")
         for i in range(p.depth):
             act = p.network.activations[i]
             dname = act.info.derivative_label
@@ -284,7 +288,15 @@ class DiagramScene(QGraphicsScene):
                 if j < rv.delta[i]:
                     lines.append(f"{dname} = {num(p.dact[i][sample, j])}")
                     lines.append(f"δ = {num(p.delta[i][sample, j])}")
-                label.setText("\n".join(lines))
+                self._set_label(label, "\n".join(lines))
+
+    @staticmethod
+    def _set_label(label: LabelItem, text: str) -> None:
+        """Centre the text under its neuron."""
+        if label.text() != text:
+            label.setText(text)
+        br = label.boundingRect()
+        label.setPos(label.anchor.x() - br.width() / 2, label.anchor.y())
 
     def _write_loss(self, rv: Reveal, sample: int) -> None:
         p = self.session.current

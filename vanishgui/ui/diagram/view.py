@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPen
 from PySide6.QtWidgets import (
     QGraphicsView,
-    QHBoxLayout,
     QLabel,
     QSizePolicy,
     QToolTip,
@@ -101,46 +100,53 @@ class DiagramView(QGraphicsView):
 
 
 class ColorBar(QWidget):
-    """The |δ| scale: viridis over 1e-12 … 1, log10, with 0 and non-finite swatches."""
+    """The |δ| scale, left to right: viridis over 1e-12 … 1 (log10), then 0 and inf/NaN."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setMinimumWidth(120)
-        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setToolTip("Colour of a neuron once its δ (the error signal) is known. "
-                        "Each step down is 1000 times smaller.")
+                        "Each tick is 1000 times smaller than the one to its right.")
+
+    def sizeHint(self):
+        h = self.fontMetrics().height()
+        return QSize(600, h * 2 + 22)
 
     def paintEvent(self, event) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         fm = p.fontMetrics()
         line = fm.height()
-        top = line * 2 + 6
-        bottom = self.height() - line * 3 - 10
-        bar = QRectF(8, top, 22, max(40, bottom - top))
-        grad = QLinearGradient(bar.topLeft(), bar.bottomLeft())
+        title = "|δ| of each neuron (log scale):"
+        left = fm.horizontalAdvance(title) + 24
+        swatches = fm.horizontalAdvance("exactly 0") + fm.horizontalAdvance("inf / NaN") + 120
+        width = max(120, self.width() - left - swatches - 20)
+        bar = QRectF(left, 6, width, line)
+        p.setPen(QPen(palette.TEXT))
+        p.drawText(QRectF(8, 6, left - 12, line), Qt.AlignmentFlag.AlignRight
+                   | Qt.AlignmentFlag.AlignVCenter, title)
+        grad = QLinearGradient(bar.topLeft(), bar.topRight())
         for k in range(11):
-            grad.setColorAt(k / 10, palette.viridis(1 - k / 10))
+            grad.setColorAt(k / 10, palette.viridis(k / 10))
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(grad)
         p.drawRect(bar)
         p.setPen(QPen(palette.TEXT))
-        p.drawText(QRectF(0, 0, self.width(), top - 4), Qt.AlignmentFlag.AlignHCenter
-                   | Qt.AlignmentFlag.AlignBottom, "|δ|\nlog scale")
         lo, hi = palette.DELTA_DECADES
-        for dec in range(hi, lo - 1, -3):
-            y = bar.top() + (hi - dec) / (hi - lo) * bar.height()
-            p.drawLine(int(bar.right()), int(y), int(bar.right() + 5), int(y))
+        for dec in range(lo, hi + 1, 3):
+            x = bar.left() + (dec - lo) / (hi - lo) * bar.width()
+            p.drawLine(int(x), int(bar.bottom()), int(x), int(bar.bottom() + 4))
             text = "1" if dec == 0 else f"1e{dec}".replace("-", "−")
-            p.drawText(int(bar.right() + 8), int(y + fm.ascent() / 2 - 2), text)
-        y = bar.bottom() + 10
+            tw = fm.horizontalAdvance(text)
+            p.drawText(int(x - tw / 2), int(bar.bottom() + 4 + fm.ascent()), text)
+        x = bar.right() + 24
         for color, text in ((palette.ZERO, "exactly 0"), (palette.NONFINITE, "inf / NaN")):
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(color)
-            p.drawRect(QRectF(8, y, 22, line - 2))
+            p.drawRect(QRectF(x, 6, line, line))
             p.setPen(QPen(palette.TEXT))
-            p.drawText(38, int(y + fm.ascent() - 1), text)
-            y += line + 4
+            p.drawText(int(x + line + 6), int(6 + fm.ascent()), text)
+            x += line + 12 + fm.horizontalAdvance(text) + 16
         p.end()
 
 
@@ -171,15 +177,12 @@ class DiagramPanel(QWidget):
         top.setSpacing(2)
         top.addWidget(self.title)
         top.addWidget(self.formula)
-        body = QHBoxLayout()
-        body.setContentsMargins(0, 0, 0, 0)
-        body.addWidget(self.view, 1)
-        body.addWidget(self.colorbar)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
         outer.addLayout(top)
-        outer.addLayout(body, 1)
+        outer.addWidget(self.view, 1)
+        outer.addWidget(self.colorbar)
         self.setAutoFillBackground(True)
         pal = self.palette()
         pal.setColor(self.backgroundRole(), QColor("#ffffff"))

@@ -1,0 +1,336 @@
+"""The main window on the classic example: every number shown equals the core's."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtWidgets import QMessageBox
+
+from vanishgui.core.experiment import classic, parse_experiment
+from vanishgui.core.trace import Trace
+from vanishgui.ui.describe import status_line
+from vanishgui.ui.diagram import palette
+from vanishgui.ui.numbers import num
+from vanishgui.ui.session import Selection
+
+
+def key(qtbot, window, k, mod=Qt.KeyboardModifier.NoModifier):
+    qtbot.keyClick(window.diagram.view, k, mod)
+
+
+def label_text(window, layer: int) -> str:
+    return window.diagram.scene.labels[layer][0].text()
+
+
+def shown_state(window) -> dict:
+    """Everything the window shows that depends on the player's position."""
+    scene = window.diagram.scene
+    return {
+        "labels": [lab.text() for row in scene.labels for lab in row],
+        "fills": [c.name() for item in scene.neuron_items for c in item.fills],
+        "status": window.transport.status.text(),
+        "title": window.diagram.title.text(),
+        "formula": window.diagram.formula.text(),
+        "loss": scene.loss_box.text,
+        "edges": [item.weights.copy() for item in scene.edge_items],
+    }
+
+
+def test_opens_on_the_classic_example(window):
+    exp = window.session.experiment
+    assert exp.layers == (1, 1, 1, 1)
+    assert [a.name for a in exp.activations] == ["sigmoid"] * 3
+    scene = window.diagram.scene
+    assert [len(i.centres) for i in scene.neuron_items] == [1, 1, 1, 1]
+    assert len(scene.edge_items) == 3
+    assert window.transport.status.text() == "Ready · event 0 of 13"
+    assert label_text(window, 0) == "x = 0.5"
+
+
+def test_every_event_shows_the_core_numbers_and_rewinds_exactly(window, qtbot):
+    s = window.session
+    p = s.current
+    trace = Trace(p.network.layers)
+    first = shown_state(window)
+    for k in range(len(trace)):
+        key(qtbot, window, Qt.Key.Key_Right)
+        assert s.position == k + 1
+        e = trace[k]
+        assert window.transport.status.text() == status_line(trace, k + 1)
+        formula = window.diagram.formula.text()
+        rv = s.reveal()
+        for i in range(p.depth):
+            text = label_text(window, i + 1)
+            if rv.forward[i]:
+                assert f"z = {num(p.z[i][0, 0])}" in text
+                assert f"a = {num(p.a[i][0, 0])}" in text
+            else:
+                assert text == ""
+            if rv.delta[i]:
+                assert f"σ'(z) = {num(p.dact[i][0, 0])}" in text
+                assert f"δ = {num(p.delta[i][0, 0])}" in text
+            else:
+                assert "δ" not in text
+        if e.kind == "forward":
+            assert formula.endswith(f"a = Sigmoid(z) = {num(p.a[e.layer - 1][0, 0])}")
+            assert f"= {num(p.z[e.layer - 1][0, 0])}" in formula
+        elif e.kind == "loss":
+            assert f"L = {num(p.loss)}" in formula
+            assert num(p.loss) in window.diagram.scene.loss_box.text
+        elif e.kind == "delta":
+            assert f"= {num(p.delta[e.layer - 1][0, 0])}" in formula
+        elif e.kind == "gradient":
+            assert num(p.grad_weights[e.layer - 1][0, 0]) in formula
+        else:
+            assert num(p.update.weights[e.layer - 1][0, 0]) in formula
+            shown = window.diagram.scene.edge_items[e.layer - 1].weights
+            assert shown[0, 0] == p.update.weights[e.layer - 1][0, 0]
+        # the neuron of a forward/delta event is coloured by its value once shown
+        if e.kind == "delta":
+            window.diagram.scene._finish_fade()
+            fill = window.diagram.scene.neuron_items[e.layer].fills[0]
+            assert fill.name() == palette.delta_color(p.delta[e.layer - 1][0, 0]).name()
+    assert s.position == len(trace)
+    for _ in range(len(trace)):
+        key(qtbot, window, Qt.Key.Key_Left)
+    assert s.position == 0
+    window.diagram.scene._finish_fade()
+    back = shown_state(window)
+    assert back["labels"] == first["labels"]
+    assert back["fills"] == first["fills"]
+    assert back["status"] == first["status"]
+    assert back["loss"] == first["loss"]
+    for a, b in zip(back["edges"], first["edges"]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_inspector_shows_the_clicked_neuron(window, qtbot):
+    s = window.session
+    s.to_end()
+    s.select(Selection(2, 0))
+    r = window.inspector.report
+    p = s.current
+    assert r is not None
+    assert (r.z, r.a, r.dact, r.delta) == (
+        p.z[1][0, 0], p.a[1][0, 0], p.dact[1][0, 0], p.delta[1][0, 0])
+    assert window.inspector.table.item(0, 1).text() == num(p.network.weights[1][0, 0])
+    assert window.inspector.table.item(0, 2).text() == num(p.grad_weights[1][0, 0])
+    assert f"δ = {num(p.delta[1][0, 0])}" in window.inspector.values.text()
+
+
+def _click_scene(qtbot, window, point: QPointF) -> None:
+    view = window.diagram.view
+    pos: QPoint = view.mapFromScene(point)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+
+
+def test_clicking_w1_shows_its_chain_rule_product(window, qtbot):
+    lay = window.diagram.scene.layout
+    a, b = lay.position(0, 0), lay.position(1, 0)
+    _click_scene(qtbot, window, (a + b) / 2)
+    s = window.session
+    assert s.selection == Selection(1, 0, 0)
+    rule = window.ledger.rule
+    grad = s.current.grad_weights[0][0, 0]
+    assert rule is not None and rule.product is not None
+    assert abs(rule.product - grad) <= 1e-12 * abs(grad)
+    # the ledger lists 7 factors: ∂L/∂ŷ, then σ' and w for each later layer, σ'(z₁), x
+    table = window.ledger.table
+    assert table.rowCount() == 7
+    assert table.item(6, 3).text() == num(rule.product)
+    assert [table.item(r, 2).text() for r in (1, 3, 5)] == ["0.25"] * 3
+    # every σ' factor is at most 0.25 and the running product shrinks in magnitude
+    dacts = [f.value for f in rule.factors if f.kind == "dact"]
+    assert all(0 < d <= 0.25 for d in dacts)
+
+
+def test_clicking_a_neuron_selects_it(window, qtbot):
+    _click_scene(qtbot, window, window.diagram.scene.layout.position(3, 0))
+    assert window.session.selection == Selection(3, 0)
+
+
+@pytest.mark.parametrize(
+    ("keys", "mod", "expected"),
+    [
+        ((Qt.Key.Key_Right,), Qt.KeyboardModifier.NoModifier, 1),
+        ((Qt.Key.Key_N,), Qt.KeyboardModifier.NoModifier, 1),
+        ((Qt.Key.Key_PageDown,), Qt.KeyboardModifier.NoModifier, 1),
+        ((Qt.Key.Key_End,), Qt.KeyboardModifier.NoModifier, 13),
+        ((Qt.Key.Key_End, Qt.Key.Key_Left), Qt.KeyboardModifier.NoModifier, 12),
+        ((Qt.Key.Key_End, Qt.Key.Key_P), Qt.KeyboardModifier.NoModifier, 12),
+        ((Qt.Key.Key_End, Qt.Key.Key_PageUp), Qt.KeyboardModifier.NoModifier, 12),
+        ((Qt.Key.Key_End, Qt.Key.Key_Home), Qt.KeyboardModifier.NoModifier, 0),
+        ((Qt.Key.Key_Right,), Qt.KeyboardModifier.ShiftModifier, 3),  # end of forward
+        ((Qt.Key.Key_Right, Qt.Key.Key_Right), Qt.KeyboardModifier.ShiftModifier, 4),  # loss
+    ],
+)
+def test_step_shortcuts(window, qtbot, keys, mod, expected):
+    for k in keys:
+        m = mod if k in (Qt.Key.Key_Right, Qt.Key.Key_Left) else Qt.KeyboardModifier.NoModifier
+        key(qtbot, window, k, m)
+    assert window.session.position == expected
+
+
+def test_previous_phase_shortcut(window, qtbot):
+    window.session.seek(6)  # inside backward
+    key(qtbot, window, Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)
+    assert window.session.position == 4  # start of backward
+
+
+def test_space_plays_and_pauses(window, qtbot):
+    s = window.session
+    s.set_speed(16.0)
+    key(qtbot, window, Qt.Key.Key_Space)
+    assert s.playing
+    qtbot.waitUntil(lambda: s.position >= 2, timeout=3000)
+    key(qtbot, window, Qt.Key.Key_Space)
+    assert not s.playing
+    stopped = s.position
+    qtbot.wait(150)
+    assert s.position == stopped
+
+
+def test_play_runs_to_the_end_of_the_step(window, qtbot):
+    s = window.session
+    s.set_speed(float("inf"))
+    with qtbot.waitSignal(s.playing_changed, timeout=3000, check_params_cb=lambda v: not v):
+        key(qtbot, window, Qt.Key.Key_Space)
+    assert s.position == len(s.trace)
+
+
+def test_train_reset_shortcuts(window, qtbot):
+    s = window.session
+    w0 = [w.copy() for w in s.trainer.network.weights]
+    key(qtbot, window, Qt.Key.Key_T)
+    assert s.trainer.step_count == 1
+    ref = classic().trainer()
+    ref.step()
+    for a, b in zip(ref.network.weights, s.trainer.network.weights):
+        np.testing.assert_array_equal(a, b)
+    assert s.position == s.trace.phase_start["update"]
+    key(qtbot, window, Qt.Key.Key_T, Qt.KeyboardModifier.ShiftModifier)
+    assert s.training
+    qtbot.waitUntil(lambda: s.trainer.step_count > 50, timeout=5000)
+    key(qtbot, window, Qt.Key.Key_T, Qt.KeyboardModifier.ShiftModifier)
+    assert not s.training
+    key(qtbot, window, Qt.Key.Key_R)
+    assert s.trainer.step_count == 0
+    for a, b in zip(w0, s.trainer.network.weights):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_stepping_past_the_end_commits_the_step(window, qtbot):
+    s = window.session
+    key(qtbot, window, Qt.Key.Key_End)
+    key(qtbot, window, Qt.Key.Key_Right)
+    assert s.trainer.step_count == 1
+    assert s.position == 0
+
+
+def test_a_malformed_file_leaves_the_experiment_loaded(window, qtbot, tmp_path):
+    before = window.session.experiment
+    window.session.train_step()
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "vanishgui-experiment", "version": 1, "network": {"layers": '
+                   '[1, 10000, 1]}, "data": {"inputs": [[0.5]], "targets": [[1]]}, '
+                   '"training": {"loss": "squared", "learning_rate": 0.5}}')
+    assert not window.open_path(bad)
+    assert window.session.experiment is before
+    assert window.session.trainer.step_count == 1
+    boxes = [w for w in window.findChildren(QMessageBox) if w.isVisible()]
+    assert boxes and "network.layers[1]" in boxes[0].text()
+    assert "10000" in boxes[0].text()
+    for b in boxes:
+        b.close()
+
+
+def test_open_and_save_round_trip(window, tmp_path):
+    s = window.session
+    s.train_step()
+    path = tmp_path / "saved.vanishgui.json"
+    assert window.save_to(path)
+    doc = json.loads(path.read_text())
+    assert doc["network"]["weights"][0] == s.trainer.network.weights[0].tolist()
+    window.on_new()
+    assert window.open_path(path)
+    for a, b in zip(s.trainer.network.weights, s.experiment.build_network().weights):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_controls_rebuild_the_diagram(window, qtbot):
+    c = window.controls
+    c.hidden_layers.setValue(5)
+    c.width.setValue(4)
+    with qtbot.waitSignal(window.session.experiment_changed, timeout=2000):
+        pass
+    scene = window.diagram.scene
+    assert [len(i.centres) for i in scene.neuron_items] == [1, 4, 4, 4, 4, 4, 1]
+    assert len(scene.edge_items) == 6
+    assert sum(i.weights.size for i in scene.edge_items) == 4 + 4 * 16 + 4
+    assert sum(i.shown_edges for i in scene.edge_items) == 4 + 4 * 16 + 4
+    c.hidden_act.combo.setCurrentIndex(c.hidden_act.combo.findData("relu"))
+    with qtbot.waitSignal(window.session.experiment_changed, timeout=2000):
+        pass
+    assert [a.name for a in window.session.experiment.activations] == ["relu"] * 5 + ["sigmoid"]
+    assert "ReLU" in scene.headers[1].text()
+
+
+def test_controls_refuse_what_the_core_refuses(window, qtbot):
+    c = window.controls
+    c.output_act.combo.setCurrentIndex(c.output_act.combo.findData("relu"))
+    assert c.apply() is not None  # relu output with squared loss is fine
+    before = window.session.experiment
+    c.loss.setCurrentIndex(c.loss.findData("bce"))
+    assert c.apply() is None
+    assert "bce needs outputs between 0 and 1" in c.error.text()
+    assert window.session.experiment is before
+
+
+def test_a_wide_network_draws_batched_edges(qtbot):
+    from vanishgui.ui.main_window import MainWindow
+    from vanishgui.ui.session import Session
+
+    doc = {"format": "vanishgui-experiment", "version": 1,
+           "network": {"layers": [2] + [64] * 8 + [1], "hidden_activation": "tanh"},
+           "data": {"dataset": "circles", "samples": 32},
+           "training": {"loss": "mse", "learning_rate": 0.1}}
+    w = MainWindow(Session(parse_experiment(doc)), restore=False)
+    qtbot.addWidget(w)
+    scene = w.diagram.scene
+    assert len(scene.edge_items) == 9  # one item per layer pair, not one per edge
+    assert not scene.layout.small and scene.labels == []
+    assert "layer 3, neuron 5" in scene.neuron_tooltip(3, 4)
+
+
+def test_shortcuts_dialog_lists_every_shortcut(window):
+    from vanishgui.ui.actions import ACTIONS
+    from vanishgui.ui.main_window import ShortcutsDialog
+
+    d = ShortcutsDialog(ACTIONS, window)
+    assert d.table.rowCount() == sum(1 for a in ACTIONS if a.shortcuts)
+    for a in window.actions_by_name.values():
+        assert a.toolTip()
+
+
+def test_export_diagram(window, tmp_path):
+    png, svg = tmp_path / "d.png", tmp_path / "d.svg"
+    assert window.export_png(png)
+    window.export_svg(svg)
+    assert png.stat().st_size > 1000
+    assert "<svg" in svg.read_text()
+
+
+def test_screenshot_command(tmp_path, qtbot):
+    from PySide6.QtGui import QImage
+
+    from vanishgui.app import main
+
+    out = tmp_path / "shot.png"
+    assert main(["--screenshot", str(out), "--at", "backward:3", "--size", "1280x720"]) == 0
+    img = QImage(str(out))
+    assert (img.width(), img.height()) == (1280, 720)
+    colours = {img.pixel(x, y) for x in range(0, 1280, 16) for y in range(0, 720, 16)}
+    assert len(colours) > 20  # a drawn window, not a blank one
