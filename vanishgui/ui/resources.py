@@ -24,3 +24,10 @@ def path(*parts: str) -> Path:
 
 def text(*parts: str) -> str:
     return path(*parts).read_text(encoding="utf-8")
+
+
+def app_icon():
+    """The application's icon (window, task bar, dock), drawn from the SVG master."""
+    from PySide6.QtGui import QIcon
+
+    return QIcon(str(path("icons", "vanishgui.svg")))

@@ -33,6 +33,11 @@ class EdgeLayerItem(QGraphicsItem):
         self.dimmed = False
         self.shown_edges = 0
         self._groups: list[tuple[QPen, list[QLineF]]] = []
+        # every edge's line, made once: edge (j, i) is _lines[j * n_in + i]
+        n_in = len(src)
+        self._lines = [QLineF(float(src[k % n_in, 0]), float(src[k % n_in, 1]),
+                              float(dst[k // n_in, 0]), float(dst[k // n_in, 1]))
+                       for k in range(len(src) * len(dst))]
         x0 = float(min(src[:, 0].min(), dst[:, 0].min()))
         x1 = float(max(src[:, 0].max(), dst[:, 0].max()))
         y0 = float(min(src[:, 1].min(), dst[:, 1].min()))
@@ -66,25 +71,29 @@ class EdgeLayerItem(QGraphicsItem):
         )
         positive = w.ravel()[idx] >= 0
         groups = []
-        alpha = 255 if flat.size <= 256 else 150
-        for sign, base in ((True, palette.POSITIVE), (False, palette.NEGATIVE)):
-            for lv in range(WIDTH_LEVELS):
-                sel = (positive == sign) & (level == lv)
-                if not sel.any():
+        # Opaque colours only: translucent lines are ~25× slower to rasterise. Dense layers
+        # get paler, thinner lines instead, weakest first so strong edges end on top.
+        pale = 0.0 if flat.size <= 256 else 0.45
+        all_lines = self._lines
+        for lv in range(WIDTH_LEVELS):
+            for sign, base in ((True, palette.POSITIVE), (False, palette.NEGATIVE)):
+                sel = np.flatnonzero((positive == sign) & (level == lv))
+                if not sel.size:
                     continue
-                color = QColor(base)
-                color.setAlpha(alpha)
-                pen = QPen(color, 0.6 + self.max_px * (lv + 1) / WIDTH_LEVELS)
+                color = palette.mix(base, QColor("#ffffff"), pale * (1 - lv / WIDTH_LEVELS))
+                width = 0.6 + self.max_px * (lv + 1) / WIDTH_LEVELS
+                if flat.size > 256:  # whole-pixel widths take the rasteriser's fast path
+                    width = float(max(1, round(width)))
+                pen = QPen(color, width)
                 pen.setCosmetic(True)
                 pen.setCapStyle(Qt.PenCapStyle.FlatCap)
-                s = self.src[cols[sel]]
-                d = self.dst[rows[sel]]
-                lines = [QLineF(a[0], a[1], b[0], b[1]) for a, b in zip(s, d)]
-                groups.append((pen, lines))
+                flat_idx = (rows[sel] * n_in + cols[sel]).tolist()
+                groups.append((pen, [all_lines[k] for k in flat_idx]))
         return groups
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, self.shown_edges <= 2048)
+        # antialiased lines cost ~3× more: only for the few edges of a small network
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, self.shown_edges <= 256)
         if self.dimmed:
             painter.setOpacity(0.35)
         for pen, lines in self._groups:
@@ -109,6 +118,14 @@ class NeuronLayerItem(QGraphicsItem):
         self._rect = QRectF(x - r, float(ys.min()) - r, 2 * r, float(ys.max() - ys.min()) + 2 * r)
         self.setZValue(2)
         self.setAcceptHoverEvents(True)
+        # thousands of circles: draw them once into a pixmap, again only when they change
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    def set_marks(self, ring: int | None, selected: int | None) -> None:
+        """The highlight ring (current event) and the selection ring."""
+        if (ring, selected) != (self.ring, self.selected):
+            self.ring, self.selected = ring, selected
+            self.update()
 
     def boundingRect(self) -> QRectF:
         return self._rect

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QEasingCurve, QLineF, QPointF, QRectF, QVariantAnimation
+from PySide6.QtCore import QEasingCurve, QLineF, QPointF, QRectF, QTimer, QVariantAnimation
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSimpleTextItem
 
@@ -24,7 +24,7 @@ from . import palette
 from .items import BoxItem, EdgeLayerItem, HighlightItem, LabelItem, NeuronLayerItem
 
 SMALL_WIDTH = 8  # up to this many neurons per layer, numbers are written beside neurons
-MAX_EDGES_DRAWN = 60_000  # across the whole diagram; the strongest edges per layer pair
+MAX_EDGES_DRAWN = 24_000  # across the whole diagram; the strongest edges per layer pair
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,11 @@ class DiagramScene(QGraphicsScene):
         self._anim.valueChanged.connect(self._on_progress)
         self._last_reveal: Reveal | None = None
         self._fade: tuple[int, int, QColor, QColor] | None = None
+        # While training runs, redraw at a pace the diagram can afford (a dense network's
+        # edges take tens of ms), so the window stays responsive.
+        self._throttle = QTimer(self)
+        self._throttle.setSingleShot(True)
+        self._throttle.timeout.connect(lambda: self.refresh(animate=False))
         self.rebuild()
         session.experiment_changed.connect(self._on_experiment_changed)
         session.pass_changed.connect(self._on_pass_changed)
@@ -174,24 +179,27 @@ class DiagramScene(QGraphicsScene):
         self._last_reveal = None
 
     def _on_cursor_moved(self, position: int) -> None:
+        if self.session.training:
+            if not self._throttle.isActive():
+                edges = sum(i.shown_edges for i in self.edge_items)
+                self._throttle.start(40 if edges <= 2000 else 250)
+            return
+        self._throttle.stop()
         prev = self._last_reveal.position if self._last_reveal is not None else None
         self.refresh(animate=prev is not None and position == prev + 1)
 
     def _on_selection_changed(self) -> None:
         sel = self.session.selection
-        for item in self.neuron_items:
-            item.selected = None
         lines, widths = [], []
-        if sel is not None:
-            if sel.is_weight:
-                lines = [QLineF(self.layout.position(sel.layer - 1, sel.source),
-                                self.layout.position(sel.layer, sel.neuron))]
-                widths = [4.0]
-            elif sel.layer < len(self.neuron_items):
-                self.neuron_items[sel.layer].selected = sel.neuron
-        self.selection_item.set_lines(lines, widths, palette.OUTLINE, False)
+        if sel is not None and sel.is_weight:
+            lines = [QLineF(self.layout.position(sel.layer - 1, sel.source),
+                            self.layout.position(sel.layer, sel.neuron))]
+            widths = [4.0]
+        selected = None if sel is None or sel.is_weight else (sel.layer, sel.neuron)
         for item in self.neuron_items:
-            item.update()
+            j = selected[1] if selected is not None and selected[0] == item.layer else None
+            item.set_marks(item.ring, j)
+        self.selection_item.set_lines(lines, widths, palette.OUTLINE, False)
 
     def _on_progress(self, value) -> None:
         t = float(value)
@@ -251,12 +259,16 @@ class DiagramScene(QGraphicsScene):
         # edges: the weights as updated so far
         if self._weights_dirty or prev is None or not np.array_equal(prev.update, rv.update):
             shown = explain.weights_at(p, rv.update)
-            with np.errstate(all="ignore"):
-                mags = [np.abs(w[np.isfinite(w)]) for w in p.network.weights]
-                scale = max((float(m.max()) for m in mags if m.size), default=1.0)
-            max_px = 10.0 if lay.small else 3.0
-            for item, w in zip(self.edge_items, shown):
-                item.set_weights(w, scale, max_px)
+            if self._weights_dirty or prev is None:
+                with np.errstate(all="ignore"):
+                    mags = [np.abs(w[np.isfinite(w)]) for w in p.network.weights]
+                    self._edge_scale = max((float(m.max()) for m in mags if m.size), default=1.0)
+                changed = range(len(shown))
+            else:  # only the layers whose update events happened or were undone
+                changed = np.flatnonzero(prev.update != rv.update)
+            max_px = 10.0 if lay.small else 2.0
+            for i in changed:
+                self.edge_items[i].set_weights(shown[i], self._edge_scale, max_px)
             self._weights_dirty = False
         # labels beside small networks' neurons
         if lay.small:
@@ -311,9 +323,11 @@ class DiagramScene(QGraphicsScene):
         self.loss_box.set_text(text, fill, active)
 
     def _highlight(self, rv: Reveal, animate: bool) -> None:
-        for item in self.neuron_items:
-            item.ring = None
         e = rv.event
+        ring_layer = e.layer if e is not None and e.kind != "loss" else None
+        for item in self.neuron_items:
+            if item.ring is not None and item.layer != ring_layer:
+                item.set_marks(None, item.selected)
         lines: list[QLineF] = []
         widths: list[float] = []
         color, reverse = palette.HIGHLIGHT, False
@@ -321,8 +335,8 @@ class DiagramScene(QGraphicsScene):
             p = self.session.current
             lay = self.layout
             w_all = p.network.weights
-            scale = max(float(np.nanmax(np.abs(w))) if w.size else 1.0 for w in w_all) or 1.0
-            if not math.isfinite(scale):
+            scale = self._edge_scale
+            if not (math.isfinite(scale) and scale > 0):
                 scale = 1.0
 
             def width(w: float) -> float:
@@ -337,7 +351,8 @@ class DiagramScene(QGraphicsScene):
                     widths.append(4.0)
             else:
                 layer, j = e.layer, e.neuron
-                self.neuron_items[layer].ring = j
+                item = self.neuron_items[layer]
+                item.set_marks(j, item.selected)
                 dst = lay.position(layer, j)
                 w_in = w_all[layer - 1][j]
                 incoming = [lay.position(layer - 1, i) for i in range(len(w_in))]
@@ -362,8 +377,6 @@ class DiagramScene(QGraphicsScene):
                     widths = [width(float(w)) for w in new]
         limit = 4096  # a 256-wide layer's fan-in; keep the overlay cheap
         self.highlight.set_lines(lines[:limit], widths[:limit], color, reverse)
-        for item in self.neuron_items:
-            item.update()
 
     # -- hit testing ---------------------------------------------------------------------
     def selection_at(self, pos: QPointF, tolerance: float) -> Selection | None:

@@ -1,0 +1,223 @@
+"""What every plot panel shares: dirty marking, redraw on demand, styling, projector mode.
+
+A panel never redraws in a signal handler. The Session's signals only mark it dirty
+(and, after ``experiment_changed``, stale: its items must be rebuilt for new shapes);
+the :class:`~vanishgui.ui.plots.PlotHub`'s one timer then calls :meth:`PlotPanel.refresh`
+on dirty panels that are visible, so a panel redraws at most once a frame however fast
+training steps, and a hidden panel not at all.
+
+Display helpers here map numbers to the screen (log-safe copies, an axis floor for
+exact zeros, colours); they never make new numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QColor, QFont, QShowEvent
+from PySide6.QtWidgets import QWidget
+
+from ..diagram.palette import NONFINITE, OUTLINE, TEXT, viridis
+from ..session import Session
+
+# Okabe–Ito
+BLUE = QColor("#0072B2")
+VERMILLION = QColor("#D55E00")
+ORANGE = QColor("#E69F00")
+GREEN = QColor("#009E73")
+PURPLE = QColor("#CC79A7")
+SKY = QColor("#56B4E9")
+INK = QColor(TEXT)
+GRID_ALPHA = 0.25
+VIRIDIS_END = 0.9  # viridis' last tenth is a yellow too pale on white
+
+# Sizes (points / pixels) in normal and projector mode.
+SIZES = {
+    False: {"tick": 12, "label": 13, "title": 14, "legend": 11, "line": 2.5, "symbol": 9},
+    True: {"tick": 18, "label": 19, "title": 20, "legend": 16, "line": 4.5, "symbol": 14},
+}
+
+
+def depth_colors(depth: int) -> list[QColor]:
+    """One colour per layer, ordered by depth: dark purple (layer 1) to green-yellow."""
+    if depth <= 1:
+        return [viridis(VIRIDIS_END)] * depth
+    return [viridis(VIRIDIS_END * i / (depth - 1)) for i in range(depth)]
+
+
+def pen(color: QColor, width: float, dashed: bool = False) -> pg.QtGui.QPen:
+    p = pg.mkPen(QColor(color), width=width)
+    if dashed:
+        p.setDashPattern([4.0, 3.0])
+    return p
+
+
+def log_safe(values: np.ndarray) -> np.ndarray:
+    """A copy for a log axis: positive finite values kept, everything else NaN."""
+    v = np.array(values, dtype=np.float64)
+    v[~(np.isfinite(v) & (v > 0))] = np.nan
+    return v
+
+
+def finite_only(values: np.ndarray) -> np.ndarray:
+    """A copy for a linear axis: finite values kept, inf and NaN as NaN."""
+    v = np.array(values, dtype=np.float64)
+    v[~np.isfinite(v)] = np.nan
+    return v
+
+
+def log_floor(*arrays: np.ndarray) -> float:
+    """The bottom of a log axis: one decade under the smallest positive finite value.
+
+    Exact zeros are drawn here (a log axis has no 0). 1e−12 when nothing is positive.
+    """
+    smallest = math.inf
+    for a in arrays:
+        v = np.asarray(a, dtype=np.float64)
+        v = v[np.isfinite(v) & (v > 0)]
+        if v.size:
+            smallest = min(smallest, float(v.min()))
+    if not math.isfinite(smallest):
+        return 1e-12
+    exponent = max(math.floor(math.log10(smallest)) - 1, -323)  # 1e-324 is 0.0
+    return min(10.0 ** exponent, smallest)
+
+
+def superscript(n: int) -> str:
+    return str(n).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+
+
+def layer_name(index: int, depth: int) -> str:
+    """'layer 3', or 'layer 7 (out)' for the output layer; ``index`` is 0-based."""
+    return f"layer {index + 1}" + (" (out)" if index == depth - 1 else "")
+
+
+def make_plot_widget(parent: QWidget | None = None) -> pg.PlotWidget:
+    """A white plot with dark axes; the context menu keeps pyqtgraph's Export…."""
+    w = pg.PlotWidget(parent, background="w")
+    w.setAntialiasing(True)
+    item = w.getPlotItem()
+    item.showGrid(x=True, y=True, alpha=GRID_ALPHA)
+    item.hideButtons()  # the "A" autoscale button; the menu still has "View All"
+    for side in ("left", "bottom"):
+        axis = item.getAxis(side)
+        axis.setPen(pg.mkPen(OUTLINE))
+        axis.setTextPen(pg.mkPen(INK))
+    return w
+
+
+def style_plot(item: pg.PlotItem, projector: bool, title: str | None = None,
+               left: str | None = None, bottom: str | None = None) -> None:
+    """Fonts of a plot's ticks, axis labels and title for the mode."""
+    s = SIZES[projector]
+    font = QFont()
+    font.setPointSizeF(s["tick"])
+    for side in ("left", "bottom", "right"):
+        axis = item.getAxis(side)
+        axis.setTickFont(font)
+        axis.setStyle(tickTextOffset=6 if projector else 4)
+    label_style = {"color": INK.name(), "font-size": f"{s['label']}pt"}
+    if left is not None:
+        item.setLabel("left", left, **label_style)
+    if bottom is not None:
+        item.setLabel("bottom", bottom, **label_style)
+    if title is not None:
+        item.setTitle(title, color=INK.name(), size=f"{s['title']}pt")
+
+
+def set_title(item: pg.PlotItem, title: str, projector: bool) -> None:
+    item.setTitle(title, color=INK.name(), size=f"{SIZES[projector]['title']}pt")
+
+
+def style_legend(legend: pg.LegendItem, projector: bool) -> None:
+    legend.setLabelTextSize(f"{SIZES[projector]['legend']}pt")
+    legend.setLabelTextColor(INK)
+    legend.setBrush(pg.mkBrush(255, 255, 255, 220))
+    legend.setPen(pg.mkPen(OUTLINE))
+
+
+NONFINITE_COLOR = QColor(NONFINITE)
+
+
+class PlotPanel(QWidget):
+    """Base of the plot panels: the model in the constructor, redraws when told.
+
+    Subclasses implement :meth:`rebuild` (create items for the current shapes) and
+    :meth:`redraw` (put the current numbers into them). ``min_interval_s`` throttles a
+    costly panel below the hub's frame rate.
+    """
+
+    needs_redraw = Signal()  # dirty (again): the hub's timer should come round
+    min_interval_s = 0.0
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.projector = False
+        self.dirty = True
+        self.stale = True  # items must be rebuilt before the next redraw
+        self.redraw_count = 0
+        self._last_redraw = -math.inf
+        session.experiment_changed.connect(self._on_experiment_changed)
+        session.pass_changed.connect(self._on_pass_changed)
+        session.trained.connect(self._on_trained_changed)
+
+    # -- marking -------------------------------------------------------------------------
+    def mark_dirty(self) -> None:
+        self.dirty = True
+        self.needs_redraw.emit()
+
+    def _on_experiment_changed(self) -> None:
+        self.stale = True
+        self.mark_dirty()
+
+    def _on_pass_changed(self) -> None:
+        self.mark_dirty()
+
+    def _on_trained_changed(self, _steps: int) -> None:
+        self.mark_dirty()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.dirty:
+            self.needs_redraw.emit()
+
+    # -- drawing -------------------------------------------------------------------------
+    def due(self, now: float) -> bool:
+        """Dirty, visible and past its throttle interval."""
+        return (self.dirty and self.isVisible()
+                and now - self._last_redraw >= self.min_interval_s)
+
+    def refresh(self, now: float | None = None, *, force: bool = False) -> bool:
+        """Redraw if due (or, with ``force``, if dirty at all); True if it redrew."""
+        now = time.monotonic() if now is None else now
+        if not (self.dirty and (force or self.due(now))):
+            return False
+        if self.stale:
+            self.rebuild()
+            self.stale = False
+        self.redraw()
+        self.dirty = False
+        self._last_redraw = now
+        self.redraw_count += 1
+        return True
+
+    def rebuild(self) -> None:
+        """Create the plot items for the current experiment's shapes."""
+
+    def redraw(self) -> None:
+        raise NotImplementedError
+
+    def set_projector(self, on: bool) -> None:
+        """Large fonts and thick lines for a projector; redraws on the next frame."""
+        self.projector = bool(on)
+        self.stale = True
+        self.mark_dirty()
+
+    @property
+    def sizes(self) -> dict[str, float]:
+        return SIZES[self.projector]

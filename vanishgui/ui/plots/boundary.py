@@ -1,0 +1,200 @@
+"""Decision boundary: the network's output over the input plane, with the samples on top.
+
+For a 2-input network the output is an image (Okabe–Ito blue for 0 through white to
+vermillion for 1, pale so the samples stand out) with the 0.5 contour drawn for a
+classifier; the samples are dots coloured by class. For a 1-input network it is the
+fitted curve ŷ(x) with the samples. Other networks get a short message. Predicting the
+grid is the costly part, so this panel redraws at most ten times a second.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
+
+from ...core.curves import OutputGrid, fitted_curve, output_grid, plane_extent, special_counts
+from ..session import Session
+from .base import (
+    BLUE,
+    INK,
+    NONFINITE_COLOR,
+    VERMILLION,
+    PlotPanel,
+    finite_only,
+    make_plot_widget,
+    pen,
+    set_title,
+    style_legend,
+    style_plot,
+)
+
+MAX_DOTS = 4000  # samples drawn (the data sets are shuffled, so the first N are a fair look)
+PALE = 0.55  # how far the image's colours are blended towards white
+LUT_SIZE = 256
+
+
+def diverging_lut(pale: float = PALE) -> np.ndarray:
+    """(LUT_SIZE, 4) uint8 colours: blue (0) → white (½) → vermillion (1), lightened."""
+    white = np.array([255.0, 255.0, 255.0])
+    blue = np.array(BLUE.getRgb()[:3], dtype=np.float64)
+    verm = np.array(VERMILLION.getRgb()[:3], dtype=np.float64)
+    blue = blue + (white - blue) * pale
+    verm = verm + (white - verm) * pale
+    t = np.linspace(0.0, 1.0, LUT_SIZE)[:, None]
+    low = blue + (white - blue) * np.clip(2 * t, 0, 1)
+    high = white + (verm - white) * np.clip(2 * t - 1, 0, 1)
+    rgb = np.where(t < 0.5, low, high)
+    return np.column_stack([rgb, np.full(LUT_SIZE, 255.0)]).round().astype(np.uint8)
+
+
+def to_rgba(values: np.ndarray, lo: float, hi: float, lut: np.ndarray) -> np.ndarray:
+    """Colour-map a 2-D array; inf/NaN become the non-finite colour."""
+    v = np.asarray(values, dtype=np.float64)
+    ok = np.isfinite(v)
+    t = np.zeros(v.shape)
+    span = hi - lo if hi > lo else 1.0
+    t[ok] = np.clip((v[ok] - lo) / span, 0.0, 1.0)
+    rgba = lut[(t * (len(lut) - 1)).round().astype(np.intp)]
+    rgba[~ok] = NONFINITE_COLOR.lighter(150).getRgb()
+    return rgba
+
+
+class BoundaryPanel(PlotPanel):
+    min_interval_s = 0.1  # at most 10 Hz: the costly panel
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(session, parent)
+        self.widget = make_plot_widget(self)
+        self.plot: pg.PlotItem = self.widget.getPlotItem()
+        self.message = QLabel(self)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.stack = QStackedLayout(self)
+        self.stack.addWidget(self.widget)
+        self.stack.addWidget(self.message)
+        self.mode = "plane"  # "plane" (2 inputs), "line" (1 input) or "none"
+        self.lut = diverging_lut()
+        self.extent = (-1.0, 1.0, -1.0, 1.0)
+        self.levels = (0.0, 1.0)
+        self.grid: OutputGrid | None = None
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.contour = pg.IsocurveItem(level=0.5, axisOrder="row-major")
+        self.dots = pg.ScatterPlotItem()
+        self.fit = pg.PlotDataItem()
+        self.fit_x = np.zeros(0)
+        self.fit_y = np.zeros(0)
+
+    # -- items ---------------------------------------------------------------------------
+    def rebuild(self) -> None:
+        exp = self.session.experiment
+        n_in = exp.layers[0]
+        self.mode = {2: "plane", 1: "line"}.get(n_in, "none")
+        self.plot.clear()
+        if self.plot.legend is None:
+            self.plot.addLegend(offset=(-8, 8))
+        self.plot.legend.clear()
+        style_legend(self.plot.legend, self.projector)
+        if self.mode == "none":
+            self.message.setText(
+                f"The decision boundary is drawn for networks with 1 or 2 inputs; this one "
+                f"has {n_in}.")
+            font = self.message.font()
+            font.setPointSizeF(self.sizes["title"])
+            self.message.setFont(font)
+            self.stack.setCurrentWidget(self.message)
+            return
+        self.stack.setCurrentWidget(self.widget)
+        if self.mode == "plane":
+            self._build_plane()
+        else:
+            self._build_line()
+
+    def _targets_shown(self) -> tuple[np.ndarray, np.ndarray]:
+        t = self.session.trainer
+        return t.inputs[:MAX_DOTS], t.targets[:MAX_DOTS]
+
+    def _build_plane(self) -> None:
+        s = self.sizes
+        exp = self.session.experiment
+        t = self.session.trainer
+        self.extent = plane_extent(t.inputs)
+        x0, x1, y0, y1 = self.extent
+        sigmoid_out = exp.activations[-1].name == "sigmoid"
+        if exp.classification or sigmoid_out:
+            self.levels = (0.0, 1.0)
+        else:  # a regression on the plane: the targets' range sets the colours
+            y = t.targets[:, 0][np.isfinite(t.targets[:, 0])]
+            self.levels = (float(y.min()), float(y.max())) if y.size else (0.0, 1.0)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        self.plot.addItem(self.image)
+        self.contour = pg.IsocurveItem(level=0.5, pen=pen(INK, s["line"]),
+                                       axisOrder="row-major")
+        self.contour.setParentItem(self.image)
+        self.contour.setVisible(self.levels == (0.0, 1.0))
+        x, y = self._targets_shown()
+        target = y[:, 0]
+        if exp.classification:
+            brushes = [pg.mkBrush(VERMILLION if v > 0.5 else BLUE) for v in target.tolist()]
+        else:  # the image's colours at full strength
+            rgba = to_rgba(target[:, None], *self.levels, diverging_lut(pale=0.0))[:, 0]
+            brushes = [pg.mkBrush(QColor(*c)) for c in rgba.tolist()]
+        keep = np.isfinite(x).all(axis=1)
+        self.dots = pg.ScatterPlotItem(x=x[keep, 0], y=x[keep, 1], size=s["symbol"],
+                                       pen=pen(QColor("#ffffff"), 1.2),
+                                       brush=[b for b, k in zip(brushes, keep) if k])
+        self.plot.addItem(self.dots)
+        if exp.classification:
+            for color, name in ((BLUE, "class 0"), (VERMILLION, "class 1")):
+                sample = pg.ScatterPlotItem(size=s["symbol"], brush=pg.mkBrush(color),
+                                            pen=pen(QColor("#ffffff"), 1.2))
+                self.plot.legend.addItem(sample, name)
+            self.plot.legend.addItem(pg.PlotDataItem(pen=pen(INK, s["line"])), "ŷ = 0.5")
+        self.plot.setAspectLocked(True)
+        self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        style_plot(self.plot, self.projector, "Decision boundary: network output ŷ",
+                   left="x₂", bottom="x₁")
+
+    def _build_line(self) -> None:
+        s = self.sizes
+        self.plot.setAspectLocked(False)
+        x, y = self._targets_shown()
+        self.fit = pg.PlotDataItem(pen=pen(BLUE, s["line"] + 0.5), connect="finite",
+                                   name="network ŷ(x)")
+        self.plot.addItem(self.fit)
+        keep = np.isfinite(x[:, 0]) & np.isfinite(y[:, 0])
+        self.dots = pg.ScatterPlotItem(x=x[keep, 0], y=y[keep, 0], size=s["symbol"] + 2,
+                                       brush=pg.mkBrush(VERMILLION),
+                                       pen=pen(QColor("#ffffff"), 1.2))
+        self.plot.addItem(self.dots)
+        self.plot.legend.addItem(self.fit, "network ŷ(x)")
+        self.plot.legend.addItem(self.dots, "samples (x, target)")
+        self.plot.enableAutoRange()
+        style_plot(self.plot, self.projector, "Fitted curve: network output over x",
+                   left="y", bottom="x")
+
+    # -- numbers -------------------------------------------------------------------------
+    def redraw(self) -> None:
+        net = self.session.trainer.network
+        step = self.session.trainer.step_count
+        if self.mode == "plane":
+            self.grid = output_grid(net, self.extent)
+            values = self.grid.values
+            self.image.setImage(to_rgba(values, *self.levels, self.lut), autoLevels=False)
+            if self.contour.isVisible():
+                self.contour.setData(np.where(np.isfinite(values), values, 0.0))
+            notes = self._notes(values)
+            set_title(self.plot, f"Decision boundary after {step} steps{notes}", self.projector)
+        elif self.mode == "line":
+            self.fit_x, self.fit_y = fitted_curve(net, self.session.trainer.inputs)
+            self.fit.setData(self.fit_x, finite_only(self.fit_y), connect="finite")
+            notes = self._notes(self.fit_y)
+            set_title(self.plot, f"Fitted curve after {step} steps{notes}", self.projector)
+
+    @staticmethod
+    def _notes(values: np.ndarray) -> str:
+        counts = special_counts(values)
+        return f"  ·  output inf/NaN at {counts.nonfinite} points" if counts.nonfinite else ""

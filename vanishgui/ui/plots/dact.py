@@ -1,0 +1,210 @@
+"""σ'(z) now: every neuron's activation derivative at the shown sample, layer by layer.
+
+Left: one point per neuron (x = its layer, spread sideways when the layer is wide), a
+dashed line at each layer's largest possible derivative (0.25 for the sigmoid), and
+beneath, the bound on the whole chain, ∏ max f'(z) (0.25ᴸ). Right: the hidden
+activation f(z) and its derivative f'(z) over z ∈ [−8, 8] with every neuron of that
+activation marked at its z on both: saturated neurons sit on the flat tails, where
+f'(z) ≈ 0. A z beyond the plotted range is drawn at the edge as a triangle pointing out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from ...core.curves import CURVE_RANGE, activation_curve, derivative_bound
+from ..numbers import num
+from ..session import Session
+from .base import (
+    INK,
+    VERMILLION,
+    PlotPanel,
+    depth_colors,
+    pen,
+    set_title,
+    style_legend,
+    style_plot,
+    superscript,
+)
+
+SPREAD = 0.32  # half-width of a layer's column of points
+JITTER_SEED = 20240611
+
+
+def spread_offsets(n: int, layer: int) -> np.ndarray:
+    """Sideways display offsets for a layer's n points: none for one, jitter when wide."""
+    if n <= 1:
+        return np.zeros(n)
+    width = min(SPREAD, 0.04 * n)
+    rng = np.random.default_rng([JITTER_SEED, layer])  # the same every redraw
+    return rng.uniform(-width, width, n)
+
+
+class DactPanel(PlotPanel):
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(session, parent)
+        self.view = pg.GraphicsLayoutWidget(self)
+        self.view.setBackground("w")
+        self.layers_plot: pg.PlotItem = self.view.addPlot(row=0, col=0, rowspan=2)
+        self.f_plot: pg.PlotItem = self.view.addPlot(row=0, col=1)
+        self.df_plot: pg.PlotItem = self.view.addPlot(row=1, col=1)
+        self.df_plot.setXLink(self.f_plot)
+        self.bound_label = pg.LabelItem(justify="left")
+        self.view.addItem(self.bound_label, row=2, col=0, colspan=2)
+        layout = self.view.ci.layout
+        layout.setColumnStretchFactor(0, 3)
+        layout.setColumnStretchFactor(1, 2)
+        for plot in (self.layers_plot, self.f_plot, self.df_plot):
+            plot.showGrid(x=True, y=True, alpha=0.25)
+            plot.hideButtons()
+        self.layers_plot.setMouseEnabled(x=False, y=True)
+        self.legend = self.layers_plot.addLegend(offset=(-8, 8))
+        self.d_label = "f'(z)"
+        self.points = pg.ScatterPlotItem()
+        self.bound_lines = pg.PlotDataItem()
+        self.f_curve = pg.PlotDataItem()
+        self.df_curve = pg.PlotDataItem()
+        self.f_marks = pg.ScatterPlotItem()
+        self.df_marks = pg.ScatterPlotItem()
+        self.curve_layers: list[int] = []
+        self.bound = derivative_bound(session.experiment.activations)
+        self._sample = session.sample
+        session.cursor_moved.connect(self._on_sample_changed)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.view)
+
+    def _on_sample_changed(self, _position: int) -> None:
+        if self.session.sample != self._sample:
+            self._sample = self.session.sample
+            self.mark_dirty()
+
+    # -- items ---------------------------------------------------------------------------
+    def rebuild(self) -> None:
+        s = self.sizes
+        net = self.session.trainer.network
+        acts = net.activations
+        depth = len(acts)
+        self.bound = derivative_bound(acts)
+        same = len({a.name for a in acts}) == 1
+        d_label = acts[0].info.derivative_label if same else "f'(z)"
+        self.d_label = d_label
+        # -- left: every neuron's f'(z), by layer
+        lp = self.layers_plot
+        lp.clear()
+        legend = self.legend
+        legend.clear()
+        style_legend(legend, self.projector)
+        self.bound_lines = pg.PlotDataItem(pen=pen(VERMILLION, s["line"], dashed=True),
+                                           connect="finite")
+        lp.addItem(self.bound_lines)
+        self.points = pg.ScatterPlotItem(size=s["symbol"], pen=pen(INK, 1.0))
+        lp.addItem(self.points)
+        maxima = [m for m in self.bound.per_layer if m is not None]
+        max_name = f"max {d_label}" if same else "max f'(z) of the layer"
+        if maxima:
+            legend.addItem(self.bound_lines, f"{max_name} = {num(max(maxima))}"
+                           if len(set(maxima)) == 1 else max_name)
+        legend.addItem(self.points, "one neuron")
+        step = max(1, -(-depth // 16))
+        ticks = [(i + 1, str(i + 1) if i < depth - 1 else f"{i + 1}\nout")
+                 for i in range(depth) if i % step == 0 or i == depth - 1]
+        lp.getAxis("bottom").setTicks([ticks])
+        lp.setXRange(0.4, depth + 0.6, padding=0)
+        if maxima:
+            top = max(maxima)
+            lp.setYRange(-0.04 * top, 1.2 * top, padding=0)
+        else:
+            lp.enableAutoRange(axis="y")
+        style_plot(lp, self.projector, f"{d_label} of every neuron now", left=d_label,
+                   bottom="layer")
+        # -- right: the hidden activation's curves with the neurons on them
+        chosen = 0
+        act, alpha = acts[chosen], net.alphas[chosen]
+        self.curve_layers = [i for i in range(depth)
+                             if acts[i] == act and net.alphas[i] == alpha]
+        curve = activation_curve(act, alpha)
+        for plot, marks_attr, y, label in (
+            (self.f_plot, "f_marks", curve.value, f"{act.info.label} f(z)"),
+            (self.df_plot, "df_marks", curve.derivative, act.info.derivative_label),
+        ):
+            plot.clear()
+            line = pg.PlotDataItem(curve.z, y, pen=pen(INK, s["line"]))
+            plot.addItem(line)
+            marks = pg.ScatterPlotItem(size=s["symbol"], pen=pen(INK, 1.0))
+            plot.addItem(marks)
+            setattr(self, marks_attr, marks)
+            if plot is self.f_plot:
+                self.f_curve = line
+            else:
+                self.df_curve = line
+            plot.setXRange(*CURVE_RANGE, padding=0.03)
+            style_plot(plot, self.projector, None, left=label,
+                       bottom="z" if plot is self.df_plot else None)
+        where = "every layer" if len(self.curve_layers) == depth else (
+            "layers " + ", ".join(str(i + 1) for i in self.curve_layers))
+        set_title(self.f_plot, f"{act.info.label} and its slope ({where})", self.projector)
+        self._set_bound_text()
+
+    def _set_bound_text(self) -> None:
+        b = self.bound
+        s = self.sizes
+        depth = b.depth
+        if b.product is None:
+            text = ("Some layer's f'(z) has no upper bound, so the chain of derivatives has "
+                    "no fixed limit.")
+        elif b.common is not None:
+            text = (f"Backprop to layer 1 multiplies {depth} derivatives, each ≤ "
+                    f"{num(b.common)}:  ∏ ≤ {num(b.common)}{superscript(depth)} = "
+                    f"{num(b.product)}")
+        else:
+            text = (f"Backprop to layer 1 multiplies {depth} derivatives:  "
+                    f"∏ max f'(z) = {num(b.product)}")
+        self.bound_label.setText(text, size=f"{s['title']}pt", color=INK.name(), bold=True)
+
+    # -- numbers -------------------------------------------------------------------------
+    def redraw(self) -> None:
+        p = self.session.current
+        sample = min(self.session.sample, len(p.inputs) - 1)
+        depth = p.depth
+        colors = depth_colors(depth)
+        xs, ys, brushes = [], [], []
+        for i in range(depth):
+            d = p.dact[i][sample]
+            keep = np.isfinite(d)
+            xs.append((i + 1 + spread_offsets(len(d), i))[keep])
+            ys.append(d[keep])
+            brushes += [pg.mkBrush(colors[i])] * int(keep.sum())
+        x = np.concatenate(xs) if xs else np.zeros(0)
+        y = np.concatenate(ys) if ys else np.zeros(0)
+        self.points.setData(x=x, y=y, brush=brushes)
+        seg_x, seg_y = [], []
+        for i, m in enumerate(self.bound.per_layer):
+            if m is not None:
+                seg_x += [i + 1 - 0.42, i + 1 + 0.42, np.nan]
+                seg_y += [m, m, np.nan]
+        self.bound_lines.setData(np.array(seg_x, dtype=np.float64),
+                                 np.array(seg_y, dtype=np.float64), connect="finite")
+        self._draw_marks(p, sample, colors)
+        set_title(self.layers_plot, f"{self.d_label} of every neuron now (sample {sample + 1}, "
+                  f"step {p.step})", self.projector)
+
+    def _draw_marks(self, p, sample: int, colors) -> None:
+        lo, hi = CURVE_RANGE
+        zs, fa, fd, brushes, symbols = [], [], [], [], []
+        for i in self.curve_layers:
+            z, a, d = p.z[i][sample], p.a[i][sample], p.dact[i][sample]
+            keep = np.isfinite(z) & np.isfinite(a) & np.isfinite(d)
+            z, a, d = z[keep], a[keep], d[keep]
+            zs.append(np.clip(z, lo, hi))  # display only: off-range z drawn at the edge
+            fa.append(a)
+            fd.append(d)
+            brushes += [pg.mkBrush(colors[i])] * len(z)
+            symbols += ["t2" if v > hi else "t3" if v < lo else "o" for v in z.tolist()]
+        x = np.concatenate(zs) if zs else np.zeros(0)
+        self.f_marks.setData(x=x, y=np.concatenate(fa) if fa else x, brush=brushes,
+                             symbol=symbols)
+        self.df_marks.setData(x=x, y=np.concatenate(fd) if fd else x, brush=brushes,
+                              symbol=symbols)

@@ -1,0 +1,133 @@
+"""Gradient flow now: one bar per layer of the shown pass's mean |∂L/∂W|, log y.
+
+Each bar is labelled with its ratio to the output layer ("1/4096"), so the geometric
+shrinking reads off directly. The bars are drawn in log₁₀ coordinates on a log axis
+(pyqtgraph's bars have no log mode of their own); an exactly-zero gradient gets an empty
+bar, a cross at the axis floor and the label "0"; inf or NaN gets its label in magenta.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from ...core.curves import layer_grad_mean_abs, ratios_to_output, special_counts
+from ..numbers import num, ratio
+from ..session import Session
+from .base import (
+    INK,
+    NONFINITE_COLOR,
+    PlotPanel,
+    depth_colors,
+    log_floor,
+    make_plot_widget,
+    pen,
+    set_title,
+    style_plot,
+)
+
+BAR_WIDTH = 0.7
+MAX_LABELS = 16  # more layers than this: label every k-th bar and the output
+
+
+def ratio_label(r: float) -> str:
+    """'1/4096' below the output layer's gradient, '×12' above it, '1' for the output."""
+    if not math.isfinite(r):
+        return "—"
+    if r == 1:
+        return "1"
+    if r < 1:
+        return ratio(r)
+    return "×" + num(r)
+
+
+class FlowPanel(PlotPanel):
+    title = "Gradient flow now: mean |∂L/∂W| per layer"
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(session, parent)
+        self.widget = make_plot_widget(self)
+        self.plot: pg.PlotItem = self.widget.getPlotItem()
+        self.plot.setLogMode(x=False, y=True)
+        self.plot.setMouseEnabled(x=False, y=True)
+        self.values = np.zeros(0)
+        self.ratios = np.zeros(0)
+        self.floor = 1e-12
+        self.bars = pg.BarGraphItem(x=[], height=[], width=BAR_WIDTH)
+        self.zero_marks = pg.ScatterPlotItem()
+        self.labels: list[pg.TextItem] = []
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.widget)
+
+    def rebuild(self) -> None:
+        s = self.sizes
+        depth = self.session.experiment.depth
+        self.plot.clear()
+        self.bars = pg.BarGraphItem(x=np.arange(1, depth + 1), height=np.zeros(depth),
+                                    width=BAR_WIDTH)
+        self.plot.addItem(self.bars)
+        self.zero_marks = pg.ScatterPlotItem(symbol="x", size=s["symbol"] + 5,
+                                             pen=pen(INK, 2.5), brush=pg.mkBrush(INK))
+        self.plot.addItem(self.zero_marks)
+        font = QFont()
+        font.setPointSizeF(s["legend"] + 1)
+        font.setBold(True)
+        self.labels = []
+        step = 1 if depth <= MAX_LABELS else math.ceil(depth / MAX_LABELS)
+        for i in range(depth):
+            label = pg.TextItem("", color=INK, anchor=(0.5, 1.0))
+            label.setFont(font)
+            label.setVisible(i % step == 0 or i == depth - 1)
+            self.plot.addItem(label, ignoreBounds=True)
+            self.labels.append(label)
+        ticks = [(i + 1, str(i + 1) if i < depth - 1 else f"{i + 1}\nout")
+                 for i in range(depth) if i % step == 0 or i == depth - 1]
+        self.plot.getAxis("bottom").setTicks([ticks])
+        self.plot.setXRange(0.4, depth + 0.6, padding=0)
+        style_plot(self.plot, self.projector, self.title, left="mean |∂L/∂W|", bottom="layer")
+
+    def redraw(self) -> None:
+        p = self.session.current
+        self.values = layer_grad_mean_abs(p)
+        self.ratios = ratios_to_output(self.values)
+        depth = len(self.values)
+        colors = depth_colors(depth)
+        v = self.values
+        ok = np.isfinite(v) & (v > 0)
+        self.floor = log_floor(v)
+        base = math.log10(self.floor)
+        tops = np.full(depth, base)
+        tops[ok] = np.log10(v[ok])  # a log axis's coordinate is log₁₀ of the value
+        top = float(tops.max()) if depth else 0.0
+        self.bars.setOpts(x=np.arange(1, depth + 1), y0=np.full(depth, base),
+                          height=tops - base, width=BAR_WIDTH,
+                          brushes=[pg.mkBrush(c) for c in colors],
+                          pens=[pen(c.darker(140), 1.5) for c in colors])
+        zero = np.flatnonzero(v == 0)
+        self.zero_marks.setData(x=zero + 1.0, y=np.full(len(zero), base))
+        for i, label in enumerate(self.labels):
+            value = v[i]
+            if not math.isfinite(value):
+                text, color = ("NaN" if math.isnan(value) else "∞"), NONFINITE_COLOR
+            elif value == 0:
+                text, color = "0", INK
+            else:
+                text, color = ratio_label(self.ratios[i]), INK
+            label.setText(text)
+            label.setColor(color)
+            label.setPos(i + 1, tops[i])
+        # Room above the tallest bar for its label.
+        self.plot.setYRange(base, max(top, base + 1) + 0.6, padding=0)
+        counts = special_counts(v)
+        notes = []
+        if counts.zeros:
+            notes.append(f"{counts.zeros} exactly 0")
+        if counts.nonfinite:
+            notes.append(f"{counts.nonfinite} inf/NaN")
+        title = f"{self.title}, step {p.step}" + ("  ·  " + ", ".join(notes) if notes else "")
+        set_title(self.plot, title, self.projector)

@@ -1,0 +1,128 @@
+"""Loss over training (log y by default, a checkbox for linear), and, for a
+classification data set, the accuracy beneath it on the same steps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
+
+from ...core.curves import special_counts
+from ..numbers import num
+from ..session import Session
+from .base import (
+    BLUE,
+    GREEN,
+    INK,
+    NONFINITE_COLOR,
+    PlotPanel,
+    finite_only,
+    log_floor,
+    log_safe,
+    make_plot_widget,
+    pen,
+    set_title,
+    style_plot,
+)
+
+
+class LossPanel(PlotPanel):
+    title = "Loss"
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(session, parent)
+        self.log_y = QCheckBox("Log scale", self)
+        self.log_y.setObjectName("lossLogScale")
+        self.log_y.setChecked(True)
+        self.log_y.setToolTip("A log axis shows the loss's progress over many decades")
+        self.log_y.toggled.connect(self._on_log_scale_changed)
+        self.loss_widget = make_plot_widget(self)
+        self.loss_plot: pg.PlotItem = self.loss_widget.getPlotItem()
+        self.loss_plot.getViewBox().setAutoVisible(y=True)
+        self.accuracy_widget = make_plot_widget(self)
+        self.accuracy_plot: pg.PlotItem = self.accuracy_widget.getPlotItem()
+        self.accuracy_plot.setXLink(self.loss_plot)
+        self.accuracy_plot.setYRange(0, 1.02, padding=0)
+        self.accuracy_plot.setMouseEnabled(x=True, y=False)
+        self.loss_curve = pg.PlotDataItem()
+        self.zeros = pg.PlotDataItem()
+        self.accuracy_curve = pg.PlotDataItem()
+        self.diverged_line = pg.InfiniteLine(angle=90, movable=False)
+        self.counts = special_counts(np.zeros(0))
+        row = QHBoxLayout()
+        row.setContentsMargins(6, 2, 6, 0)
+        row.addWidget(self.log_y)
+        row.addStretch(1)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addLayout(row)
+        lay.addWidget(self.loss_widget, 3)
+        lay.addWidget(self.accuracy_widget, 2)
+
+    @property
+    def classification(self) -> bool:
+        return self.session.experiment.classification
+
+    def rebuild(self) -> None:
+        s = self.sizes
+        self.loss_plot.clear()
+        self.loss_plot.setLogMode(x=False, y=self.log_y.isChecked())
+        self.loss_curve = pg.PlotDataItem(pen=pen(BLUE, s["line"]), connect="finite",
+                                          name="loss")
+        self.loss_curve.setClipToView(True)
+        self.loss_curve.setDownsampling(auto=True, method="peak")
+        self.loss_plot.addItem(self.loss_curve)
+        self.zeros = pg.PlotDataItem(pen=None, symbol="x", symbolSize=s["symbol"] + 3,
+                                     symbolPen=pen(INK, 2), name="loss = 0")
+        self.loss_plot.addItem(self.zeros)
+        self.diverged_line = pg.InfiniteLine(
+            angle=90, movable=False, pen=pen(NONFINITE_COLOR, s["line"], dashed=True),
+            label="diverged", labelOpts={"position": 0.9, "color": NONFINITE_COLOR,
+                                         "fill": (255, 255, 255, 200)})
+        self.diverged_line.setVisible(False)
+        self.loss_plot.addItem(self.diverged_line, ignoreBounds=True)
+        style_plot(self.loss_plot, self.projector, self.title, left="loss",
+                   bottom=None if self.classification else "training step")
+        self.accuracy_plot.clear()
+        self.accuracy_curve = pg.PlotDataItem(pen=pen(GREEN, s["line"]), connect="finite",
+                                              name="accuracy")
+        self.accuracy_curve.setClipToView(True)
+        self.accuracy_curve.setDownsampling(auto=True, method="peak")
+        self.accuracy_plot.addItem(self.accuracy_curve)
+        style_plot(self.accuracy_plot, self.projector, None, left="accuracy",
+                   bottom="training step")
+        self.accuracy_widget.setVisible(self.classification)
+
+    def redraw(self) -> None:
+        h = self.session.trainer.history
+        steps = np.asarray(h.steps, dtype=np.float64)
+        loss = h.loss
+        log = self.log_y.isChecked()
+        self.loss_curve.setData(steps, log_safe(loss) if log else finite_only(loss),
+                                connect="finite")
+        zero = np.flatnonzero(loss == 0)
+        if log and len(zero):
+            self.zeros.setData(steps[zero], np.full(len(zero), log_floor(loss)))
+        else:
+            self.zeros.setData([], [])
+        if self.classification:
+            self.accuracy_curve.setData(steps, finite_only(h.accuracy), connect="finite")
+        diverged = h.diverged_at_step
+        self.diverged_line.setVisible(diverged is not None)
+        if diverged is not None:
+            self.diverged_line.setValue(diverged)
+        self.counts = special_counts(loss)
+        title = self.title
+        if len(loss):
+            title += f": {num(float(loss[-1]), 4)} at step {int(steps[-1])}"
+        if self.counts.nonfinite:
+            title += f"  ·  {self.counts.nonfinite} inf/NaN (gaps)"
+        if log and self.counts.zeros:
+            title += f"  ·  {self.counts.zeros} exactly 0 (× at the floor)"
+        set_title(self.loss_plot, title, self.projector)
+
+    def _on_log_scale_changed(self, _on: bool) -> None:
+        self.stale = True
+        self.loss_plot.enableAutoRange()
+        self.mark_dirty()
