@@ -7,6 +7,8 @@ import os
 import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# small matrices: BLAS threads only contend (as in the app, see vanishgui/__main__.py)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 _tmp = tempfile.mkdtemp(prefix="vanishgui-tests-")
 if not os.environ.get("XDG_RUNTIME_DIR"):
     runtime = os.path.join(_tmp, "runtime")

@@ -33,11 +33,12 @@ class EdgeLayerItem(QGraphicsItem):
         self.dimmed = False
         self.shown_edges = 0
         self._groups: list[tuple[QPen, list[QLineF]]] = []
-        # every edge's line, made once: edge (j, i) is _lines[j * n_in + i]
+        # each edge's line, made once when there are few enough to keep: edge (j, i) is
+        # _lines[j * n_in + i]; a dense pair makes only the lines it draws
         n_in = len(src)
-        self._lines = [QLineF(float(src[k % n_in, 0]), float(src[k % n_in, 1]),
-                              float(dst[k // n_in, 0]), float(dst[k // n_in, 1]))
-                       for k in range(len(src) * len(dst))]
+        self._lines: list[QLineF] | None = None
+        if len(src) * len(dst) <= 4096:
+            self._lines = [self._line(k, n_in) for k in range(len(src) * len(dst))]
         x0 = float(min(src[:, 0].min(), dst[:, 0].min()))
         x1 = float(max(src[:, 0].max(), dst[:, 0].max()))
         y0 = float(min(src[:, 1].min(), dst[:, 1].min()))
@@ -56,6 +57,10 @@ class EdgeLayerItem(QGraphicsItem):
         self._groups = self._build_groups()
         self.update()
 
+    def _line(self, k: int, n_in: int) -> QLineF:
+        s, d = self.src[k % n_in], self.dst[k // n_in]
+        return QLineF(float(s[0]), float(s[1]), float(d[0]), float(d[1]))
+
     def _build_groups(self) -> list[tuple[QPen, list[QLineF]]]:
         w = self.weights
         n_in = w.shape[1]
@@ -73,14 +78,15 @@ class EdgeLayerItem(QGraphicsItem):
         groups = []
         # Opaque colours only: translucent lines are ~25× slower to rasterise. Dense layers
         # get paler, thinner lines instead, weakest first so strong edges end on top.
-        pale = 0.0 if flat.size <= 256 else 0.45
+        pale = 0.0 if flat.size <= 256 else 0.5
         all_lines = self._lines
         for lv in range(WIDTH_LEVELS):
             for sign, base in ((True, palette.POSITIVE), (False, palette.NEGATIVE)):
                 sel = np.flatnonzero((positive == sign) & (level == lv))
                 if not sel.size:
                     continue
-                color = palette.mix(base, QColor("#ffffff"), pale * (1 - lv / WIDTH_LEVELS))
+                fade = pale if flat.size > 1024 else pale * (1 - lv / WIDTH_LEVELS)
+                color = palette.mix(base, QColor("#ffffff"), fade)
                 width = 0.6 + self.max_px * (lv + 1) / WIDTH_LEVELS
                 if flat.size > 256:  # whole-pixel widths take the rasteriser's fast path
                     width = float(max(1, round(width)))
@@ -88,7 +94,10 @@ class EdgeLayerItem(QGraphicsItem):
                 pen.setCosmetic(True)
                 pen.setCapStyle(Qt.PenCapStyle.FlatCap)
                 flat_idx = (rows[sel] * n_in + cols[sel]).tolist()
-                groups.append((pen, [all_lines[k] for k in flat_idx]))
+                if all_lines is not None:
+                    groups.append((pen, [all_lines[k] for k in flat_idx]))
+                else:
+                    groups.append((pen, [self._line(k, n_in) for k in flat_idx]))
         return groups
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
@@ -102,17 +111,21 @@ class EdgeLayerItem(QGraphicsItem):
 
 
 class NeuronLayerItem(QGraphicsItem):
-    """All neurons of one layer as circles with a fill colour each."""
+    """All neurons of one layer with a fill colour each: circles, or for a dense layer
+    (``bar`` > 0) touching cells that read as one colour strip per layer."""
 
-    def __init__(self, layer: int, centres: np.ndarray, radius: float) -> None:
+    def __init__(self, layer: int, centres: np.ndarray, radius: float, bar: float = 0.0,
+                 row: float = 0.0) -> None:
         super().__init__()
         self.layer = layer
         self.centres = centres
         self.radius = radius
+        self.bar = bar  # half-width of a cell; 0 draws circles
+        self.row = row  # height of a cell
         self.fills: list[QColor] = [palette.PENDING] * len(centres)
         self.ring: int | None = None  # neuron drawn with a highlight ring
         self.selected: int | None = None
-        r = radius + 6
+        r = max(radius, bar) + 6
         ys = centres[:, 1]
         x = float(centres[0, 0])
         self._rect = QRectF(x - r, float(ys.min()) - r, 2 * r, float(ys.max() - ys.min()) + 2 * r)
@@ -137,9 +150,16 @@ class NeuronLayerItem(QGraphicsItem):
     def neuron_at(self, pos: QPointF) -> int | None:
         d = np.hypot(self.centres[:, 0] - pos.x(), self.centres[:, 1] - pos.y())
         j = int(np.argmin(d))
+        if self.bar:
+            j = int(np.argmin(np.abs(self.centres[:, 1] - pos.y())))
+            ok = abs(self.centres[j, 0] - pos.x()) <= self.bar + 2
+            return j if ok and abs(self.centres[j, 1] - pos.y()) <= self.row else None
         return j if d[j] <= max(self.radius * 1.15, 4.0) else None
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
+        if self.bar:
+            self._paint_cells(painter)
+            return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, len(self.centres) <= 64)
         pen = QPen(palette.OUTLINE, max(1.0, self.radius / 12))
         painter.setPen(pen)
@@ -159,6 +179,27 @@ class NeuronLayerItem(QGraphicsItem):
                                 r + ring.widthF() / 2)
 
 
+    def _paint_cells(self, painter: QPainter) -> None:
+        x = float(self.centres[0, 0])
+        h = self.row
+        painter.setPen(Qt.PenStyle.NoPen)
+        for c, fill in zip(self.centres, self.fills):
+            painter.fillRect(QRectF(x - self.bar, c[1] - h / 2, 2 * self.bar, h), fill)
+        ys = self.centres[:, 1]
+        painter.setPen(QPen(palette.OUTLINE, 0))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(QRectF(x - self.bar, float(ys.min()) - h / 2, 2 * self.bar,
+                                float(ys.max() - ys.min()) + h))
+        for j, color in ((self.selected, palette.TEXT), (self.ring, palette.HIGHLIGHT)):
+            if j is not None and j < len(self.centres):
+                pen = QPen(color, 3)
+                pen.setCosmetic(True)
+                painter.setPen(pen)
+                c = self.centres[j]
+                painter.drawRect(QRectF(x - self.bar - 3, c[1] - h / 2 - 3, 2 * self.bar + 6,
+                                        h + 6))
+
+
 class HighlightItem(QGraphicsItem):
     """The edges of the current event, drawn over everything, with a travelling pulse."""
 
@@ -167,6 +208,7 @@ class HighlightItem(QGraphicsItem):
         self._rect = rect
         self.lines: list[QLineF] = []
         self.widths: list[float] = []
+        self.widths_from: list[float] | None = None  # widths blend from these (an update)
         self.color = palette.HIGHLIGHT
         self.progress = 1.0
         self.reverse = False  # the pulse runs from the line's end back to its start
@@ -176,9 +218,10 @@ class HighlightItem(QGraphicsItem):
         return self._rect
 
     def set_lines(self, lines: list[QLineF], widths: list[float], color: QColor,
-                  reverse: bool) -> None:
+                  reverse: bool, widths_from: list[float] | None = None) -> None:
         self.lines = lines
         self.widths = widths
+        self.widths_from = widths_from
         self.color = color
         self.reverse = reverse
         self.update()
@@ -191,7 +234,11 @@ class HighlightItem(QGraphicsItem):
         if not self.lines:
             return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, len(self.lines) <= 2048)
-        for line, w in zip(self.lines, self.widths):
+        widths = self.widths
+        if self.widths_from is not None:  # an update: the edge grows or shrinks to its new |w|
+            t = self.progress
+            widths = [a + (b - a) * t for a, b in zip(self.widths_from, self.widths)]
+        for line, w in zip(self.lines, widths):
             pen = QPen(self.color, w)
             pen.setCosmetic(True)
             pen.setCapStyle(Qt.PenCapStyle.RoundCap)
@@ -201,7 +248,7 @@ class HighlightItem(QGraphicsItem):
             t = 1.0 - self.progress if self.reverse else self.progress
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QBrush(self.color.darker(140)))
-            for line, w in zip(self.lines, self.widths):
+            for line, w in zip(self.lines, widths):
                 p = line.pointAt(t)
                 rad = max(6.0, w * 1.6)
                 painter.drawEllipse(p, rad, rad)

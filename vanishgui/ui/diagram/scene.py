@@ -34,6 +34,8 @@ class Layout:
     centres: tuple[np.ndarray, ...]  # per layer (input first): (n, 2)
     radius: float
     column: float
+    row: float
+    bar: float  # half-width of a dense layer's cells; 0 for circles
     small: bool
     font_px: int
 
@@ -48,15 +50,17 @@ def make_layout(layers: tuple[int, ...]) -> Layout:
     if small:
         column, row, radius, font_px = 300.0, 290.0, 54.0, 32
     else:
-        row = max(6.0, min(60.0, 1400.0 / widest))
-        radius = max(2.2, row * 0.36)
         column = max(80.0, min(300.0, 4200.0 / len(layers)))
-        font_px = 16
+        # about half as tall as wide, so a 16:9 window shows it large
+        row = max(6.0, min(60.0, 0.5 * column * len(layers) / widest))
+        radius = max(2.2, row * 0.36)
+        font_px = int(max(16, column * len(layers) / 70))
+    bar = 0.0 if widest <= 32 else column * 0.14
     centres = []
     for i, n in enumerate(layers):
         ys = (np.arange(n) - (n - 1) / 2.0) * row
         centres.append(np.column_stack([np.full(n, i * column), ys]))
-    return Layout(tuple(centres), radius, column, small, font_px)
+    return Layout(tuple(centres), radius, column, row, bar, small, font_px)
 
 
 class DiagramScene(QGraphicsScene):
@@ -103,13 +107,13 @@ class DiagramScene(QGraphicsScene):
             self.edge_items.append(item)
         self.neuron_items = []
         for layer in range(len(layers)):
-            item = NeuronLayerItem(layer, lay.centres[layer], lay.radius)
+            item = NeuronLayerItem(layer, lay.centres[layer], lay.radius, lay.bar, lay.row)
             self.addItem(item)
             self.neuron_items.append(item)
         out = lay.centres[-1]
         x = float(out[0, 0]) + lay.column * 0.5
-        h = max(110.0, lay.font_px * 4.6)
-        w = lay.font_px * 7.5 if lay.small else 150.0
+        h = lay.font_px * 4.6
+        w = lay.font_px * 7.5
         self.loss_box = BoxItem(QRectF(x, -h / 2, w, h), font)
         self.addItem(self.loss_box)
         top = min(float(c[:, 1].min()) for c in lay.centres) - lay.radius
@@ -331,6 +335,7 @@ class DiagramScene(QGraphicsScene):
         lines: list[QLineF] = []
         widths: list[float] = []
         color, reverse = palette.HIGHLIGHT, False
+        widths_from = None
         if e is not None:
             p = self.session.current
             lay = self.layout
@@ -375,8 +380,10 @@ class DiagramScene(QGraphicsScene):
                     new = p.update.weights[layer - 1][j] if p.update else w_in
                     lines = [QLineF(a, dst) for a in incoming]
                     widths = [width(float(w)) for w in new]
+                    widths_from = [width(float(w)) for w in w_in]
         limit = 4096  # a 256-wide layer's fan-in; keep the overlay cheap
-        self.highlight.set_lines(lines[:limit], widths[:limit], color, reverse)
+        self.highlight.set_lines(lines[:limit], widths[:limit], color, reverse,
+                                 None if widths_from is None else widths_from[:limit])
 
     # -- hit testing ---------------------------------------------------------------------
     def selection_at(self, pos: QPointF, tolerance: float) -> Selection | None:
