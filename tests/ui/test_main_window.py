@@ -334,3 +334,53 @@ def test_screenshot_command(tmp_path, qtbot):
     assert (img.width(), img.height()) == (1280, 720)
     colours = {img.pixel(x, y) for x in range(0, 1280, 16) for y in range(0, 720, 16)}
     assert len(colours) > 20  # a drawn window, not a blank one
+
+
+def test_every_control_has_a_tooltip(window):
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractSlider,
+        QAbstractSpinBox,
+        QComboBox,
+        QLineEdit,
+    )
+
+    missing = []
+    for kind in (QAbstractButton, QAbstractSlider, QAbstractSpinBox, QComboBox, QLineEdit):
+        for w in window.findChildren(kind):
+            if not w.isVisibleTo(window) or w.parent() is None:
+                continue
+            if type(w).__name__ in ("QLineEdit",) and isinstance(w.parent(), (QAbstractSpinBox,
+                                                                              QComboBox)):
+                continue  # the editor inside a spin box or combo box
+            tip = w.toolTip()
+            action = getattr(w, "defaultAction", lambda: None)()
+            if not tip and action is not None:
+                tip = action.toolTip()
+            if not tip and not w.objectName().startswith("qt_"):  # Qt's own dock buttons
+                missing.append(f"{type(w).__name__} {w.objectName()!r}")
+    assert not missing, missing
+
+
+def test_window_state_is_remembered(qtbot, tmp_path):
+    from vanishgui.ui.main_window import MainWindow, settings
+
+    w = MainWindow(restore=False)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    w.resize(1234, 777)
+    qtbot.waitUntil(lambda: w.width() == 1234)
+    w.docks["ledger"].hide()
+    path = tmp_path / "e.vanishgui.json"
+    assert w.save_to(path)
+    w.close()
+    assert settings().value("files/last") == str(path)
+    assert str(path) in settings().value("files/recent")
+    w2 = MainWindow(restore=True)
+    qtbot.addWidget(w2)
+    w2.show()
+    qtbot.waitExposed(w2)
+    # (offscreen's screen is 800×600, so Qt clamps the restored size; the dock state is exact)
+    assert settings().value("window/geometry") is not None
+    assert not w2.docks["ledger"].isVisibleTo(w2)
