@@ -241,7 +241,10 @@ def parse_activation(spec: Any) -> Activation:
             )
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ActivationError(f"{name}.{key} must be a number, not {value!r}")
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:  # an integer too large for a float
+            value = math.inf
         if not math.isfinite(value) or abs(value) > 100.0:
             raise ActivationError(
                 f"{name}.{key} must be a finite number between -100 and 100, not {value!r}"

@@ -187,7 +187,8 @@ class _Checker:
                     field, f"expected a whole number from {lo} to {hi}, got {_show(value)}"
                 )
         if not lo <= value <= hi:
-            raise self.fail(field, f"expected a whole number from {lo} to {hi}, got {value}")
+            raise self.fail(field, f"expected a whole number from {lo} to {hi}, got "
+                                   f"{_show(value)}")
         return value
 
     def number(self, value: Any, field: str, lo: float, hi: float, *, open_lo: bool = False,
@@ -197,9 +198,9 @@ class _Checker:
         expect = f"expected a number {lo_s} {lo:g} {hi_s} {hi:g}"
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(field, f"{expect}, got {_show(value)}")
-        value = float(value)
+        given, value = value, _float(value)
         if not math.isfinite(value):
-            raise self.fail(field, f"{expect}, got {_show(value)}")
+            raise self.fail(field, f"{expect}, got {_show(given)}")
         if value < lo or value > hi or (open_lo and value == lo) or (open_hi and value == hi):
             raise self.fail(field, f"{expect}, got {value!r}")
         return value
@@ -213,9 +214,9 @@ class _Checker:
         if not shape:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise self.fail(field, f"expected a number, got {_show(value)}")
-            if not math.isfinite(value):
+            if not math.isfinite(_float(value)):
                 raise self.fail(field, f"expected a finite number, got {_show(value)}")
-            return value  # type: ignore[return-value]
+            return _float(value)  # type: ignore[return-value]
         if not isinstance(value, list):
             raise self.fail(field, f"expected a list of {shape[0]} ({what}), got {_show(value)}")
         if len(value) != shape[0]:
@@ -225,7 +226,22 @@ class _Checker:
         return [self._nested(v, f"{field}[{i}]", shape[1:], what) for i, v in enumerate(value)]
 
 
+def _float(value: int | float) -> float:
+    """float(value), or inf for an integer too large for a float (JSON allows 1 and 400 0s)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
+
+
 def _join(field: str, key: str) -> str:
+    # A key comes from the file: an unknown one may hold a line break or be very long,
+    # and the message must stay one line.
+    key = str(key)
+    if not key.isprintable():
+        key = json.dumps(key)[1:-1]
+    if len(key) > 40:
+        key = key[:37] + "..."
     return f"{field}.{key}" if field else key
 
 
@@ -326,7 +342,9 @@ def parse_experiment(doc: Any, source: str = "experiment") -> Experiment:
         for i, (v, act) in enumerate(zip(al, acts)):
             f = f"network.alphas[{i}]"
             if act.learnable:
-                parsed.append(None if v is None else c.number(v, f, -100.0, 100.0))
+                # A trained slope, like a trained weight, may be any finite number: a
+                # saved experiment must load again.
+                parsed.append(None if v is None else float(c.array(v, f, (), "a slope")))
             elif v is not None:
                 raise c.fail(f, f"expected null (layer {i + 1} is {act.name}, not prelu), "
                                 f"got {_show(v)}")
@@ -443,10 +461,21 @@ def parse_text(text: str, source: str = "experiment") -> Experiment:
                               f"{e.msg})") from None
     except RecursionError:
         raise ExperimentError(f"{source}: not valid JSON (nested too deeply)") from None
+    except ValueError:  # Python's limit on the digits of an integer
+        raise ExperimentError(f"{source}: not valid JSON here (a number has too many "
+                              "digits)") from None
     return parse_experiment(doc, source)
 
 
 def dumps(experiment: Experiment) -> str:
+    """The experiment as JSON text; ExperimentError when a parameter is inf or NaN."""
+    for name, values in (("weights", experiment.weights), ("biases", experiment.biases),
+                         ("alphas", experiment.alphas)):
+        for i, v in enumerate(values or ()):
+            if v is not None and not np.isfinite(v).all():
+                raise ExperimentError(
+                    f"cannot save network.{name}[{i}]: it holds inf or NaN (training "
+                    "diverged); reset the network or change the parameters first")
     return json.dumps(experiment.to_json(), indent=1, allow_nan=False) + "\n"
 
 

@@ -112,7 +112,10 @@ def parse_init(spec: Any) -> Init:
             raise InitError(f"initialiser {scheme} has no parameter {key!r} (it takes {takes})")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise InitError(f"{scheme}.{key} must be a number, not {value!r}")
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:  # an integer too large for a float
+            value = math.inf
         if not math.isfinite(value) or abs(value) > 1e3:
             raise InitError(f"{scheme}.{key} must be a finite number within ±1000, not {value!r}")
         params.append((key, value))

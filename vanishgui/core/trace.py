@@ -108,8 +108,12 @@ class Trace:
 
     def index_of(self, kind: str, layer: int, neuron: int) -> int:
         """The event index of a (kind, layer, neuron); layer is 1-based."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown event kind {kind!r}; expected one of {', '.join(KINDS)}")
         if kind == "loss":
             return self.neurons
+        if not 1 <= layer <= self.depth:
+            raise IndexError(f"layer {layer} is outside 1..{self.depth}")
         size = int(self._sizes[layer - 1])
         if not 0 <= neuron < size:
             raise IndexError(neuron)
