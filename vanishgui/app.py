@@ -24,6 +24,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--at", default=None, metavar="PHASE:N",
                    help="with --screenshot: forward:N or backward:N (after the N-th event of "
                         "that phase), or trained:N (after N training steps)")
+    p.add_argument("--select", default=None, metavar="LAYER:NEURON[:FROM]",
+                   help="with --screenshot: select a neuron (2:1) or the weight into it from "
+                        "neuron FROM of the layer before (1:1:1); 1-based")
+    p.add_argument("--plots", action="store_true",
+                   help="with --screenshot: show all six plots in a grid")
     p.add_argument("--self-test", action="store_true",
                    help="open the window, play the classic example, check its numbers, exit")
     return p.parse_args(argv)
@@ -75,6 +80,33 @@ def apply_at(session, spec: str | None) -> None:
                          f"got {spec!r}")
 
 
+def apply_select(session, spec: str | None) -> None:
+    """Select ``LAYER:NEURON`` or ``LAYER:NEURON:FROM`` (1-based, as the window shows)."""
+    if not spec:
+        return
+    from .ui.session import Selection
+
+    try:
+        parts = [int(v) for v in spec.split(":")]
+        layer, neuron = parts[0], parts[1] - 1
+        source = parts[2] - 1 if len(parts) == 3 else None
+        sizes = session.experiment.layers
+        ok = (len(parts) in (2, 3) and 1 <= layer < len(sizes) and 0 <= neuron < sizes[layer]
+              and (source is None or 0 <= source < sizes[layer - 1]))
+    except (ValueError, IndexError):
+        ok = False
+    if not ok:
+        raise SystemExit(f"vanishgui: --select expects LAYER:NEURON[:FROM] inside the network "
+                         f"{list(session.experiment.layers)}, got {spec!r}")
+    session.select(Selection(layer, neuron, source))
+
+
+def settle(app, rounds: int = 10) -> None:
+    """Let posted layout requests (dock tab bars, splitters) run before a grab."""
+    for _ in range(rounds):
+        app.processEvents()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
     _ensure_runtime_dir()
@@ -83,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from .core.experiment import ExperimentError, classic, load_experiment
     from .ui.main_window import MainWindow
+    from .ui.resources import app_icon
     from .ui.session import Session
     from .ui.theme import apply_theme
 
@@ -90,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("vanishgui")
     app.setOrganizationName("vanishgui")
     apply_theme(app)
+    app.setWindowIcon(app_icon())
     headless = bool(args.screenshot or args.self_test)
     error = None
     experiment = classic()
@@ -101,9 +135,20 @@ def main(argv: list[str] | None = None) -> int:
             if headless:
                 print(f"vanishgui: {e}", file=sys.stderr)
                 return 2
+    last = None
+    if not args.experiment and not headless:  # reopen what was open last time, if it still loads
+        from .ui.main_window import settings
+
+        last = settings().value("files/last")
+        try:
+            experiment = load_experiment(last) if isinstance(last, str) else experiment
+        except ExperimentError:
+            last = None
     session = Session(experiment)
     if args.experiment and error is None:
         session.path = Path(args.experiment)
+    elif isinstance(last, str):
+        session.path = Path(last)
     window = MainWindow(session, restore=not headless)
     if args.self_test:
         from .ui.selftest import run_self_test
@@ -115,15 +160,22 @@ def main(argv: list[str] | None = None) -> int:
         window.resize(w, h)
         window.show()
         apply_at(session, args.at)
-        app.processEvents()
+        apply_select(session, args.select)
+        if args.plots:
+            window.set_plot_wall(True)
+        settle(app)
+        window.plots.flush()
         window.diagram.view.fit()
-        app.processEvents()
+        settle(app)
         ok = window.grab().save(args.screenshot, "PNG")
         window.close()
         if not ok:
             print(f"vanishgui: {args.screenshot}: could not be written", file=sys.stderr)
             return 1
         return 0
+    from .ui.startup import watch_first_paint  # VANISHGUI_STARTUP_PROBE=1: time, then quit
+
+    watch_first_paint(window)
     window.show()
     if error:
         window.show_error("This experiment could not be opened", error)

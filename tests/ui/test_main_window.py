@@ -350,6 +350,8 @@ def test_every_control_has_a_tooltip(window):
         for w in window.findChildren(kind):
             if not w.isVisibleTo(window) or w.parent() is None:
                 continue
+            if type(w).__name__ == "QScrollBar":
+                continue
             if type(w).__name__ in ("QLineEdit",) and isinstance(w.parent(), (QAbstractSpinBox,
                                                                               QComboBox)):
                 continue  # the editor inside a spin box or combo box

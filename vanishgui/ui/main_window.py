@@ -5,6 +5,7 @@ It has no logic of its own beyond routing actions to the Session and file dialog
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QRectF, QSettings, QSize, Qt
@@ -30,6 +31,7 @@ from .controls import ControlsPanel
 from .diagram.view import DiagramPanel
 from .inspector import InspectorPanel
 from .ledger import LedgerPanel
+from .plots import PlotHub
 from .session import Session
 from .transport import TransportBar
 
@@ -60,6 +62,13 @@ class MainWindow(QMainWindow):
                        Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("inspector", "Neuron inspector", self.inspector,
                        Qt.DockWidgetArea.RightDockWidgetArea)
+        self.plots = PlotHub(self.session, self)
+        for name, panel in self.plots.panels.items():
+            self._add_dock(f"plot_{name}", self.plots.titles[name], panel, None)
+        self._arranged = False
+        self._restore = restore
+        self._plot_wall_state: QByteArray | None = None
+        self.session.selection_changed.connect(self._on_selection_changed)
         self.transport = TransportBar(self.session, self.actions_by_name, self)
         bar = QToolBar("Transport", self)
         bar.setObjectName("transportBar")
@@ -75,8 +84,16 @@ class MainWindow(QMainWindow):
         self.session.training_changed.connect(self._on_playing_changed)
         self._on_title_changed()
         self.resize(1600, 900)
-        if restore:
-            self._restore_state()
+
+    def showEvent(self, event) -> None:
+        # Docks are tabbed only once the window exists on screen: tabbing them before
+        # leaves a stale tab bar drawn over other docks (seen with Qt 6.10).
+        if not self._arranged:
+            self._arranged = True
+            self._arrange_plots()
+            if self._restore:
+                self._restore_state()
+        super().showEvent(event)
 
     # -- assembly ------------------------------------------------------------------------
     def _build_actions(self) -> None:
@@ -96,10 +113,12 @@ class MainWindow(QMainWindow):
             self.actions_by_name[spec.name] = act
 
     def _add_dock(self, name: str, title: str, widget: QWidget, area) -> None:
+        """A dock for ``widget``; with ``area`` None the caller places it (split or tab)."""
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{name}")
         dock.setWidget(widget)
-        self.addDockWidget(area, dock)
+        if area is not None:
+            self.addDockWidget(area, dock)
         self.docks[name] = dock
 
     def _build_menus(self) -> None:
@@ -116,6 +135,60 @@ class MainWindow(QMainWindow):
         for dock in self.docks.values():
             panels.addAction(dock.toggleViewAction())
         self._fill_recent()
+
+    def _arrange_plots(self) -> None:
+        """Two groups under the diagram: what the current pass shows (left) and what
+        training has done (right); the rest are tabs."""
+        d = self.docks
+        self.tabifyDockWidget(d["ledger"], d["inspector"])
+        d["ledger"].raise_()
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, d["plot_flow"])
+        self.splitDockWidget(d["plot_flow"], d["plot_gradients"], Qt.Orientation.Horizontal)
+        self.tabifyDockWidget(d["plot_flow"], d["plot_dact"])
+        for name in ("updates", "loss", "boundary"):
+            self.tabifyDockWidget(d["plot_gradients"], d[f"plot_{name}"])
+        d["plot_flow"].raise_()
+        d["plot_gradients"].raise_()
+
+    def set_plot_wall(self, on: bool) -> None:
+        """All six plots in a 3 × 2 grid (the diagram and controls step aside), or back."""
+        d = self.docks
+        if on == (self._plot_wall_state is not None):
+            return
+        if on:
+            self._plot_wall_state = self.saveState()
+            for name in ("controls", "ledger", "inspector"):
+                d[name].hide()
+            names = list(self.plots.panels)
+            for name in names:
+                dock = d[f"plot_{name}"]
+                dock.setFloating(False)
+                self.removeDockWidget(dock)
+            top = [d[f"plot_{n}"] for n in names[:3]]
+            bottom = [d[f"plot_{n}"] for n in names[3:]]
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, top[0])
+            self.splitDockWidget(top[0], bottom[0], Qt.Orientation.Vertical)
+            for row in (top, bottom):
+                for a, b in itertools.pairwise(row):
+                    self.splitDockWidget(a, b, Qt.Orientation.Horizontal)
+            for dock in top + bottom:
+                dock.show()
+            self.centralWidget().hide()
+            third = max(200, self.width() // 3)
+            half = max(150, self.height() // 2)
+            self.resizeDocks(top, [third] * 3, Qt.Orientation.Horizontal)
+            self.resizeDocks(bottom, [third] * 3, Qt.Orientation.Horizontal)
+            self.resizeDocks([top[0], bottom[0]], [half, half], Qt.Orientation.Vertical)
+        else:
+            self.centralWidget().show()
+            state, self._plot_wall_state = self._plot_wall_state, None
+            self.restoreState(state)
+        self.actions_by_name["plot_wall"].setChecked(on)
+
+    def _on_selection_changed(self) -> None:
+        sel = self.session.selection
+        if sel is not None:
+            self.docks["ledger" if sel.is_weight else "inspector"].raise_()
 
     # -- window state --------------------------------------------------------------------
     def _restore_state(self) -> None:
@@ -253,6 +326,23 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "Export diagram", "diagram.svg", "SVG (*.svg)")
         if path:
             self.export_svg(path)
+
+    def on_export_history(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export training history", "history.csv",
+                                              "CSV (*.csv)")
+        if path:
+            self.export_history(path)
+
+    def export_history(self, path: str | Path) -> bool:
+        try:
+            self.plots.export_history_csv(path)
+        except OSError as e:
+            self.show_error("The history could not be saved", f"{path}: {e.strerror or e}")
+            return False
+        return True
+
+    def on_plot_wall(self) -> None:
+        self.set_plot_wall(self._plot_wall_state is None)
 
     def on_quit(self) -> None:
         self.close()

@@ -17,9 +17,9 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont, QShowEvent
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..diagram.palette import NONFINITE, OUTLINE, TEXT, viridis
 from ..session import Session
@@ -96,48 +96,76 @@ def layer_name(index: int, depth: int) -> str:
     return f"layer {index + 1}" + (" (out)" if index == depth - 1 else "")
 
 
+class DecadeAxis(pg.AxisItem):
+    """A y axis whose log mode labels only whole decades when one is in view.
+
+    pyqtgraph labels the 2…9 minor ticks too when few decades are visible, which at a
+    classroom font size piles up into an unreadable column.
+    """
+
+    def logTickStrings(self, values, scale, spacing):
+        strings = super().logTickStrings(values, scale, spacing)
+        lo, hi = sorted(self.range)
+        if math.floor(hi) < math.ceil(lo):  # no decade in view: keep every label
+            return strings
+        return [s if abs(v - round(v)) < 1e-6 else "" for s, v in zip(strings, values)]
+
+
+def decade_axes() -> dict[str, pg.AxisItem]:
+    return {"left": DecadeAxis("left")}
+
+
 def make_plot_widget(parent: QWidget | None = None) -> pg.PlotWidget:
-    """A white plot with dark axes; the context menu keeps pyqtgraph's Export…."""
-    w = pg.PlotWidget(parent, background="w")
+    """A white plot; the context menu keeps pyqtgraph's Export… (PNG, SVG, CSV)."""
+    w = pg.PlotWidget(parent, background="w", axisItems=decade_axes())
     w.setAntialiasing(True)
     item = w.getPlotItem()
     item.showGrid(x=True, y=True, alpha=GRID_ALPHA)
     item.hideButtons()  # the "A" autoscale button; the menu still has "View All"
-    for side in ("left", "bottom"):
-        axis = item.getAxis(side)
-        axis.setPen(pg.mkPen(OUTLINE))
-        axis.setTextPen(pg.mkPen(INK))
     return w
 
 
-def style_plot(item: pg.PlotItem, projector: bool, title: str | None = None,
-               left: str | None = None, bottom: str | None = None) -> None:
-    """Fonts of a plot's ticks, axis labels and title for the mode."""
+def style_plot(item: pg.PlotItem, projector: bool, left: str | None = None,
+               bottom: str | None = None) -> None:
+    """Dark axes with large tick labels, plain numbers (no "×0.001" SI scaling)."""
     s = SIZES[projector]
-    font = QFont()
-    font.setPointSizeF(s["tick"])
     for side in ("left", "bottom", "right"):
-        axis = item.getAxis(side)
-        axis.setTickFont(font)
-        axis.setStyle(tickTextOffset=6 if projector else 4)
+        style_plot_axis(item.getAxis(side), projector)
     label_style = {"color": INK.name(), "font-size": f"{s['label']}pt"}
     if left is not None:
         item.setLabel("left", left, **label_style)
     if bottom is not None:
         item.setLabel("bottom", bottom, **label_style)
-    if title is not None:
-        item.setTitle(title, color=INK.name(), size=f"{s['title']}pt")
 
 
-def set_title(item: pg.PlotItem, title: str, projector: bool) -> None:
-    item.setTitle(title, color=INK.name(), size=f"{SIZES[projector]['title']}pt")
+def style_plot_axis(axis: pg.AxisItem, projector: bool) -> None:
+    font = QFont()
+    font.setPointSizeF(SIZES[projector]["tick"])
+    axis.setPen(pg.mkPen(OUTLINE, width=1.5 if projector else 1))
+    axis.setTextPen(pg.mkPen(INK))
+    axis.setTickFont(font)
+    axis.enableAutoSIPrefix(False)
+    axis.setStyle(tickTextOffset=6 if projector else 4)
 
 
 def style_legend(legend: pg.LegendItem, projector: bool) -> None:
+    """Large dark labels on white; for entries added before and after."""
     legend.setLabelTextSize(f"{SIZES[projector]['legend']}pt")
     legend.setLabelTextColor(INK)
+    for _, label in legend.items:
+        label.setText(label.text)  # setAttr alone does not re-render a label
     legend.setBrush(pg.mkBrush(255, 255, 255, 220))
     legend.setPen(pg.mkPen(OUTLINE))
+
+
+def notes_text(zeros: int, nonfinite: int, zero_how: str = "× at the floor") -> str:
+    """'· 3 exactly 0 (× at the floor), 2 inf/NaN (gaps)', or '' when there are none."""
+    notes = []
+    if zeros:
+        notes.append(f"{zeros} exactly 0 ({zero_how})")
+    if nonfinite:
+        notes.append(f"{nonfinite} inf/NaN (not drawn)")
+    return ("  ·  " + ", ".join(notes)) if notes else ""
 
 
 NONFINITE_COLOR = QColor(NONFINITE)
@@ -153,14 +181,38 @@ class PlotPanel(QWidget):
 
     needs_redraw = Signal()  # dirty (again): the hub's timer should come round
     min_interval_s = 0.0
+    # A panel whose redraw is slow (a huge network) waits this many times its last
+    # redraw's duration before the next, so it never takes more than ~1/(1+k) of the time.
+    COST_FACTOR = 4.0
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.projector = False
+        # A header line above the plot (live numbers and notes; it wraps, unlike a
+        # plot title, which would force the plot's minimum width), a row for controls,
+        # and the body the subclass fills.
+        self.header = QLabel(self)
+        self.header.setObjectName("plotHeader")
+        self.header.setWordWrap(True)
+        self.header.setTextFormat(Qt.TextFormat.PlainText)
+        self.controls = QHBoxLayout()
+        self.controls.setContentsMargins(0, 0, 0, 0)
+        self.body = QVBoxLayout()
+        self.body.setContentsMargins(0, 0, 0, 0)
+        self.body.setSpacing(0)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(4, 2, 4, 2)
+        outer.setSpacing(2)
+        outer.addWidget(self.header)
+        outer.addLayout(self.controls)
+        outer.addLayout(self.body, 1)
+        self.controls.addStretch(1)
+        self._style_header()
         self.dirty = True
         self.stale = True  # items must be rebuilt before the next redraw
         self.redraw_count = 0
+        self.redraw_seconds = 0.0  # how long the last redraw took
         self._last_redraw = -math.inf
         session.experiment_changed.connect(self._on_experiment_changed)
         session.pass_changed.connect(self._on_pass_changed)
@@ -187,22 +239,27 @@ class PlotPanel(QWidget):
             self.needs_redraw.emit()
 
     # -- drawing -------------------------------------------------------------------------
+    def interval(self) -> float:
+        """Seconds to wait after a redraw before the next one."""
+        return max(self.min_interval_s, self.COST_FACTOR * self.redraw_seconds)
+
     def due(self, now: float) -> bool:
         """Dirty, visible and past its throttle interval."""
-        return (self.dirty and self.isVisible()
-                and now - self._last_redraw >= self.min_interval_s)
+        return self.dirty and self.isVisible() and now - self._last_redraw >= self.interval()
 
     def refresh(self, now: float | None = None, *, force: bool = False) -> bool:
         """Redraw if due (or, with ``force``, if dirty at all); True if it redrew."""
         now = time.monotonic() if now is None else now
         if not (self.dirty and (force or self.due(now))):
             return False
+        started = time.perf_counter()
         if self.stale:
             self.rebuild()
             self.stale = False
         self.redraw()
         self.dirty = False
         self._last_redraw = now
+        self.redraw_seconds = time.perf_counter() - started
         self.redraw_count += 1
         return True
 
@@ -215,8 +272,26 @@ class PlotPanel(QWidget):
     def set_projector(self, on: bool) -> None:
         """Large fonts and thick lines for a projector; redraws on the next frame."""
         self.projector = bool(on)
+        self._style_header()
         self.stale = True
         self.mark_dirty()
+
+    def _style_header(self) -> None:
+        # Style sheets, not setFont: the app's style sheet would override a set font.
+        s = SIZES[self.projector]
+        self.header.setStyleSheet(f"color: {INK.name()}; font-size: {s['title']}pt;")
+        for i in range(self.controls.count()):
+            w = self.controls.itemAt(i).widget()
+            if w is not None:
+                w.setStyleSheet(f"font-size: {s['legend'] + 1}pt;")
+
+    def add_control(self, widget: QWidget) -> None:
+        """A checkbox or button in the row under the header."""
+        self.controls.insertWidget(self.controls.count() - 1, widget)
+        self._style_header()
+
+    def set_header(self, text: str) -> None:
+        self.header.setText(text)
 
     @property
     def sizes(self) -> dict[str, float]:

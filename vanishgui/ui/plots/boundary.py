@@ -26,9 +26,9 @@ from .base import (
     finite_only,
     make_plot_widget,
     pen,
-    set_title,
     style_legend,
     style_plot,
+    style_plot_axis,
 )
 
 MAX_DOTS = 4000  # samples drawn (the data sets are shuffled, so the first N are a fair look)
@@ -67,16 +67,23 @@ class BoundaryPanel(PlotPanel):
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
+        self.lut = diverging_lut()
         self.widget = make_plot_widget(self)
         self.plot: pg.PlotItem = self.widget.getPlotItem()
+        self.plot.showGrid(x=False, y=False)
         self.message = QLabel(self)
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setWordWrap(True)
-        self.stack = QStackedLayout(self)
+        self.stack = QStackedLayout()
         self.stack.addWidget(self.widget)
         self.stack.addWidget(self.message)
+        self.body.addLayout(self.stack)
+        self.colorbar = pg.ColorBarItem(values=(0.0, 1.0), width=18, interactive=False,
+                                        colorMap=self._colormap(), label="ŷ",
+                                        colorMapMenu=False)
+        self.colorbar.layout.setContentsMargins(0, 10, 0, 10)  # room for the end labels
+        self.plot.layout.addItem(self.colorbar, 2, 5)
         self.mode = "plane"  # "plane" (2 inputs), "line" (1 input) or "none"
-        self.lut = diverging_lut()
         self.extent = (-1.0, 1.0, -1.0, 1.0)
         self.levels = (0.0, 1.0)
         self.grid: OutputGrid | None = None
@@ -86,6 +93,9 @@ class BoundaryPanel(PlotPanel):
         self.fit = pg.PlotDataItem()
         self.fit_x = np.zeros(0)
         self.fit_y = np.zeros(0)
+
+    def _colormap(self) -> pg.ColorMap:
+        return pg.ColorMap(np.linspace(0.0, 1.0, LUT_SIZE), self.lut)
 
     # -- items ---------------------------------------------------------------------------
     def rebuild(self) -> None:
@@ -101,10 +111,9 @@ class BoundaryPanel(PlotPanel):
             self.message.setText(
                 f"The decision boundary is drawn for networks with 1 or 2 inputs; this one "
                 f"has {n_in}.")
-            font = self.message.font()
-            font.setPointSizeF(self.sizes["title"])
-            self.message.setFont(font)
+            self.message.setStyleSheet(f"font-size: {self.sizes['title']}pt;")
             self.stack.setCurrentWidget(self.message)
+            self.set_header("Decision boundary")
             return
         self.stack.setCurrentWidget(self.widget)
         if self.mode == "plane":
@@ -129,7 +138,6 @@ class BoundaryPanel(PlotPanel):
             y = t.targets[:, 0][np.isfinite(t.targets[:, 0])]
             self.levels = (float(y.min()), float(y.max())) if y.size else (0.0, 1.0)
         self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
         self.plot.addItem(self.image)
         self.contour = pg.IsocurveItem(level=0.5, pen=pen(INK, s["line"]),
                                        axisOrder="row-major")
@@ -147,34 +155,39 @@ class BoundaryPanel(PlotPanel):
                                        pen=pen(QColor("#ffffff"), 1.2),
                                        brush=[b for b, k in zip(brushes, keep) if k])
         self.plot.addItem(self.dots)
+        self.plot.legend.setVisible(exp.classification)
         if exp.classification:
             for color, name in ((BLUE, "class 0"), (VERMILLION, "class 1")):
                 sample = pg.ScatterPlotItem(size=s["symbol"], brush=pg.mkBrush(color),
                                             pen=pen(QColor("#ffffff"), 1.2))
                 self.plot.legend.addItem(sample, name)
             self.plot.legend.addItem(pg.PlotDataItem(pen=pen(INK, s["line"])), "ŷ = 0.5")
+        self.colorbar.setVisible(True)
+        self.colorbar.setLevels(self.levels)
+        style_plot_axis(self.colorbar.axis, self.projector)
+        self.colorbar.getAxis("left").setLabel(
+            "ŷ", color=INK.name(), **{"font-size": f"{self.sizes['label']}pt"})
         self.plot.setAspectLocked(True)
         self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
-        style_plot(self.plot, self.projector, "Decision boundary: network output ŷ",
-                   left="x₂", bottom="x₁")
+        style_plot(self.plot, self.projector, left="x₂", bottom="x₁")
 
     def _build_line(self) -> None:
         s = self.sizes
         self.plot.setAspectLocked(False)
         x, y = self._targets_shown()
-        self.fit = pg.PlotDataItem(pen=pen(BLUE, s["line"] + 0.5), connect="finite",
-                                   name="network ŷ(x)")
+        self.fit = pg.PlotDataItem(pen=pen(BLUE, s["line"] + 0.5), connect="finite")
         self.plot.addItem(self.fit)
         keep = np.isfinite(x[:, 0]) & np.isfinite(y[:, 0])
         self.dots = pg.ScatterPlotItem(x=x[keep, 0], y=y[keep, 0], size=s["symbol"] + 2,
                                        brush=pg.mkBrush(VERMILLION),
                                        pen=pen(QColor("#ffffff"), 1.2))
         self.plot.addItem(self.dots)
+        self.plot.legend.setVisible(True)
         self.plot.legend.addItem(self.fit, "network ŷ(x)")
         self.plot.legend.addItem(self.dots, "samples (x, target)")
+        self.colorbar.setVisible(False)
         self.plot.enableAutoRange()
-        style_plot(self.plot, self.projector, "Fitted curve: network output over x",
-                   left="y", bottom="x")
+        style_plot(self.plot, self.projector, left="y", bottom="x")
 
     # -- numbers -------------------------------------------------------------------------
     def redraw(self) -> None:
@@ -183,16 +196,19 @@ class BoundaryPanel(PlotPanel):
         if self.mode == "plane":
             self.grid = output_grid(net, self.extent)
             values = self.grid.values
-            self.image.setImage(to_rgba(values, *self.levels, self.lut), autoLevels=False)
+            x0, x1, y0, y1 = self.grid.extent
+            # The rect with every image: it scales the pixels, so it needs the image's size.
+            self.image.setImage(to_rgba(values, *self.levels, self.lut), autoLevels=False,
+                                rect=QRectF(x0, y0, x1 - x0, y1 - y0))
             if self.contour.isVisible():
                 self.contour.setData(np.where(np.isfinite(values), values, 0.0))
-            notes = self._notes(values)
-            set_title(self.plot, f"Decision boundary after {step} steps{notes}", self.projector)
+            what = ("white: ŷ = 0.5 (undecided), black line: the boundary"
+                    if self.contour.isVisible() else "colour: ŷ")
+            self.set_header(f"ŷ after {step} steps  ·  {what}{self._notes(values)}")
         elif self.mode == "line":
             self.fit_x, self.fit_y = fitted_curve(net, self.session.trainer.inputs)
             self.fit.setData(self.fit_x, finite_only(self.fit_y), connect="finite")
-            notes = self._notes(self.fit_y)
-            set_title(self.plot, f"Fitted curve after {step} steps{notes}", self.projector)
+            self.set_header(f"Fitted curve ŷ(x) after {step} steps{self._notes(self.fit_y)}")
 
     @staticmethod
     def _notes(values: np.ndarray) -> str:

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QLabel, QWidget
 
-from ...core.curves import CURVE_RANGE, activation_curve, derivative_bound
+from ...core.curves import CURVE_RANGE, ActivationCurve, activation_curve, derivative_bound
+from ...core.network import Pass
 from ..numbers import num
 from ..session import Session
 from .base import (
@@ -23,12 +25,11 @@ from .base import (
     PlotPanel,
     depth_colors,
     pen,
-    set_title,
-    style_legend,
     style_plot,
     superscript,
 )
 
+SATURATING = frozenset({"sigmoid", "tanh"})  # f'(z) → 0 on both tails
 SPREAD = 0.32  # half-width of a layer's column of points
 JITTER_SEED = 20240611
 
@@ -51,8 +52,9 @@ class DactPanel(PlotPanel):
         self.f_plot: pg.PlotItem = self.view.addPlot(row=0, col=1)
         self.df_plot: pg.PlotItem = self.view.addPlot(row=1, col=1)
         self.df_plot.setXLink(self.f_plot)
-        self.bound_label = pg.LabelItem(justify="left")
-        self.view.addItem(self.bound_label, row=2, col=0, colspan=2)
+        self.bound_label = QLabel(self)
+        self.bound_label.setObjectName("dactBound")
+        self.bound_label.setWordWrap(True)
         layout = self.view.ci.layout
         layout.setColumnStretchFactor(0, 3)
         layout.setColumnStretchFactor(1, 2)
@@ -60,7 +62,7 @@ class DactPanel(PlotPanel):
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.hideButtons()
         self.layers_plot.setMouseEnabled(x=False, y=True)
-        self.legend = self.layers_plot.addLegend(offset=(-8, 8))
+        self.bound_text = pg.TextItem("", color=VERMILLION, anchor=(1.0, 1.0))
         self.d_label = "f'(z)"
         self.points = pg.ScatterPlotItem()
         self.bound_lines = pg.PlotDataItem()
@@ -69,12 +71,13 @@ class DactPanel(PlotPanel):
         self.f_marks = pg.ScatterPlotItem()
         self.df_marks = pg.ScatterPlotItem()
         self.curve_layers: list[int] = []
+        self.curve_where = "every layer"
+        self.curve: ActivationCurve | None = None
         self.bound = derivative_bound(session.experiment.activations)
         self._sample = session.sample
         session.cursor_moved.connect(self._on_sample_changed)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.view)
+        self.body.addWidget(self.view, 1)
+        self.body.addWidget(self.bound_label)
 
     def _on_sample_changed(self, _position: int) -> None:
         if self.session.sample != self._sample:
@@ -94,44 +97,43 @@ class DactPanel(PlotPanel):
         # -- left: every neuron's f'(z), by layer
         lp = self.layers_plot
         lp.clear()
-        legend = self.legend
-        legend.clear()
-        style_legend(legend, self.projector)
         self.bound_lines = pg.PlotDataItem(pen=pen(VERMILLION, s["line"], dashed=True),
                                            connect="finite")
         lp.addItem(self.bound_lines)
         self.points = pg.ScatterPlotItem(size=s["symbol"], pen=pen(INK, 1.0))
         lp.addItem(self.points)
         maxima = [m for m in self.bound.per_layer if m is not None]
-        max_name = f"max {d_label}" if same else "max f'(z) of the layer"
+        # The dashed line's label, above it at the right end (no legend to hide points).
+        self.bound_text = pg.TextItem("", color=VERMILLION, anchor=(1.0, 1.0))
+        font = QFont()
+        font.setPointSizeF(s["legend"] + 1)
+        font.setBold(True)
+        self.bound_text.setFont(font)
         if maxima:
-            legend.addItem(self.bound_lines, f"{max_name} = {num(max(maxima))}"
-                           if len(set(maxima)) == 1 else max_name)
-        legend.addItem(self.points, "one neuron")
-        step = max(1, -(-depth // 16))
-        ticks = [(i + 1, str(i + 1) if i < depth - 1 else f"{i + 1}\nout")
-                 for i in range(depth) if i % step == 0 or i == depth - 1]
+            name = f"max {d_label}" if same else "max f'(z)"
+            self.bound_text.setText(f"{name} = {num(max(maxima))}" if len(set(maxima)) == 1
+                                    else f"{name} of each layer")
+            self.bound_text.setPos(depth + 0.55, max(maxima))
+        lp.addItem(self.bound_text, ignoreBounds=True)
+        step = max(1, -(-depth // 16))  # at most ~16 tick labels
+        ticks = [(i + 1, str(i + 1)) for i in range(depth) if i % step == 0 or i == depth - 1]
         lp.getAxis("bottom").setTicks([ticks])
         lp.setXRange(0.4, depth + 0.6, padding=0)
         if maxima:
             top = max(maxima)
-            lp.setYRange(-0.04 * top, 1.2 * top, padding=0)
+            # Headroom above the largest possible f'(z) for the line's label.
+            lp.setYRange(-0.04 * top, 1.3 * top, padding=0)
         else:
             lp.enableAutoRange(axis="y")
-        style_plot(lp, self.projector, f"{d_label} of every neuron now", left=d_label,
-                   bottom="layer")
+        style_plot(lp, self.projector, left=d_label, bottom="layer")
         # -- right: the hidden activation's curves with the neurons on them
-        chosen = 0
-        act, alpha = acts[chosen], net.alphas[chosen]
-        self.curve_layers = [i for i in range(depth)
-                             if acts[i] == act and net.alphas[i] == alpha]
-        curve = activation_curve(act, alpha)
-        for plot, marks_attr, y, label in (
-            (self.f_plot, "f_marks", curve.value, f"{act.info.label} f(z)"),
-            (self.df_plot, "df_marks", curve.derivative, act.info.derivative_label),
+        act = acts[0]  # the hidden activation (the output's when there is no hidden layer)
+        for plot, marks_attr, label in (
+            (self.f_plot, "f_marks", "f(z)"),
+            (self.df_plot, "df_marks", act.info.derivative_label),
         ):
             plot.clear()
-            line = pg.PlotDataItem(curve.z, y, pen=pen(INK, s["line"]))
+            line = pg.PlotDataItem(pen=pen(INK, s["line"]))
             plot.addItem(line)
             marks = pg.ScatterPlotItem(size=s["symbol"], pen=pen(INK, 1.0))
             plot.addItem(marks)
@@ -141,11 +143,8 @@ class DactPanel(PlotPanel):
             else:
                 self.df_curve = line
             plot.setXRange(*CURVE_RANGE, padding=0.03)
-            style_plot(plot, self.projector, None, left=label,
+            style_plot(plot, self.projector, left=label,
                        bottom="z" if plot is self.df_plot else None)
-        where = "every layer" if len(self.curve_layers) == depth else (
-            "layers " + ", ".join(str(i + 1) for i in self.curve_layers))
-        set_title(self.f_plot, f"{act.info.label} and its slope ({where})", self.projector)
         self._set_bound_text()
 
     def _set_bound_text(self) -> None:
@@ -156,13 +155,16 @@ class DactPanel(PlotPanel):
             text = ("Some layer's f'(z) has no upper bound, so the chain of derivatives has "
                     "no fixed limit.")
         elif b.common is not None:
-            text = (f"Backprop to layer 1 multiplies {depth} derivatives, each ≤ "
-                    f"{num(b.common)}:  ∏ ≤ {num(b.common)}{superscript(depth)} = "
+            text = (f"To reach layer 1 the gradient is multiplied by {depth} derivatives, "
+                    f"each ≤ {num(b.common)}:  ≤ {num(b.common)}{superscript(depth)} = "
                     f"{num(b.product)}")
         else:
-            text = (f"Backprop to layer 1 multiplies {depth} derivatives:  "
+            text = (f"To reach layer 1 the gradient is multiplied by {depth} derivatives:  "
                     f"∏ max f'(z) = {num(b.product)}")
-        self.bound_label.setText(text, size=f"{s['title']}pt", color=INK.name(), bold=True)
+        # A style sheet, not setFont: the app's style sheet would override a font.
+        self.bound_label.setStyleSheet(
+            f"color: {INK.name()}; font-size: {s['title']}pt; font-weight: bold;")
+        self.bound_label.setText(text)
 
     # -- numbers -------------------------------------------------------------------------
     def redraw(self) -> None:
@@ -187,11 +189,28 @@ class DactPanel(PlotPanel):
                 seg_y += [m, m, np.nan]
         self.bound_lines.setData(np.array(seg_x, dtype=np.float64),
                                  np.array(seg_y, dtype=np.float64), connect="finite")
+        self._draw_curves(p)
         self._draw_marks(p, sample, colors)
-        set_title(self.layers_plot, f"{self.d_label} of every neuron now (sample {sample + 1}, "
-                  f"step {p.step})", self.projector)
+        act = p.network.activations[0]
+        where = "" if self.curve_where == "every layer" else f" ({self.curve_where})"
+        tails = ", saturated neurons on the flat tails" if act.name in SATURATING else ""
+        self.set_header(f"Sample {sample + 1}, step {p.step}  ·  right: {act.info.label}"
+                        f"{where}{tails}")
 
-    def _draw_marks(self, p, sample: int, colors) -> None:
+    def _draw_curves(self, p: Pass) -> None:
+        """f and f' of layer 1's activation (at its current PReLU slope, if learnable),
+        and which layers share exactly that function."""
+        net = p.network
+        act, alpha = net.activations[0], net.alphas[0]
+        self.curve_layers = [i for i, (a, al) in enumerate(zip(net.activations, net.alphas))
+                             if i == 0 or (a == act and al == alpha)]
+        self.curve = activation_curve(act, alpha)
+        self.f_curve.setData(self.curve.z, self.curve.value)
+        self.df_curve.setData(self.curve.z, self.curve.derivative)
+        self.curve_where = "every layer" if len(self.curve_layers) == p.depth else (
+            "layers " + ", ".join(str(i + 1) for i in self.curve_layers))
+
+    def _draw_marks(self, p: Pass, sample: int, colors: list[QColor]) -> None:
         lo, hi = CURVE_RANGE
         zs, fa, fd, brushes, symbols = [], [], [], [], []
         for i in self.curve_layers:

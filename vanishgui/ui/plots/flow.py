@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from ...core.curves import layer_grad_mean_abs, ratios_to_output, special_counts
 from ..numbers import num, ratio
@@ -25,8 +25,8 @@ from .base import (
     depth_colors,
     log_floor,
     make_plot_widget,
+    notes_text,
     pen,
-    set_title,
     style_plot,
 )
 
@@ -46,8 +46,6 @@ def ratio_label(r: float) -> str:
 
 
 class FlowPanel(PlotPanel):
-    title = "Gradient flow now: mean |∂L/∂W| per layer"
-
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
         self.widget = make_plot_widget(self)
@@ -60,9 +58,7 @@ class FlowPanel(PlotPanel):
         self.bars = pg.BarGraphItem(x=[], height=[], width=BAR_WIDTH)
         self.zero_marks = pg.ScatterPlotItem()
         self.labels: list[pg.TextItem] = []
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.widget)
+        self.body.addWidget(self.widget)
 
     def rebuild(self) -> None:
         s = self.sizes
@@ -89,7 +85,7 @@ class FlowPanel(PlotPanel):
                  for i in range(depth) if i % step == 0 or i == depth - 1]
         self.plot.getAxis("bottom").setTicks([ticks])
         self.plot.setXRange(0.4, depth + 0.6, padding=0)
-        style_plot(self.plot, self.projector, self.title, left="mean |∂L/∂W|", bottom="layer")
+        style_plot(self.plot, self.projector, left="mean |∂L/∂W|", bottom="layer")
 
     def redraw(self) -> None:
         p = self.session.current
@@ -120,14 +116,11 @@ class FlowPanel(PlotPanel):
                 text, color = ratio_label(self.ratios[i]), INK
             label.setText(text)
             label.setColor(color)
+            label.setAnchor((0.5, 1.6 if value == 0 else 1.0))  # "0" above its ×
             label.setPos(i + 1, tops[i])
-        # Room above the tallest bar for its label.
-        self.plot.setYRange(base, max(top, base + 1) + 0.6, padding=0)
+        # At least three decades (fewer make a log axis label its minor ticks), and room
+        # above the tallest bar for its label.
+        self.plot.setYRange(base, max(top, base + 2.4) + 0.6, padding=0)
         counts = special_counts(v)
-        notes = []
-        if counts.zeros:
-            notes.append(f"{counts.zeros} exactly 0")
-        if counts.nonfinite:
-            notes.append(f"{counts.nonfinite} inf/NaN")
-        title = f"{self.title}, step {p.step}" + ("  ·  " + ", ".join(notes) if notes else "")
-        set_title(self.plot, title, self.projector)
+        self.set_header(f"Step {p.step}  ·  labels: ratio to the output layer"
+                        + notes_text(counts.zeros, counts.nonfinite, "empty bar, × at the floor"))

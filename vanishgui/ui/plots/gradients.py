@@ -1,24 +1,31 @@
 """Gradient per layer over training: mean |∂L/∂W| of each layer against the step, log y.
 
 In a deep sigmoid net the lines stack in depth order, decades apart: the early layers'
-(dark) lines far below the output layer's. The checkbox switches to the accumulated
-gradient (the running sum of mean |∂L/∂W| over every step), which shows how little the
-early layers have moved in total.
+(dark) lines far below the output layer's. The header says how much smaller layer 1's
+gradient is than the output layer's at the latest step. The checkbox switches to the
+accumulated gradient (the running sum of mean |∂L/∂W| over every step), which shows how
+little the early layers have been pushed in total.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from PySide6.QtWidgets import QCheckBox, QWidget
 
+from ...core.curves import ratios_to_output
 from ..session import Session
+from .flow import ratio_label
 from .layers import LayerHistoryPanel
+
+GRADIENT = "mean |∂L/∂W|"
+ACCUMULATED = "Σ mean |∂L/∂W|"
 
 
 class GradientsPanel(LayerHistoryPanel):
     figure = "grad_mean_abs"
-    title = "Gradient per layer: mean |∂L/∂W|"
-    y_label = "mean |∂L/∂W|"
+    y_label = GRADIENT
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
@@ -28,8 +35,7 @@ class GradientsPanel(LayerHistoryPanel):
             "Show the running sum of each layer's mean |∂L/∂W| since the start: how far "
             "each layer has been pushed in total")
         self.accumulated.toggled.connect(self._on_accumulated_changed)
-        self.controls.addWidget(self.accumulated)
-        self.controls.addStretch(1)
+        self.add_control(self.accumulated)
 
     @property
     def column(self) -> str:
@@ -39,13 +45,16 @@ class GradientsPanel(LayerHistoryPanel):
         h = self.session.trainer.history
         return h.steps, h.layer(self.column)
 
-    def plot_title(self) -> str:
-        if self.accumulated.isChecked():
-            return "Accumulated gradient per layer: Σ mean |∂L/∂W|"
-        return self.title
+    def header_text(self, steps: np.ndarray, block: np.ndarray) -> str:
+        text = self.y_label
+        if len(steps) and block.shape[1] > 1:
+            r = float(ratios_to_output(block[-1])[0])
+            if math.isfinite(r):
+                text += f"  ·  step {int(steps[-1])}: layer 1 has {ratio_label(r)} of the output's"
+        return text
 
-    def _on_accumulated_changed(self, _on: bool) -> None:
-        self.y_label = "Σ mean |∂L/∂W|" if self.accumulated.isChecked() else "mean |∂L/∂W|"
-        self.stale = True  # axis label and title
+    def _on_accumulated_changed(self, on: bool) -> None:
+        self.y_label = ACCUMULATED if on else GRADIENT
+        self.stale = True  # the axis label
         self.plot.enableAutoRange()
         self.mark_dirty()

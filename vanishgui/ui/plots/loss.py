@@ -1,11 +1,11 @@
-"""Loss over training (log y by default, a checkbox for linear), and, for a
+"""Loss over training (a checkbox switches to a log axis), and, for a
 classification data set, the accuracy beneath it on the same steps."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QWidget
 
 from ...core.curves import special_counts
 from ..numbers import num
@@ -20,20 +20,18 @@ from .base import (
     log_floor,
     log_safe,
     make_plot_widget,
+    notes_text,
     pen,
-    set_title,
     style_plot,
 )
 
 
 class LossPanel(PlotPanel):
-    title = "Loss"
-
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
         self.log_y = QCheckBox("Log scale", self)
         self.log_y.setObjectName("lossLogScale")
-        self.log_y.setChecked(True)
+        self.log_y.setChecked(False)
         self.log_y.setToolTip("A log axis shows the loss's progress over many decades")
         self.log_y.toggled.connect(self._on_log_scale_changed)
         self.loss_widget = make_plot_widget(self)
@@ -42,23 +40,16 @@ class LossPanel(PlotPanel):
         self.accuracy_widget = make_plot_widget(self)
         self.accuracy_plot: pg.PlotItem = self.accuracy_widget.getPlotItem()
         self.accuracy_plot.setXLink(self.loss_plot)
-        self.accuracy_plot.setYRange(0, 1.02, padding=0)
+        self.accuracy_plot.setYRange(-0.08, 1.12, padding=0)  # room for the 0 and 1 labels
         self.accuracy_plot.setMouseEnabled(x=True, y=False)
         self.loss_curve = pg.PlotDataItem()
         self.zeros = pg.PlotDataItem()
         self.accuracy_curve = pg.PlotDataItem()
         self.diverged_line = pg.InfiniteLine(angle=90, movable=False)
         self.counts = special_counts(np.zeros(0))
-        row = QHBoxLayout()
-        row.setContentsMargins(6, 2, 6, 0)
-        row.addWidget(self.log_y)
-        row.addStretch(1)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(0)
-        lay.addLayout(row)
-        lay.addWidget(self.loss_widget, 3)
-        lay.addWidget(self.accuracy_widget, 2)
+        self.add_control(self.log_y)
+        self.body.addWidget(self.loss_widget, 3)
+        self.body.addWidget(self.accuracy_widget, 2)
 
     @property
     def classification(self) -> bool:
@@ -67,7 +58,10 @@ class LossPanel(PlotPanel):
     def rebuild(self) -> None:
         s = self.sizes
         self.loss_plot.clear()
-        self.loss_plot.setLogMode(x=False, y=self.log_y.isChecked())
+        log = self.log_y.isChecked()
+        self.loss_plot.setLogMode(x=False, y=log)
+        # On a log axis (log₁₀ units) show at least one decade.
+        self.loss_plot.getViewBox().setLimits(minYRange=1.0 if log else None)
         self.loss_curve = pg.PlotDataItem(pen=pen(BLUE, s["line"]), connect="finite",
                                           name="loss")
         self.loss_curve.setClipToView(True)
@@ -82,7 +76,7 @@ class LossPanel(PlotPanel):
                                          "fill": (255, 255, 255, 200)})
         self.diverged_line.setVisible(False)
         self.loss_plot.addItem(self.diverged_line, ignoreBounds=True)
-        style_plot(self.loss_plot, self.projector, self.title, left="loss",
+        style_plot(self.loss_plot, self.projector, left="loss",
                    bottom=None if self.classification else "training step")
         self.accuracy_plot.clear()
         self.accuracy_curve = pg.PlotDataItem(pen=pen(GREEN, s["line"]), connect="finite",
@@ -90,7 +84,7 @@ class LossPanel(PlotPanel):
         self.accuracy_curve.setClipToView(True)
         self.accuracy_curve.setDownsampling(auto=True, method="peak")
         self.accuracy_plot.addItem(self.accuracy_curve)
-        style_plot(self.accuracy_plot, self.projector, None, left="accuracy",
+        style_plot(self.accuracy_plot, self.projector, left="accuracy",
                    bottom="training step")
         self.accuracy_widget.setVisible(self.classification)
 
@@ -113,14 +107,13 @@ class LossPanel(PlotPanel):
         if diverged is not None:
             self.diverged_line.setValue(diverged)
         self.counts = special_counts(loss)
-        title = self.title
+        text = f"Loss ({self.session.experiment.loss})"
         if len(loss):
-            title += f": {num(float(loss[-1]), 4)} at step {int(steps[-1])}"
-        if self.counts.nonfinite:
-            title += f"  ·  {self.counts.nonfinite} inf/NaN (gaps)"
-        if log and self.counts.zeros:
-            title += f"  ·  {self.counts.zeros} exactly 0 (× at the floor)"
-        set_title(self.loss_plot, title, self.projector)
+            text += f": {num(float(loss[-1]), 4)} at step {int(steps[-1])}"
+            if self.classification:
+                text += f"  ·  accuracy {num(float(h.accuracy[-1]), 3)}"
+        self.set_header(text + notes_text(self.counts.zeros if log else 0,
+                                          self.counts.nonfinite))
 
     def _on_log_scale_changed(self, _on: bool) -> None:
         self.stale = True

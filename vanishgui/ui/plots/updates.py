@@ -6,10 +6,14 @@ layer that has stopped learning; with momentum or Adam the two part ways.
 
 from __future__ import annotations
 
+import numpy as np
+
 from .layers import LayerHistoryPanel
 
 
 class UpdatesPanel(LayerHistoryPanel):
     figure = "update_mean_abs"
-    title = "Weight change per layer: mean |ΔW| of each update"
     y_label = "mean |ΔW|"
+
+    def header_text(self, steps: np.ndarray, block: np.ndarray) -> str:
+        return "mean |ΔW| of each update, per layer"

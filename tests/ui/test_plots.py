@@ -1,0 +1,466 @@
+"""The live plot panels against the core's arrays, and their pacing and robustness.
+
+Every number a panel draws is checked against the array it comes from: σ'(z) points
+against ``Pass.dact``, the flow bars against the per-layer mean |∂L/∂W|, the history
+lines against ``History``; then zeros, inf and NaN must draw without an exception and
+without inf reaching a plot item.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import time
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtWidgets import QGridLayout, QWidget
+
+from vanishgui.core import curves
+from vanishgui.core.activations import parse_activation
+from vanishgui.core.experiment import parse_experiment
+from vanishgui.core.training import History
+from vanishgui.ui.plots import FRAME_MS, PANELS, PlotHub
+from vanishgui.ui.plots.base import SIZES
+from vanishgui.ui.plots.flow import ratio_label
+from vanishgui.ui.session import Session
+
+
+def experiment(layers, *, hidden="sigmoid", output="sigmoid", data=None, loss="bce",
+               lr=0.5, weights=None, batch_size=None):
+    network = {"layers": list(layers), "hidden_activation": hidden,
+               "output_activation": output, "init": {"scheme": "xavier_uniform", "seed": 0}}
+    if weights is not None:
+        network["weights"] = weights
+    training = {"loss": loss, "optimizer": "sgd", "learning_rate": lr}
+    if batch_size is not None:
+        training["batch_size"] = batch_size
+    return parse_experiment({
+        "format": "vanishgui-experiment", "version": 1, "network": network,
+        "data": data or {"dataset": "circles", "samples": 40, "noise": 0.05, "seed": 0},
+        "training": training,
+    })
+
+
+def deep_sigmoid():
+    return experiment([2, 6, 6, 6, 6, 1])
+
+
+def zero_gradients():
+    """ReLU with every weight −0.5 and positive inputs: every z ≤ 0, every ∂L/∂W exactly 0."""
+    layers = [2, 3, 3, 1]
+    weights = [np.full((layers[i + 1], layers[i]), -0.5).tolist() for i in range(3)]
+    return experiment(layers, hidden="relu", loss="squared", weights=weights,
+                      data={"inputs": [[1.0, 2.0], [0.5, 0.25], [3.0, 1.0]],
+                            "targets": [[1.0], [0.0], [1.0]]})
+
+
+def diverging():
+    """A deep linear net at learning rate 10: overflows to inf, then NaN, within steps."""
+    return experiment([1, 6, 6, 6, 6, 1], hidden="linear", output="linear", loss="squared",
+                      lr=10.0, data={"dataset": "sine", "samples": 30, "noise": 0.1, "seed": 0})
+
+
+@pytest.fixture
+def make_hub(qtbot):
+    """A hub whose panels are all shown in one grid, like the docks of the window."""
+    keep = []  # qtbot holds widgets weakly; the grid must outlive the test
+
+    def make(exp=None):
+        session = Session(exp or deep_sigmoid())
+        hub = PlotHub(session)
+        grid_widget = QWidget()
+        grid = QGridLayout(grid_widget)
+        for i, panel in enumerate(hub.panels.values()):
+            grid.addWidget(panel, i // 3, i % 3)
+        qtbot.addWidget(grid_widget)
+        grid_widget.resize(1200, 700)
+        grid_widget.show()
+        keep.append(grid_widget)
+        hub.flush()
+        return session, hub
+
+    return make
+
+
+def graphics_items(panel, kind):
+    items = []
+    for view in panel.findChildren(pg.GraphicsView):
+        items += [it for it in view.scene().items() if isinstance(it, kind)]
+    return items
+
+
+def assert_no_inf_drawn(hub):
+    """No plot item holds inf; log axes hold no zeros or negatives (they would be −inf)."""
+    for name, panel in hub.panels.items():
+        for item in graphics_items(panel, pg.PlotDataItem):
+            x, y = item.getData()  # what is drawn (log₁₀ on a log axis)
+            if x is None:
+                continue
+            assert not np.isinf(x).any() and not np.isinf(y).any(), (name, item.name())
+        for item in graphics_items(panel, pg.ScatterPlotItem):
+            x, y = item.getData()
+            assert np.isfinite(x).all() and np.isfinite(y).all(), name
+        for item in graphics_items(panel, pg.BarGraphItem):
+            for key in ("y0", "height"):
+                assert np.isfinite(np.asarray(item.opts[key], dtype=float)).all(), name
+
+
+# -- the panels and the hub ----------------------------------------------------------------
+
+
+def test_hub_makes_every_panel_and_draws_it(make_hub):
+    _, hub = make_hub()
+    assert list(hub.panels) == list(PANELS)
+    for name, panel in hub.panels.items():
+        assert isinstance(panel, PANELS[name][1])
+        assert hub.titles[name] == PANELS[name][0]
+        assert panel.redraw_count >= 1 and not panel.dirty
+        assert panel.header.text()
+
+
+def test_dact_points_are_the_pass_dact_at_the_sample(make_hub):
+    session, hub = make_hub()
+    panel = hub.panels["dact"]
+    for sample in (0, 7):
+        session.set_sample(sample)
+        hub.flush()
+        p = session.current
+        x, y = panel.points.getData()
+        expected = np.concatenate([p.dact[i][sample] for i in range(p.depth)])
+        np.testing.assert_array_equal(y, expected)
+        layer = np.concatenate([np.full(len(p.dact[i][sample]), i + 1)
+                                for i in range(p.depth)])
+        assert np.all(np.abs(x - layer) <= 0.33)
+        # Marked on the curves: z clipped to the plotted range, a and f'(z) exactly.
+        fx, fy = panel.f_marks.getData()
+        dx, dy = panel.df_marks.getData()
+        z = np.concatenate([p.z[i][sample] for i in panel.curve_layers])
+        np.testing.assert_array_equal(fx, np.clip(z, *curves.CURVE_RANGE))
+        np.testing.assert_array_equal(dx, fx)
+        np.testing.assert_array_equal(
+            fy, np.concatenate([p.a[i][sample] for i in panel.curve_layers]))
+        np.testing.assert_array_equal(
+            dy, np.concatenate([p.dact[i][sample] for i in panel.curve_layers]))
+    # The bound: a dashed segment at 0.25 per layer and ∏ = 0.25⁵ in words.
+    _, by = panel.bound_lines.getOriginalDataset()
+    assert set(by[np.isfinite(by)].tolist()) == {0.25}
+    assert "0.25⁵" in panel.bound_label.text()
+    assert panel.curve is not None
+    np.testing.assert_array_equal(panel.curve.derivative,
+                                  curves.activation_curve(parse_activation("sigmoid")).derivative)
+
+
+def test_flow_bars_are_the_mean_abs_weight_gradient(make_hub):
+    session, hub = make_hub()
+    panel = hub.panels["flow"]
+    p = session.current
+    expected = np.array([np.abs(g).mean() for g in p.grad_weights])
+    np.testing.assert_array_equal(panel.values, expected)
+    np.testing.assert_array_equal(panel.values, curves.layer_grad_mean_abs(p))
+    tops = np.asarray(panel.bars.opts["y0"]) + np.asarray(panel.bars.opts["height"])
+    np.testing.assert_allclose(10.0 ** tops, expected, rtol=1e-12)
+    assert panel.labels[-1].textItem.toPlainText() == "1"
+    assert panel.labels[0].textItem.toPlainText() == ratio_label(expected[0] / expected[-1])
+    assert expected[0] < expected[-1]  # a deep sigmoid net: the first layer gets less
+
+
+def test_gradient_history_holds_every_step(make_hub):
+    session, hub = make_hub()
+    steps = 25
+    for _ in range(steps):
+        session.train_step()
+    hub.flush()
+    h = session.trainer.history
+    panel = hub.panels["gradients"]
+    assert len(panel.curves) == session.experiment.depth
+    for i, curve in enumerate(panel.curves):
+        x, y = curve.getOriginalDataset()
+        assert len(x) == steps
+        np.testing.assert_array_equal(x, h.steps)
+        np.testing.assert_array_equal(y, h.grad_mean_abs[:, i])
+    panel.accumulated.setChecked(True)
+    hub.flush()
+    for i, curve in enumerate(panel.curves):
+        np.testing.assert_array_equal(curve.getOriginalDataset()[1], h.layer("grad_cumsum")[:, i])
+    assert "Σ" in panel.plot.getAxis("left").labelText
+    updates = hub.panels["updates"]
+    for i, curve in enumerate(updates.curves):
+        np.testing.assert_array_equal(curve.getOriginalDataset()[1],
+                                      h.layer("update_mean_abs")[:, i])
+
+
+def test_loss_and_accuracy(make_hub):
+    session, hub = make_hub()
+    for _ in range(10):
+        session.train_step()
+    hub.flush()
+    panel = hub.panels["loss"]
+    h = session.trainer.history
+    x, y = panel.loss_curve.getOriginalDataset()
+    np.testing.assert_array_equal(x, h.steps)
+    np.testing.assert_array_equal(y, h.loss)
+    assert panel.accuracy_widget.isVisibleTo(panel)
+    np.testing.assert_array_equal(panel.accuracy_curve.getOriginalDataset()[1], h.accuracy)
+    panel.log_y.setChecked(True)
+    hub.flush()
+    assert panel.loss_curve.opts["logMode"][1]
+    np.testing.assert_array_equal(panel.loss_curve.getOriginalDataset()[1], h.loss)
+    # A regression hides the accuracy.
+    session.set_experiment(diverging())
+    hub.flush()
+    assert not panel.accuracy_widget.isVisibleTo(panel)
+
+
+def test_decision_boundary_is_the_network_output_grid(make_hub):
+    session, hub = make_hub()
+    panel = hub.panels["boundary"]
+    t = session.trainer
+    assert panel.mode == "plane"
+    expected = curves.output_grid(t.network, curves.plane_extent(t.inputs))
+    np.testing.assert_array_equal(panel.grid.values, expected.values)
+    assert panel.image.image.shape == (*expected.values.shape, 4)
+    # The image covers exactly the grid's extent, cell (0, 0) at the bottom left.
+    x0, x1, y0, y1 = expected.extent
+    rect = panel.image.mapRectToParent(panel.image.boundingRect())
+    assert (rect.left(), rect.right(), rect.top(), rect.bottom()) == pytest.approx(
+        (x0, x1, y0, y1))
+    lut = panel.lut
+    corner = expected.values[0, 0]
+    np.testing.assert_array_equal(panel.image.image[0, 0],
+                                  lut[round(corner * (len(lut) - 1))])
+    assert len(panel.dots.getData()[0]) == len(t.inputs)
+    before = panel.grid.values.copy()
+    for _ in range(5):
+        session.train_step()
+    hub.flush()
+    np.testing.assert_array_equal(panel.grid.values,
+                                  curves.output_grid(t.network, panel.extent).values)
+    assert not np.array_equal(before, panel.grid.values)
+
+
+def test_one_input_shows_the_fitted_curve_and_more_inputs_a_message(make_hub):
+    session, hub = make_hub(experiment([1, 4, 1], loss="squared",
+                                       data={"dataset": "sine", "samples": 20}))
+    panel = hub.panels["boundary"]
+    assert panel.mode == "line"
+    x, y = curves.fitted_curve(session.trainer.network, session.trainer.inputs)
+    fx, fy = panel.fit.getOriginalDataset()
+    np.testing.assert_array_equal(fx, x)
+    np.testing.assert_array_equal(fy, y)
+    session.set_experiment(experiment([3, 2, 1], data={
+        "inputs": [[0.0, 1.0, 2.0], [1.0, 0.0, 1.0]], "targets": [[0.0], [1.0]]}))
+    hub.flush()
+    assert panel.mode == "none"
+    assert panel.stack.currentWidget() is panel.message
+    assert "3" in panel.message.text()
+
+
+def test_new_experiment_rebuilds_for_its_depth(make_hub):
+    session, hub = make_hub()
+    session.set_experiment(experiment([2, 4, 4, 4, 4, 4, 4, 4, 1]))
+    hub.flush()
+    assert len(hub.panels["gradients"].curves) == 8
+    assert len(hub.panels["flow"].labels) == 8
+    assert len(hub.panels["dact"].points.getData()[0]) == 7 * 4 + 1
+
+
+# -- zeros, inf and NaN ----------------------------------------------------------------------
+
+
+def test_exact_zero_gradients_are_shown_at_the_floor(make_hub):
+    session, hub = make_hub(zero_gradients())
+    for _ in range(3):
+        session.train_step()
+    hub.flush()
+    h = session.trainer.history
+    assert (h.grad_mean_abs == 0).all()
+    panel = hub.panels["gradients"]
+    zx, zy = panel.zeros.getOriginalDataset()
+    assert len(zx) == h.grad_mean_abs.size
+    assert np.all(zy == panel.floor) and panel.floor > 0
+    assert "exactly 0" in panel.header.text()
+    assert panel.legend.getLabel(panel.zeros) is not None
+    flow = hub.panels["flow"]
+    assert [lab.textItem.toPlainText() for lab in flow.labels] == ["0"] * 3
+    assert len(flow.zero_marks.getData()[0]) == 3
+    assert_no_inf_drawn(hub)
+
+
+def test_diverged_training_draws_without_inf(make_hub):
+    session, hub = make_hub(diverging())
+    for _ in range(40):
+        session.train_step()
+    hub.flush()
+    h = session.trainer.history
+    assert h.diverged_at_step is not None
+    assert curves.special_counts(h.grad_mean_abs).nonfinite > 0
+    assert_no_inf_drawn(hub)
+    panel = hub.panels["gradients"]
+    assert panel.diverged_line.isVisible()
+    assert panel.diverged_line.value() == h.diverged_at_step
+    assert "inf/NaN" in panel.header.text()
+    # The finite steps before it are still drawn.
+    y = panel.curves[-1].getOriginalDataset()[1]
+    assert np.isfinite(y[: h.diverged_at_step]).all()
+    assert "inf/NaN" in hub.panels["loss"].header.text() or np.isfinite(h.loss).all()
+
+
+def test_log_helpers_never_produce_inf():
+    from vanishgui.ui.plots.base import finite_only, log_floor, log_safe
+
+    v = np.array([0.0, -1.0, np.inf, -np.inf, np.nan, 1e-3, 5e-324])
+    safe = log_safe(v)
+    assert np.isnan(safe[:5]).all() and safe[5] == 1e-3
+    assert np.isnan(finite_only(v)[2:5]).all()
+    floor = log_floor(v)
+    assert 0 < floor <= 5e-324 and math.isfinite(math.log10(floor))
+    assert log_floor(np.zeros(3)) == 1e-12
+    assert log_floor(np.array([3e-5])) == pytest.approx(1e-6)
+
+
+# -- pacing ----------------------------------------------------------------------------------
+
+
+def test_many_steps_make_one_redraw_and_hidden_panels_wait(qtbot):
+    session = Session(deep_sigmoid())
+    hub = PlotHub(session)
+    shown, hidden = hub.panels["loss"], hub.panels["updates"]
+    qtbot.addWidget(shown)
+    qtbot.addWidget(hidden)
+    shown.show()
+    qtbot.waitUntil(lambda: shown.redraw_count == 1 and not hub.timer.isActive())
+    for _ in range(30):
+        session.train_step()  # 30 × pass_changed and trained, no event loop in between
+    assert shown.dirty
+    qtbot.waitUntil(lambda: not shown.dirty and not hub.timer.isActive())
+    assert shown.redraw_count == 2
+    assert hidden.redraw_count == 0 and hidden.dirty
+    hidden.show()
+    qtbot.waitUntil(lambda: hidden.redraw_count == 1)
+    np.testing.assert_array_equal(hidden.curves[0].getOriginalDataset()[1],
+                                  session.trainer.history.layer("update_mean_abs")[:, 0])
+
+
+def test_continuous_training_redraws_at_most_once_a_frame(make_hub, qtbot):
+    session, hub = make_hub()
+    panel = hub.panels["gradients"]
+    before = panel.redraw_count
+    start = time.monotonic()
+    with qtbot.waitSignal(session.training_changed, timeout=20_000,
+                          check_params_cb=lambda on: not on):
+        session.train(400)
+    elapsed = time.monotonic() - start
+    qtbot.waitUntil(lambda: not hub.timer.isActive())
+    redraws = panel.redraw_count - before
+    assert 1 <= redraws <= elapsed * 1000 / FRAME_MS + 2
+    assert len(panel.curves[0].getOriginalDataset()[0]) == session.trainer.history.count
+
+
+def test_boundary_is_throttled_to_ten_per_second(make_hub):
+    session, hub = make_hub()
+    panel = hub.panels["boundary"]
+    now = time.monotonic()
+    session.train_step()
+    assert panel.refresh(now + 1.0)
+    session.train_step()
+    assert panel.interval() >= 0.1
+    assert not panel.refresh(now + 1.05)  # within 0.1 s of the last: stays dirty
+    assert panel.dirty
+    assert panel.refresh(now + 1.0 + panel.interval() + 1e-3)
+
+
+def test_grid_shrinks_for_huge_networks():
+    small = experiment([2, 8, 8, 1]).build_network()
+    huge = experiment([2] + [256] * 40 + [1]).build_network()
+    assert curves.grid_points(small) == curves.GRID_POINTS
+    assert curves.GRID_MIN_POINTS <= curves.grid_points(huge) < curves.GRID_POINTS
+
+
+def test_projector_mode_enlarges_fonts(make_hub):
+    _, hub = make_hub()
+    hub.set_projector(True)
+    hub.flush()
+    for panel in hub.panels.values():
+        assert panel.projector
+    axis = hub.panels["gradients"].plot.getAxis("left")
+    assert axis.style["tickFont"].pointSizeF() == SIZES[True]["tick"]
+    assert f"{SIZES[True]['title']}pt" in hub.panels["flow"].header.styleSheet()
+    pens = hub.panels["gradients"].curves[0].opts["pen"]
+    assert pens.widthF() == SIZES[True]["line"]
+
+
+# -- history CSV -----------------------------------------------------------------------------
+
+
+def test_export_history_csv(make_hub, tmp_path):
+    session, hub = make_hub()
+    for _ in range(6):
+        session.train_step()
+    path = tmp_path / "history.csv"
+    hub.export_history_csv(path)
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    h = session.trainer.history
+    depth = session.experiment.depth
+    assert rows[0][:3] == ["step", "loss", "accuracy"]
+    assert len(rows[0]) == 3 + len(History.PER_LAYER) * depth
+    assert len(rows) == 1 + len(h.steps)
+    col = rows[0].index("grad_mean_abs_layer1")
+    assert [float(r[col]) for r in rows[1:]] == h.grad_mean_abs[:, 0].tolist()
+    assert [float(r[1]) for r in rows[1:]] == h.loss.tolist()
+
+
+def test_history_csv_keeps_nan_and_inf():
+    h = History(2)
+    h.record(1.0, math.nan, np.array([0.0, 1.0]), np.ones(2), np.ones(2), np.ones(2))
+    h.record(math.inf, 0.5, np.array([math.nan, 2.0]), np.ones(2), np.ones(2), np.ones(2))
+    lines = curves.history_csv(h).splitlines()
+    assert lines[1].split(",")[:4] == ["0", "1.0", "nan", "0.0"]
+    assert lines[2].split(",")[:4] == ["1", "inf", "0.5", "nan"]
+
+
+# -- the core helpers the panels draw from ---------------------------------------------------
+
+
+def test_derivative_bound_and_ratios():
+    sig, relu = parse_activation("sigmoid"), parse_activation("relu")
+    b = curves.derivative_bound([sig] * 4)
+    assert b.common == 0.25 and b.product == 0.25**4
+    assert b.reaching == (0.25**4, 0.25**3, 0.25**2, 0.25)
+    mixed = curves.derivative_bound([relu, sig])
+    assert mixed.common is None and mixed.product == 0.25
+    assert curves.derivative_bound([parse_activation("gelu")]).product is not None
+    assert curves.derivative_bound([parse_activation("prelu"), sig]).product is None
+    np.testing.assert_array_equal(curves.ratios_to_output(np.array([1.0, 2.0, 4.0])),
+                                  [0.25, 0.5, 1.0])
+    assert np.isnan(curves.ratios_to_output(np.array([1.0, 0.0]))).all()
+    assert np.isnan(curves.ratios_to_output(np.array([1.0, np.nan]))).all()
+
+
+def test_plane_extent_ignores_non_finite_inputs():
+    x = np.array([[0.0, 1.0], [np.nan, 3.0], [2.0, np.inf]])
+    x0, x1, y0, y1 = curves.plane_extent(x, margin=0.5)
+    assert (x0, x1, y0, y1) == (-1.0, 3.0, 0.0, 4.0)
+    assert curves.plane_extent(np.full((2, 2), np.nan)) == (-1.0, 1.0, -1.0, 1.0)
+
+
+def test_panel_plots_export_through_pyqtgraph(make_hub, tmp_path):
+    """The context menu's Export… (PNG, SVG, CSV) works on the panels' own plots."""
+    import pyqtgraph.exporters as exporters
+
+    session, hub = make_hub(zero_gradients())
+    for _ in range(3):
+        session.train_step()
+    hub.flush()
+    plot = hub.panels["gradients"].plot
+    svg = tmp_path / "gradients.svg"
+    exporters.SVGExporter(plot).export(str(svg))
+    assert "<svg" in svg.read_text(encoding="utf-8")
+    table = tmp_path / "gradients.csv"
+    exporters.CSVExporter(plot).export(str(table))
+    assert table.read_text(encoding="utf-8").strip()
+    png = tmp_path / "flow.png"
+    exporters.ImageExporter(hub.panels["flow"].plot).export(str(png))
+    assert png.stat().st_size > 0
