@@ -31,6 +31,9 @@ bench: $(STAMP)
 	$(BIN)/python -m vanishgui bench
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_diagram.py
 
+package: $(STAMP)
+	PYTHON=$(BIN)/python bash packaging/build.sh
+
 screenshot: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m vanishgui --screenshot docs/screenshot.png
 

@@ -124,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName("vanishgui")
     apply_theme(app)
     app.setWindowIcon(app_icon())
+    app.setDesktopFileName("vanishgui")  # Wayland matches windows to the launcher by this
     headless = bool(args.screenshot or args.self_test)
     error = None
     experiment = classic()

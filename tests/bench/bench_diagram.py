@@ -14,11 +14,11 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication
 
-from vanishgui.core.experiment import classic, parse_experiment  # noqa: E402
-from vanishgui.ui.diagram.view import DiagramPanel  # noqa: E402
-from vanishgui.ui.session import Session  # noqa: E402
+from vanishgui.core.experiment import classic, parse_experiment
+from vanishgui.ui.diagram.view import DiagramPanel
+from vanishgui.ui.session import Session
 
 GOALS_MS = {"1-1-1-1": 4.0, "8 layers × 16": 8.0, "32 layers × 64": 16.0}
 
