@@ -34,8 +34,12 @@ bench: $(STAMP)
 package: $(STAMP)
 	PYTHON=$(BIN)/python bash packaging/build.sh
 
+# The README's pictures, exactly as they were made.
 screenshot: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m vanishgui --screenshot docs/screenshot.png
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m vanishgui --screenshot docs/screenshot.png \
+		--at backward:6 --select 1:1:1
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m vanishgui --screenshot docs/plots.png \
+		resources/examples/deep-sigmoid-circles.json --at trained:200 --plots
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

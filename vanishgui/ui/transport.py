@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QToolButton, QWidget
 
 from .describe import status_line
 from .session import SPEEDS, Session
@@ -32,6 +32,16 @@ class TransportBar(QWidget):
             b.setDefaultAction(actions[name])
             lay.addWidget(b)
             self.buttons[name] = b
+        self.train_n = QSpinBox(self)
+        self.train_n.setRange(1, 1_000_000)
+        self.train_n.setValue(200)
+        self.train_n.setToolTip("How many steps 'Train N' runs")
+        self.train_n_button = QToolButton(self)
+        self.train_n_button.setText("Train N")
+        self.train_n_button.setToolTip("Train this many steps, then pause")
+        self.train_n_button.clicked.connect(lambda: session.train(self.train_n.value()))
+        lay.addWidget(self.train_n)
+        lay.addWidget(self.train_n_button)
         lay.addSpacing(12)
         lay.addWidget(QLabel("Speed", self))
         self.speed = QComboBox(self)

@@ -172,6 +172,12 @@ class DiagramPanel(QWidget):
         self.formula.setWordWrap(True)
         self.formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.colorbar = ColorBar(self)
+        self.banner = QLabel(self)
+        self.banner.setObjectName("divergenceBanner")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("background: #7a0050; color: white; padding: 8px; "
+                                  "font-weight: bold;")
+        self.banner.hide()
         top = QVBoxLayout()
         top.setContentsMargins(12, 8, 12, 4)
         top.setSpacing(2)
@@ -180,6 +186,7 @@ class DiagramPanel(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
+        outer.addWidget(self.banner)
         outer.addLayout(top)
         outer.addWidget(self.view, 1)
         outer.addWidget(self.colorbar)
@@ -189,10 +196,24 @@ class DiagramPanel(QWidget):
         self.setPalette(pal)
         session.cursor_moved.connect(self._on_cursor_moved)
         session.experiment_changed.connect(self._on_experiment_changed)
+        session.diverged.connect(self._on_diverged)
+        session.trained.connect(self._on_trained)
         self._on_cursor_moved(session.position)
 
     def _on_experiment_changed(self) -> None:
+        self.banner.hide()
         self.view.fit()
+
+    def _on_diverged(self, step: int, layer: int) -> None:
+        self.banner.setText(
+            f"Training stopped: step {step} produced inf or NaN, first in layer {layer}. "
+            "The gradient exploded (the other side of the vanishing problem). "
+            "Press R to reset, then lower the learning rate.")
+        self.banner.show()
+
+    def _on_trained(self, steps: int) -> None:
+        if steps == 0 or self.session.diverged_at is None:
+            self.banner.hide()
 
     def _on_cursor_moved(self, _position: int) -> None:
         s = self.session

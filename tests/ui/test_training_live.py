@@ -1,0 +1,115 @@
+"""Training while the window stays live: pause, train N, divergence, responsiveness."""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QTimer
+
+from vanishgui.core.experiment import parse_experiment
+from vanishgui.ui.main_window import MainWindow
+from vanishgui.ui.session import Session
+
+
+def experiment(**training):
+    doc = {"format": "vanishgui-experiment", "version": 1,
+           "network": {"layers": [2, 8, 8, 8, 8, 8, 8, 1]},
+           "data": {"dataset": "circles", "samples": 200},
+           "training": {"loss": "bce", "learning_rate": 0.5, **training}}
+    return parse_experiment(doc)
+
+
+@pytest.fixture
+def live(qtbot):
+    w = MainWindow(Session(experiment()), restore=False)
+    qtbot.addWidget(w)
+    w.resize(1600, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.session.pause()
+
+
+def test_pausing_stops_the_step_counter_at_once(live, qtbot):
+    s = live.session
+    s.train()
+    qtbot.waitUntil(lambda: s.trainer.step_count > 20, timeout=5000)
+    t0 = time.perf_counter()
+    s.pause()
+    stopped_after = time.perf_counter() - t0
+    count = s.trainer.step_count
+    qtbot.wait(200)  # the event loop runs; no further step may happen
+    assert s.trainer.step_count == count
+    assert stopped_after < 0.1
+    assert not s.training
+
+
+def test_train_n_steps_then_pause(live, qtbot):
+    s = live.session
+    live.transport.train_n.setValue(37)
+    live.transport.train_n_button.click()
+    qtbot.waitUntil(lambda: not s.training, timeout=10_000)
+    assert s.trainer.step_count == 37
+    assert len(s.trainer.history.loss) == 37
+    # the pass shown is the next step's, at the trained weights
+    ref = experiment().trainer()
+    ref.train(37)
+    for a, b in zip(ref.network.weights, s.current.network.weights):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_divergence_stops_training_and_shows_a_banner(qtbot):
+    doc = {"format": "vanishgui-experiment", "version": 1,
+           "network": {"layers": [1, 4, 4, 4, 4, 4, 1], "hidden_activation": "linear",
+                       "output_activation": "linear",
+                       "init": {"scheme": "normal", "std": 2.0, "seed": 1}},
+           "data": {"dataset": "sine", "samples": 32},
+           "training": {"loss": "mse", "learning_rate": 10}}
+    w = MainWindow(Session(parse_experiment(doc)), restore=False)
+    qtbot.addWidget(w)
+    w.show()
+    s = w.session
+    with qtbot.waitSignal(s.diverged, timeout=10_000) as blocker:
+        s.train()
+    step, layer = blocker.args
+    assert step == s.trainer.history.diverged_at_step
+    assert 1 <= layer <= 6
+    qtbot.waitUntil(lambda: not s.training, timeout=2000)
+    assert s.trainer.step_count == step + 1  # it stopped at the step that overflowed
+    assert w.diagram.banner.isVisibleTo(w)
+    assert f"step {step}" in w.diagram.banner.text()
+    w.plots.flush()  # every panel draws the non-finite history without raising
+    s.reset()
+    assert not w.diagram.banner.isVisibleTo(w)
+
+
+def test_the_window_stays_responsive_while_training(live, qtbot):
+    """A timer on the GUI thread fires on time while training runs continuously."""
+    s = live.session
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+    interval_ms = 20
+
+    def tick() -> None:
+        now = time.perf_counter()
+        gaps.append((now - last[0]) * 1000 - interval_ms)
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(interval_ms)
+    timer.timeout.connect(tick)
+    s.train()
+    timer.start()
+    last[0] = time.perf_counter()
+    qtbot.wait(5000)
+    timer.stop()
+    s.pause()
+    assert s.trainer.step_count > 100
+    lateness = [max(0.0, g) for g in gaps]
+    print(f"timer lateness over 5 s: median {statistics.median(lateness):.1f} ms, "
+          f"max {max(lateness):.1f} ms, {s.trainer.step_count} steps")
+    assert statistics.median(lateness) < 50
+    assert max(lateness) < 200
