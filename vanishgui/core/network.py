@@ -10,7 +10,7 @@ per-layer lists below are indexed from 0 for layer 1: ``weights[0]`` is W₁.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -42,7 +42,14 @@ class Network:
         biases: tuple[np.ndarray, ...],
         alphas: tuple[float | None, ...],
     ) -> Network:
-        return replace(self, weights=weights, biases=biases, alphas=alphas)
+        # dataclasses.replace, without its per-field introspection (once per training step)
+        return type(self)(
+            layers=self.layers,
+            activations=self.activations,
+            weights=weights,
+            biases=biases,
+            alphas=alphas,
+        )
 
     def parameter_count(self) -> int:
         return sum(w.size + b.size for w, b in zip(self.weights, self.biases)) + sum(
@@ -134,7 +141,9 @@ class Pass:
         return self.inputs if layer == 1 else self.a[layer - 2]
 
     def with_update(self, update: Update) -> Pass:
-        return replace(self, update=update)
+        # dataclasses.replace(self, update=update) without its per-field introspection:
+        # the instance dict holds exactly the init fields (there is no __post_init__).
+        return type(self)(**{**self.__dict__, "update": update})
 
 
 def run_pass(

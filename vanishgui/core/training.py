@@ -26,21 +26,42 @@ from .optimizers import OptimizerConfig, OptimizerState, optimizer_step
 HISTORY_CAPACITY = 12_288  # rows kept before decimation; even, and above 10,000 steps
 
 _add_reduce = np.add.reduce
+_and_reduce = np.logical_and.reduce
+_FLOAT64 = np.dtype(np.float64)
 
 
 def _all_finite(x: np.ndarray) -> bool:
-    """``np.isfinite(x).all()``; a finite sum proves it without the elementwise test."""
-    if math.isfinite(_add_reduce(x, None)):
-        return True
-    return bool(np.isfinite(x).all())  # inf/nan present, or a sum of finite numbers overflowed
+    """``np.isfinite(x).all()`` (the same reduction), without ndarray.all's Python layer.
+
+    (Not a test of the sum's finiteness: that would warn when finite numbers overflow.)
+    """
+    return bool(_and_reduce(np.isfinite(x), None))
 
 
-def _mean(x: np.ndarray) -> float:
-    """``x.mean()`` bit for bit (the same sum, divided by the same count), without the
-    Python layers of ndarray.mean; for float64 arrays, which is all the core makes."""
-    if x.dtype.type is np.float64:
-        return _add_reduce(x, None) / x.size
-    return x.mean()
+def _layer_figures(
+    gw: np.ndarray, dact: np.ndarray, w_new: np.ndarray, w_old: np.ndarray
+) -> tuple[float, float, float, float]:
+    """One layer's (mean |∂L/∂W|, ∂L/∂W·∂L/∂W, mean f'(z), mean |ΔW|), bit for bit what
+    ``np.abs(gw).mean()``, ``np.vdot(gw, gw)``, ``dact.mean()`` and
+    ``np.abs(w_new - w_old).mean()`` give, at a fraction of their Python overhead.
+
+    A mean here is the same ``np.add.reduce`` divided by the same count, without the
+    layers of ndarray.mean. One-element float64 arrays (all of the classic 1-1-1-1
+    network's) are done on their one float: numpy's sum of one number x is 0.0 + x
+    (so −0.0 becomes +0.0), dividing by a count of 1 changes nothing, and abs, +, −
+    and × are the same IEEE operations in Python as in numpy.
+    """
+    if gw.dtype == dact.dtype == w_new.dtype == w_old.dtype == _FLOAT64:
+        if gw.size == 1 and dact.size == 1:
+            g = gw.item()
+            return abs(g), g * g, 0.0 + dact.item(), abs(w_new.item() - w_old.item())
+        return (
+            _add_reduce(np.abs(gw), None) / gw.size,
+            np.vdot(gw, gw),
+            _add_reduce(dact, None) / dact.size,
+            _add_reduce(np.abs(w_new - w_old), None) / w_new.size,
+        )
+    return np.abs(gw).mean(), np.vdot(gw, gw), dact.mean(), np.abs(w_new - w_old).mean()
 
 
 class History:
@@ -49,7 +70,8 @@ class History:
     Every step is recorded until the buffer is full; then every other row is dropped
     and from there on only steps that are multiples of ``every`` (which doubles each
     time) are recorded. So the rows are always the steps 0, every, 2·every, …, and the
-    memory is at most ``capacity × (1 + 5·depth)`` float64 numbers.
+    memory is at most ``capacity × (3 + 5·depth)`` numbers of 8 bytes (step, loss and
+    accuracy, and the five per-layer figures): what :meth:`nbytes` counts.
     ``grad_cumsum`` (the running sum of the mean |∂L/∂W| per layer) counts every step,
     decimated or not.
     """
@@ -278,20 +300,18 @@ class Trainer:
         old = self.network
         depth = old.depth
         gma = np.empty(depth)
-        gnorm = np.empty(depth)
+        gnorm = np.empty(depth)  # ‖∂L/∂W‖² until the square root below
         dmean = np.empty(depth)
         upd = np.empty(depth)
         with np.errstate(all="ignore"):
-            for i, (gw, dact, w_new, w_old) in enumerate(
-                zip(p.grad_weights, p.dact, u.weights, old.weights)
+            for i, figures in enumerate(
+                map(_layer_figures, p.grad_weights, p.dact, u.weights, old.weights)
             ):
-                gma[i] = _mean(np.abs(gw))
-                gnorm[i] = np.vdot(gw, gw)
-                dmean[i] = _mean(dact)
-                upd[i] = _mean(np.abs(w_new - w_old))
-            np.sqrt(gnorm, out=gnorm)  # elementwise, so the same as one sqrt per layer
+                gma[i], gnorm[i], dmean[i], upd[i] = figures
+            np.sqrt(gnorm, out=gnorm)  # elementwise: the same as one np.sqrt per layer
             acc = self._accuracy(p) if self.classification else np.nan
-        self.history.record(p.loss, acc, gma, gnorm, dmean, upd)
+            # inside: the running sum of two huge finite figures may overflow to inf
+            self.history.record(p.loss, acc, gma, gnorm, dmean, upd)
         self.network = old.with_parameters(u.weights, u.biases, u.alphas)
         self.state = u.state  # type: ignore[assignment]
         self.cursor = self.next_batch()[1]
