@@ -267,7 +267,7 @@ class PlotPanel(QWidget):
         """Create the plot items for the current experiment's shapes."""
 
     def redraw(self) -> None:
-        raise NotImplementedError
+        """Draw the current data into the items ``rebuild`` made (each panel has its own)."""
 
     def set_projector(self, on: bool) -> None:
         """Large fonts and thick lines for a projector; redraws on the next frame."""
