@@ -30,6 +30,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m vanishgui bench
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_diagram.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_training_gui.py
 
 package: $(STAMP)
 	PYTHON=$(BIN)/python bash packaging/build.sh
