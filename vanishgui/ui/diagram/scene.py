@@ -27,6 +27,10 @@ SMALL_WIDTH = 8  # up to this many neurons per layer, numbers are written beside
 MAX_EDGES_DRAWN = 24_000  # across the whole diagram; the strongest edges per layer pair
 
 
+def _subscript(n: int) -> str:
+    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
 @dataclass(frozen=True)
 class Layout:
     """Where everything sits, in scene units."""
@@ -146,6 +150,20 @@ class DiagramScene(QGraphicsScene):
                     self.addItem(label)
                     row.append(label)
                 self.labels.append(row)
+        # a lone edge between two single neurons gets its name and value, as the ledger
+        # names it (w₁, w₂, …)
+        self.edge_labels: dict[int, LabelItem] = {}
+        if lay.small:
+            for layer in range(1, len(layers)):
+                if layers[layer - 1] == 1 and layers[layer] == 1:
+                    a, b = lay.position(layer - 1, 0), lay.position(layer, 0)
+                    small = QFont(font)
+                    small.setPixelSize(round(lay.font_px * 0.85))
+                    label = LabelItem("", small)
+                    label.anchor = QPointF((a.x() + b.x()) / 2, a.y() - lay.radius * 0.4
+                                           - lay.font_px * 1.2)
+                    self.addItem(label)
+                    self.edge_labels[layer] = label
         self._last_reveal = None
         rect = self.itemsBoundingRect()
         if lay.small:  # room for four lines of numbers under the lowest neurons
@@ -273,6 +291,9 @@ class DiagramScene(QGraphicsScene):
             max_px = 10.0 if lay.small else 2.0
             for i in changed:
                 self.edge_items[i].set_weights(shown[i], self._edge_scale, max_px)
+                if i + 1 in self.edge_labels:
+                    self._set_label(self.edge_labels[i + 1],
+                                    f"w{_subscript(i + 1)} = {num(shown[i][0, 0])}")
             self._weights_dirty = False
         # labels beside small networks' neurons
         if lay.small:
