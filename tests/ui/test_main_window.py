@@ -386,3 +386,23 @@ def test_window_state_is_remembered(qtbot, tmp_path):
     # (offscreen's screen is 800×600, so Qt clamps the restored size; the dock state is exact)
     assert settings().value("window/geometry") is not None
     assert not w2.docks["ledger"].isVisibleTo(w2)
+
+
+def test_unsaved_changes_are_asked_about(window, monkeypatch, tmp_path):
+    s = window.session
+    s.train_step()
+    assert s.modified
+    asked = []
+    monkeypatch.setattr(window, "ask_to_save", lambda before: asked.append(before) or "cancel")
+    window.on_new()
+    assert asked == ["starting a new experiment"]
+    assert s.trainer.step_count == 1  # nothing was thrown away
+    monkeypatch.setattr(window, "ask_to_save", lambda before: "discard")
+    window.on_new()
+    assert s.trainer.step_count == 0 and not s.modified
+    s.train_step()
+    path = tmp_path / "kept.vanishgui.json"
+    s.path = path
+    monkeypatch.setattr(window, "ask_to_save", lambda before: "save")
+    assert window.maybe_proceed("closing")
+    assert path.exists() and not s.modified

@@ -9,13 +9,14 @@ import itertools
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QRectF, QSettings, QSize, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QPainter
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QImage, QKeySequence, QPainter
 from PySide6.QtWidgets import (
     QDialog,
     QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QTableWidget,
     QTableWidgetItem,
@@ -97,20 +98,48 @@ class MainWindow(QMainWindow):
 
     # -- assembly ------------------------------------------------------------------------
     def _build_actions(self) -> None:
+        self.action_specs: list[ActionSpec] = []
         for spec in ACTIONS:
-            act = QAction(spec.label, self)
-            if spec.short:
-                act.setIconText(spec.short)
-            act.setObjectName(f"action_{spec.name}")
-            act.setToolTip(f"{spec.tooltip} ({', '.join(spec.shortcuts)})"
-                           if spec.shortcuts else spec.tooltip)
-            act.setStatusTip(spec.tooltip)
-            act.setShortcuts([QKeySequence(s) for s in spec.shortcuts])
-            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            act.setCheckable(spec.checkable)
-            act.triggered.connect(getattr(self, f"on_{spec.name}"))
-            self.addAction(act)
-            self.actions_by_name[spec.name] = act
+            self._make_action(spec, getattr(self, f"on_{spec.name}"))
+
+    def _make_action(self, spec: ActionSpec, handler) -> QAction:
+        act = QAction(spec.label, self)
+        if spec.short:
+            act.setIconText(spec.short)
+        act.setObjectName(f"action_{spec.name}")
+        act.setToolTip(f"{spec.tooltip} ({', '.join(spec.shortcuts)})"
+                       if spec.shortcuts else spec.tooltip)
+        act.setStatusTip(spec.tooltip)
+        act.setShortcuts([QKeySequence(s) for s in spec.shortcuts])
+        act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        act.setCheckable(spec.checkable)
+        act.triggered.connect(handler)
+        self.addAction(act)
+        self.actions_by_name[spec.name] = act
+        self.action_specs.append(spec)
+        return act
+
+    def add_action(self, spec: ActionSpec, handler) -> QAction:
+        """Add a feature's action: in its menu (made if new) and in the shortcuts dialog.
+
+        Features outside this module (lessons, comparisons, …) add their actions here.
+        """
+        act = self._make_action(spec, handler)
+        if spec.menu:
+            self.menu(spec.menu).addAction(act)
+        return act
+
+    def menu(self, title: str) -> QMenu:
+        """The menu of that title, made (before Help) if there is none yet."""
+        if title not in self.menus:
+            help_menu = self.menus.get("Help")
+            m = QMenu(f"&{title}", self)
+            if help_menu is not None:
+                self.menuBar().insertMenu(help_menu.menuAction(), m)
+            else:
+                self.menuBar().addMenu(m)
+            self.menus[title] = m
+        return self.menus[title]
 
     def _add_dock(self, name: str, title: str, widget: QWidget, area) -> None:
         """A dock for ``widget``; with ``area`` None the caller places it (split or tab)."""
@@ -122,7 +151,8 @@ class MainWindow(QMainWindow):
         self.docks[name] = dock
 
     def _build_menus(self) -> None:
-        menus = {}
+        self.menus: dict[str, QMenu] = {}
+        menus = self.menus
         for title in ("File", "Step", "Train", "View", "Help"):
             menus[title] = self.menuBar().addMenu(f"&{title}")
         self.recent_menu = menus["File"].addMenu("Open &recent")
@@ -223,13 +253,46 @@ class MainWindow(QMainWindow):
         files = self.recent_files()
         for f in files:
             act = self.recent_menu.addAction(f)
-            act.triggered.connect(lambda _=False, f=f: self.open_path(f))
+            act.triggered.connect(lambda _=False, f=f: self._open_recent(f))
         self.recent_menu.setEnabled(bool(files))
+
+    def _open_recent(self, path: str) -> None:
+        if self.maybe_proceed("opening another experiment"):
+            self.open_path(path)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.session.pause()
+        if not self.maybe_proceed("closing"):
+            event.ignore()
+            return
         self.save_state()
         super().closeEvent(event)
+
+    def ask_to_save(self, before: str) -> str:
+        """'save', 'discard' or 'cancel'. Headless runs (offscreen) never block on a dialog."""
+        if QGuiApplication.platformName() in ("offscreen", "minimal"):
+            return "discard"
+        name = self.session.path.name if self.session.path else "this experiment"
+        answer = QMessageBox.question(
+            self, "Unsaved changes",
+            f"{name} has changes (training or edits) that are not saved. Save them before "
+            f"{before}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+        return {QMessageBox.StandardButton.Save: "save",
+                QMessageBox.StandardButton.Discard: "discard"}.get(answer, "cancel")
+
+    def maybe_proceed(self, before: str) -> bool:
+        """Ask about unsaved changes; True when it is fine to go on."""
+        if not self.session.modified:
+            return True
+        choice = self.ask_to_save(before)
+        if choice == "cancel":
+            return False
+        if choice == "save":
+            self.on_save()
+            return not self.session.modified
+        return True
 
     def _on_title_changed(self, *_args) -> None:
         name = self.session.path.name if self.session.path else "classic example"
@@ -259,9 +322,12 @@ class MainWindow(QMainWindow):
         self.last_error = message
 
     def on_new(self) -> None:
-        self.session.new()
+        if self.maybe_proceed("starting a new experiment"):
+            self.session.new()
 
     def on_open(self) -> None:
+        if not self.maybe_proceed("opening another experiment"):
+            return
         path, _ = QFileDialog.getOpenFileName(self, "Open experiment", "", FILE_FILTER)
         if path:
             self.open_path(path)
@@ -391,7 +457,7 @@ class MainWindow(QMainWindow):
 
     # -- help ----------------------------------------------------------------------------
     def on_shortcuts(self) -> None:
-        ShortcutsDialog(ACTIONS, self).open()
+        ShortcutsDialog(tuple(self.action_specs), self).open()
 
     def on_about(self) -> None:
         QMessageBox.about(
