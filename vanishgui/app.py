@@ -29,6 +29,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         "neuron FROM of the layer before (1:1:1); 1-based")
     p.add_argument("--plots", action="store_true",
                    help="with --screenshot: show all six plots in a grid")
+    p.add_argument("--projector", action="store_true",
+                   help="start in projector mode (full screen, large type; Esc leaves)")
     p.add_argument("--self-test", action="store_true",
                    help="open the window, play the classic example, check its numbers, exit")
     return p.parse_args(argv)
@@ -160,6 +162,12 @@ def main(argv: list[str] | None = None) -> int:
         window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
         window.resize(w, h)
         window.show()
+        if args.projector:  # the projector's look, at the size asked for
+            window.projector.enter()
+            window.showNormal()
+            window.resize(w, h)
+            settle(app)
+            window.projector.fit_docks()
         apply_at(session, args.at)
         apply_select(session, args.select)
         if args.plots:
@@ -178,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
 
     watch_first_paint(window)
     window.show()
+    if args.projector:
+        window.projector.enter()
     if error:
         window.show_error("This experiment could not be opened", error)
     return app.exec()

@@ -57,9 +57,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
                ("R",), "Train", True, short="Reset"),
     ActionSpec("fit", "Fit diagram", "Fit the whole network in the window (or double-click)",
                ("F",), "View"),
-    ActionSpec("zoom_in", "Zoom in", "Zoom into the diagram (or Ctrl+wheel)", ("Ctrl+=", "Ctrl++"),
-               "View"),
-    ActionSpec("zoom_out", "Zoom out", "Zoom out of the diagram", ("Ctrl+-",), "View"),
+    ActionSpec("zoom_in", "Zoom into the diagram", "Zoom into the diagram (or Ctrl+wheel)",
+               ("+", "="), "View"),
+    ActionSpec("zoom_out", "Zoom out of the diagram", "Zoom out of the diagram (or Ctrl+wheel)",
+               ("-",), "View"),
     ActionSpec("plot_wall", "All &plots", "Show all six plots at once, in a grid "
                "(again to go back)", ("Ctrl+Shift+P",), "View", checkable=True),
     ActionSpec("shortcuts", "&Keyboard shortcuts", "Every shortcut in one list", ("F1",),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -25,9 +24,7 @@ class InspectorPanel(QWidget):
         self.session = session
         self.report: NeuronReport | None = None
         self.heading = QLabel(self)
-        f = QFont(self.font())
-        f.setBold(True)
-        self.heading.setFont(f)
+        self.heading.setObjectName("panelHeading")
         self.values = QLabel(self)
         self.values.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.table = QTableWidget(0, 4, self)

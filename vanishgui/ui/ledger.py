@@ -8,7 +8,7 @@ from :func:`vanishgui.core.explain.chain_rule`.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -33,9 +33,7 @@ class LedgerPanel(QWidget):
         self.rule: ChainRule | None = None
         self.heading = QLabel(self)
         self.heading.setWordWrap(True)
-        f = QFont(self.font())
-        f.setBold(True)
-        self.heading.setFont(f)
+        self.heading.setObjectName("panelHeading")
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().setVisible(False)

@@ -33,6 +33,7 @@ from .diagram.view import DiagramPanel
 from .inspector import InspectorPanel
 from .ledger import LedgerPanel
 from .plots import PlotHub
+from .projector import Projector
 from .session import Session
 from .transport import TransportBar
 
@@ -85,6 +86,10 @@ class MainWindow(QMainWindow):
         self.session.training_changed.connect(self._on_playing_changed)
         self._on_title_changed()
         self.resize(1600, 900)
+        self.projector = Projector(self)
+
+    def settings_store(self) -> QSettings:
+        return settings()
 
     def showEvent(self, event) -> None:
         # Docks are tabbed only once the window exists on screen: tabbing them before

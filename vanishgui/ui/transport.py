@@ -43,7 +43,8 @@ class TransportBar(QWidget):
         lay.addWidget(self.train_n)
         lay.addWidget(self.train_n_button)
         lay.addSpacing(12)
-        lay.addWidget(QLabel("Speed", self))
+        self.speed_label = QLabel("Speed", self)
+        lay.addWidget(self.speed_label)
         self.speed = QComboBox(self)
         for s in SPEEDS:
             self.speed.addItem(speed_label(s), s)

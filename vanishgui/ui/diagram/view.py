@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPen
+from PySide6.QtGui import QColor, QLinearGradient, QPainter, QPen
 from PySide6.QtWidgets import (
     QGraphicsView,
     QLabel,
@@ -160,15 +160,8 @@ class DiagramPanel(QWidget):
         self.view = DiagramView(self.scene, self)
         self.title = QLabel(self)
         self.title.setObjectName("eventTitle")
-        f = QFont(self.font())
-        f.setPointSizeF(f.pointSizeF() * 1.35)
-        f.setBold(True)
-        self.title.setFont(f)
         self.formula = QLabel(self)
         self.formula.setObjectName("eventFormula")
-        g = QFont(self.font())
-        g.setPointSizeF(g.pointSizeF() * 1.25)
-        self.formula.setFont(g)
         self.formula.setWordWrap(True)
         self.formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.colorbar = ColorBar(self)
