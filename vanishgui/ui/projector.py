@@ -146,8 +146,12 @@ class Projector(QObject):
         self.actions["projector"].setChecked(False)
 
     def eventFilter(self, obj, event) -> bool:
-        if obj is self.window and event.type() == QEvent.Type.Resize and self.blank.isVisible():
-            self.blank.cover()
+        # Qt may still call this while the window is being torn down, after Python has
+        # released this object's attributes: look them up defensively.
+        blank = getattr(self, "blank", None)
+        if (event.type() == QEvent.Type.Resize and blank is not None
+                and obj is getattr(self, "window", None) and blank.isVisible()):
+            blank.cover()
         return False
 
     # -- actions ----------------------------------------------------------------------------
