@@ -406,3 +406,14 @@ def test_unsaved_changes_are_asked_about(window, monkeypatch, tmp_path):
     monkeypatch.setattr(window, "ask_to_save", lambda before: "save")
     assert window.maybe_proceed("closing")
     assert path.exists() and not s.modified
+
+
+def test_a_shipped_example_is_never_overwritten_by_save(window):
+    from vanishgui.ui import resources
+
+    example = resources.path("examples", "classic.json")
+    before = example.read_bytes()
+    assert window.open_path(example)
+    assert window.session.path is None  # Save will ask for a new name
+    window.session.train_step()
+    assert example.read_bytes() == before

@@ -27,11 +27,13 @@ from PySide6.QtWidgets import (
 
 from .. import __version__
 from ..core.experiment import ExperimentError
+from . import compare, resources
 from .actions import ACTIONS, ActionSpec
 from .controls import ControlsPanel
 from .diagram.view import DiagramPanel
 from .inspector import InspectorPanel
 from .ledger import LedgerPanel
+from .lesson import install as install_lessons
 from .plots import PlotHub
 from .projector import Projector
 from .session import Session
@@ -87,6 +89,8 @@ class MainWindow(QMainWindow):
         self._on_title_changed()
         self.resize(1600, 900)
         self.projector = Projector(self)
+        self.lesson_player = install_lessons(self)
+        compare.install(self)
 
     def settings_store(self) -> QSettings:
         return settings()
@@ -316,7 +320,13 @@ class MainWindow(QMainWindow):
         except ExperimentError as e:
             self.show_error("This experiment could not be opened", str(e))
             return False
-        self._remember(Path(path))
+        if resources.is_bundled(path):
+            # a shipped example is a template: Save asks for a new name instead of
+            # overwriting it (an installed copy may not even be writable)
+            self.session.path = None
+            self.session.path_changed.emit("")
+        else:
+            self._remember(Path(path))
         return True
 
     def show_error(self, title: str, message: str) -> None:

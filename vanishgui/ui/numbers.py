@@ -42,6 +42,6 @@ def ratio(x: float) -> str:
         return f"{x:.2g}"
     inv = 1 / abs(x)
     sign = MINUS if x < 0 else ""
-    if inv < 1e6:
+    if inv < 1e4:
         return f"{sign}1/{inv:,.0f}"
-    return f"{sign}1/{num(inv)}"
+    return f"{sign}1/{num(inv, 2)}"  # '1/6.8e5': short enough to sit over a narrow bar

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt
 from PySide6.QtGui import QFont, QFontInfo
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QToolBar, QWidget
 
 from .actions import ActionSpec
 from .theme import apply_theme, next_zoom
@@ -111,6 +111,10 @@ class Projector(QObject):
             w.docks[name].hide()
         w.docks["ledger"].show()
         w.menuBar().hide()
+        self._hidden_bars = [b for b in w.findChildren(QToolBar)
+                             if b.objectName() != "transportBar" and b.isVisible()]
+        for bar in self._hidden_bars:
+            bar.hide()
         for name in SLIM_TRANSPORT:
             getattr(w.transport, name).hide()
         self.zoom = self.projector_zoom
@@ -123,7 +127,14 @@ class Projector(QObject):
         """Room for the ledger's four columns and for plots that can be read."""
         w = self.window
         plots = [d for n, d in w.docks.items() if n.startswith("plot_") and d.isVisible()]
-        w.resizeDocks([w.docks["ledger"]], [int(w.width() * 0.3)], Qt.Orientation.Horizontal)
+        lesson = w.docks.get("lesson")
+        if lesson is not None and lesson.isVisible():  # three columns: lesson, diagram, ledger
+            w.resizeDocks([lesson, w.docks["ledger"]], [int(w.width() * 0.22),
+                                                        int(w.width() * 0.24)],
+                          Qt.Orientation.Horizontal)
+        else:
+            w.resizeDocks([w.docks["ledger"]], [int(w.width() * 0.3)],
+                          Qt.Orientation.Horizontal)
         if plots:
             w.resizeDocks(plots[:1], [int(w.height() * 0.4)], Qt.Orientation.Vertical)
 
@@ -136,6 +147,8 @@ class Projector(QObject):
         self.zoom = 1.0
         self.apply()
         w.menuBar().show()
+        for bar in getattr(self, "_hidden_bars", []):
+            bar.show()
         for name in SLIM_TRANSPORT:
             getattr(w.transport, name).show()
         w.showMaximized() if self._was_maximized else w.showNormal()

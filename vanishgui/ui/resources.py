@@ -31,3 +31,12 @@ def app_icon():
     from PySide6.QtGui import QIcon
 
     return QIcon(str(path("icons", "vanishgui.svg")))
+
+
+def is_bundled(candidate: str | Path) -> bool:
+    """Whether a file lies inside the shipped resources (an example, a lesson)."""
+    try:
+        Path(candidate).resolve().relative_to(root().resolve())
+    except (ValueError, OSError):
+        return False
+    return True

@@ -133,7 +133,9 @@ class ColorBar(QWidget):
         p.drawRect(bar)
         p.setPen(QPen(palette.TEXT))
         lo, hi = palette.DELTA_DECADES
-        for dec in range(lo, hi + 1, 3):
+        widest = fm.horizontalAdvance("1e−12") + 10
+        step = 3 if bar.width() / ((hi - lo) / 3) >= widest else 6  # never overlapping ticks
+        for dec in range(lo, hi + 1, step):
             x = bar.left() + (dec - lo) / (hi - lo) * bar.width()
             p.drawLine(int(x), int(bar.bottom()), int(x), int(bar.bottom() + 4))
             text = "1" if dec == 0 else f"1e{dec}".replace("-", "−")
@@ -160,6 +162,7 @@ class DiagramPanel(QWidget):
         self.view = DiagramView(self.scene, self)
         self.title = QLabel(self)
         self.title.setObjectName("eventTitle")
+        self.title.setWordWrap(True)  # a long title must not force the window wider
         self.formula = QLabel(self)
         self.formula.setObjectName("eventFormula")
         self.formula.setWordWrap(True)

@@ -106,7 +106,11 @@ class FlowPanel(PlotPanel):
                           pens=[pen(c.darker(140), 1.5) for c in colors])
         zero = np.flatnonzero(v == 0)
         self.zero_marks.setData(x=zero + 1.0, y=np.full(len(zero), base))
+        # Many bars: label every k-th (always the first layer and the output), so the
+        # labels never run into each other.
+        every = max(1, math.ceil(depth / 8))
         for i, label in enumerate(self.labels):
+            label.setVisible(i % every == 0 or i == depth - 1)
             value = v[i]
             if not math.isfinite(value):
                 text, color = ("NaN" if math.isnan(value) else "∞"), NONFINITE_COLOR

@@ -1,0 +1,517 @@
+"""The lesson file: a guided tour of scenes, each a piece of text and an experiment to show.
+
+:func:`load_lesson` reads and checks a lesson (the format is described in
+``resources/lessons/README.md``) and returns the frozen dataclasses of
+:mod:`vanishgui.core.scene`, which the app plays back. Every problem becomes one
+:class:`LessonError` sentence that names the file, the scene (its index in ``scenes`` and
+its title) and the field, e.g. ``my.json: scenes[3] ("The loss"): show.select: expected …``.
+Experiments inside a scene are checked by the core's own
+:func:`~vanishgui.core.experiment.parse_experiment` (and comparisons by
+:func:`~vanishgui.core.compare.make_comparison`), so a lesson can never show a network the
+app would refuse to open. Like all of ``vanishgui.core`` this module never imports Qt.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .compare import ComparisonError, make_comparison
+from .experiment import Experiment, ExperimentError, parse_experiment
+from .network import MAX_WEIGHT_LAYERS
+from .scene import (
+    EVENT_KINDS,
+    PANELS,
+    PLAY_PHASES,
+    PLOTS,
+    Action,
+    At,
+    CompareAction,
+    DeepenAction,
+    DepthRow,
+    Lesson,
+    PlayAction,
+    Scene,
+    Show,
+    Step,
+    SwitchAction,
+    Target,
+    TrainAction,
+    depth_row,
+)
+from .trace import PHASES, Trace
+
+__all__ = [
+    "PANELS", "PLOTS", "Action", "At", "CompareAction", "DeepenAction", "DepthRow", "Lesson",
+    "LessonError", "PlayAction", "Scene", "Show", "Step", "SwitchAction", "Target",
+    "TrainAction", "depth_row", "load_lesson", "parse_lesson",
+]
+
+FORMAT = "vanishgui-lesson"
+VERSION = 1
+MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_SCENES = 200
+MAX_TITLE = 80
+MAX_TEXT = 1200
+MAX_TRAIN_STEPS = 100_000
+
+
+class LessonError(ValueError):
+    """A lesson file the app does not accept; the message is one sentence for a person."""
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def load_lesson(path: str | Path, examples: Path | None = None) -> Lesson:
+    """Read and check a lesson file. ``examples`` is the folder ``{"example": NAME}`` names."""
+    p = Path(path)
+    name = p.name
+    try:
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise LessonError(f"{name}: the file is {size:,} bytes; a lesson is at most "
+                              f"{MAX_FILE_BYTES:,}")
+        raw = p.read_bytes()
+    except LessonError:
+        raise
+    except IsADirectoryError:
+        raise LessonError(f"{name}: is a folder, not a lesson file") from None
+    except OSError as e:
+        raise LessonError(f"{name}: cannot be read ({e.strerror or e})") from None
+    doc = _decode(raw, name, LessonError)
+    return parse_lesson(doc, name, p.resolve().parent, examples)
+
+
+def _decode(raw: bytes, name: str, error: type[ValueError]) -> Any:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise error(f"{name}: is not a text file (not UTF-8); expected JSON") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise error(f"{name}: not valid JSON (line {e.lineno}, column {e.colno}: "
+                    f"{e.msg})") from None
+    except (RecursionError, ValueError):
+        raise error(f"{name}: not valid JSON (nested too deeply, or a number too long)") \
+            from None
+
+
+def parse_lesson(doc: Any, source: str = "lesson", folder: Path | None = None,
+                 examples: Path | None = None) -> Lesson:
+    """Check a decoded lesson document. ``folder`` is where ``{"file": …}`` paths start."""
+    r = _Reader(source, folder, examples)
+    top = r.obj(doc, "", ("format", "version", "title", "description", "scenes"),
+                ("format", "version", "title", "scenes"))
+    if top["format"] != FORMAT:
+        raise r.fail("format", f"expected \"{FORMAT}\", got {_show(top['format'])}")
+    if top["version"] != VERSION or isinstance(top["version"], bool):
+        raise r.fail("version", f"expected {VERSION}, got {_show(top['version'])}")
+    title = r.text(top["title"], "title", MAX_TITLE)
+    description = r.text(top.get("description", ""), "description", MAX_TEXT, empty=True)
+    raw_scenes = top["scenes"]
+    if not isinstance(raw_scenes, list) or not 1 <= len(raw_scenes) <= MAX_SCENES:
+        got = f"{len(raw_scenes)}" if isinstance(raw_scenes, list) else _show(raw_scenes)
+        raise r.fail("scenes", f"expected a list of 1 to {MAX_SCENES} scenes, got {got}")
+    scenes: list[Scene] = []
+    previous: dict[str, Any] | None = None
+    for i, raw in enumerate(raw_scenes):
+        scene, previous = _SceneReader(r, i, raw, previous).read()
+        scenes.append(scene)
+    return Lesson(title, description, tuple(scenes), source)
+
+
+class _Reader:
+    """Checks one field at a time; errors name the file, the scene and the field."""
+
+    def __init__(self, source: str, folder: Path | None, examples: Path | None,
+                 where: str = "") -> None:
+        self.source = source
+        self.folder = folder
+        self.examples = examples
+        self.where = where  # 'scenes[3] ("The loss")' inside a scene
+
+    def at_scene(self, where: str) -> _Reader:
+        return _Reader(self.source, self.folder, self.examples, where)
+
+    def prefix(self) -> str:
+        return f"{self.source}: {self.where}" if self.where else self.source
+
+    def fail(self, field: str, message: str) -> LessonError:
+        where = f"{self.prefix()}: {field}" if field else self.prefix()
+        return LessonError(f"{where}: {message}")
+
+    def obj(self, value: Any, field: str, allowed: tuple[str, ...],
+            required: tuple[str, ...] = ()) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self.fail(field, f"expected a JSON object, got {_show(value)}")
+        for key in value:
+            if key not in allowed:
+                raise self.fail(_join(field, key),
+                                f"unknown field (expected one of {', '.join(allowed)})")
+        for key in required:
+            if key not in value:
+                raise self.fail(_join(field, key), "this field is required but missing")
+        return value
+
+    def text(self, value: Any, field: str, limit: int, *, empty: bool = False) -> str:
+        if not isinstance(value, str) or (not empty and not value.strip()):
+            raise self.fail(field, f"expected {'a' if empty else 'a non-empty'} string, got "
+                                   f"{_show(value)}")
+        if len(value) > limit:
+            raise self.fail(field, f"expected at most {limit} characters, got {len(value)}")
+        return value.strip()
+
+    def integer(self, value: Any, field: str, lo: int, hi: int) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            raise self.fail(field, f"expected a whole number from {lo} to {hi}, got "
+                                   f"{_show(value)}")
+        return value
+
+    def flag(self, value: Any, field: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(field, f"expected true or false, got {_show(value)}")
+        return value
+
+    def experiment(self, doc: Any, field: str, label: str = "") -> Experiment:
+        """parse_experiment, its message re-worded to name this scene and field."""
+        where = f"{self.prefix()}: {field}{f' ({label})' if label else ''}"
+        try:
+            return parse_experiment(doc, where)
+        except ExperimentError as e:
+            raise LessonError(str(e)) from None
+
+    def read_json(self, path: Path, field: str) -> Any:
+        try:
+            raw = path.read_bytes()
+        except OSError as e:
+            raise self.fail(field, f"cannot read {path.name} ({e.strerror or e})") from None
+        try:
+            return _decode(raw, path.name, LessonError)
+        except LessonError as e:
+            raise self.fail(field, str(e)) from None
+
+
+class _SceneReader:
+    """Reads one scene; ``previous`` is the experiment document of the scene before."""
+
+    def __init__(self, r: _Reader, index: int, raw: Any,
+                 previous: dict[str, Any] | None) -> None:
+        self.index = index
+        self.raw = raw
+        self.previous = previous
+        title = raw.get("title") if isinstance(raw, Mapping) else None
+        name = f"(“{title.strip()}”)" if isinstance(title, str) and title.strip() else \
+            "(untitled)"
+        self.r = r.at_scene(f"scenes[{index}] {name}")
+
+    def read(self) -> tuple[Scene, dict[str, Any]]:
+        r = self.r
+        raw = r.obj(self.raw, "", ("title", "text", "experiment", "show", "actions"),
+                    ("title", "text"))
+        title = r.text(raw["title"], "title", MAX_TITLE)
+        text = r.text(raw["text"], "text", MAX_TEXT)
+        if "experiment" in raw:
+            doc = self.source_doc(raw["experiment"], "experiment")
+        elif self.previous is not None:
+            doc = self.previous
+        else:
+            raise r.fail("experiment", "the first scene must name an experiment (later "
+                                       "scenes may leave it out to keep the one before)")
+        experiment = r.experiment(doc, "experiment")
+        actions = self.actions(raw.get("actions", []), doc, experiment)
+        shown = [("experiment", experiment)]
+        for k, a in enumerate(actions):
+            if isinstance(a, SwitchAction):
+                shown.append((f"actions[{k}]", a.experiment))
+            elif isinstance(a, DeepenAction):
+                shown += [(f"actions[{k}], {h} hidden layers", e)
+                          for h, e in zip(a.hidden_layers, a.experiments)]
+        show = self.show(raw.get("show", {}), shown)
+        return Scene(self.index, title, text, experiment, show, actions), doc
+
+    # -- experiments ---------------------------------------------------------------------
+    def source_doc(self, value: Any, field: str) -> dict[str, Any]:
+        """The experiment document a scene names: an example, a file or written inline."""
+        r = self.r
+        if isinstance(value, Mapping) and "format" in value:
+            return copy.deepcopy(dict(value))
+        spec = r.obj(value, field, ("example", "file", "change"))
+        given = [k for k in ("example", "file") if k in spec]
+        if len(given) != 1:
+            raise r.fail(field, "expected exactly one of \"example\" (a built-in example), "
+                                "\"file\" (next to the lesson) or a whole experiment")
+        key = given[0]
+        name = spec[key]
+        if not isinstance(name, str) or not name.strip():
+            raise r.fail(f"{field}.{key}", f"expected a file name, got {_show(name)}")
+        if key == "example":
+            if r.examples is None:
+                raise r.fail(f"{field}.example", "no examples folder is known here")
+            path = r.examples / (name if name.endswith(".json") else f"{name}.json")
+            if Path(name).name != name or not path.is_file():
+                known = sorted(p.stem for p in r.examples.glob("*.json"))
+                raise r.fail(f"{field}.example", f"no built-in example {_show(name)} "
+                                                 f"(expected one of {', '.join(known)})")
+        else:
+            path = (r.folder or Path.cwd()) / name
+            if not path.is_file():
+                raise r.fail(f"{field}.file", f"no file {_show(name)} next to the lesson")
+        doc = r.read_json(path, f"{field}.{key}")
+        if not isinstance(doc, dict):
+            raise r.fail(f"{field}.{key}", f"{path.name} is not an experiment (expected a "
+                                           "JSON object)")
+        if "change" in spec:
+            doc = self.changed(doc, spec["change"], f"{field}.change")
+        return doc
+
+    def changed(self, doc: dict[str, Any], change: Any, field: str) -> dict[str, Any]:
+        """A copy of ``doc`` with {"network.hidden_activation": "relu", …} applied."""
+        r = self.r
+        if not isinstance(change, Mapping) or not change:
+            raise r.fail(field, f"expected an object of \"section.field\": value pairs, got "
+                                f"{_show(change)}")
+        out = copy.deepcopy(doc)
+        for key, value in change.items():
+            parts = str(key).split(".")
+            if len(parts) < 2 or parts[0] not in ("network", "data", "training"):
+                raise r.fail(_join(field, key), "expected a field such as network.layers "
+                                                "or training.learning_rate")
+            node = out
+            for part in parts[:-1]:
+                if not isinstance(node.get(part), dict):
+                    raise r.fail(_join(field, key), f"the experiment has no object "
+                                                    f"{'.'.join(parts[:-1])} to change")
+                node = node[part]
+            node[parts[-1]] = copy.deepcopy(value)
+            _drop_stale(out, parts, change)
+        return out
+
+    def derived(self, doc: dict[str, Any], field: str, label: str, **fields: Any) -> Experiment:
+        return self.r.experiment(self.changed(doc, fields, field), field, label)
+
+    # -- actions -------------------------------------------------------------------------
+    def actions(self, raw: Any, doc: dict[str, Any], base: Experiment) -> tuple[Action, ...]:
+        r = self.r
+        if not isinstance(raw, list):
+            raise r.fail("actions", f"expected a list of actions, got {_show(raw)}")
+        out: list[Action] = []
+        for k, item in enumerate(raw):
+            out.append(self.action(item, f"actions[{k}]", doc, base))
+        late = [k for k in range(1, len(out)) if out[k].auto and not out[k - 1].auto]
+        if late:
+            k = late[0]
+            raise r.fail(f"actions[{k}].auto", "actions that run by themselves (auto) must "
+                                               "come before the others")
+        return tuple(out)
+
+    def action(self, raw: Any, field: str, doc: dict[str, Any], base: Experiment) -> Action:
+        r = self.r
+        if not isinstance(raw, Mapping) or "do" not in raw:
+            raise r.fail(field, "expected an object with \"do\": play, train, deepen, switch "
+                                f"or compare, got {_show(raw)}")
+        do = raw["do"]
+        fields = {"play": ("phase", "speed"), "train": ("steps",),
+                  "deepen": ("hidden_layers",), "switch": ("change",),
+                  "compare": ("setting", "values")}
+        if do not in fields:
+            raise r.fail(f"{field}.do", f"expected one of {', '.join(fields)}, got {_show(do)}")
+        spec = r.obj(raw, field, ("do", "label", "auto", *fields[do]),
+                     () if do == "play" else fields[do])
+        auto = r.flag(spec.get("auto", False), f"{field}.auto")
+        label = spec.get("label")
+        if label is not None:
+            label = r.text(label, f"{field}.label", MAX_TITLE)
+        if do == "play":
+            phase = spec.get("phase", "backward")
+            if phase not in PLAY_PHASES:
+                raise r.fail(f"{field}.phase", f"expected one of {', '.join(PLAY_PHASES)}, "
+                                               f"got {_show(phase)}")
+            speed = self.speed(spec.get("speed"), f"{field}.speed")
+            what = "the whole step" if phase == "step" else f"the {phase} pass" \
+                if phase in ("forward", "backward") else f"the {phase}"
+            return PlayAction(phase, speed, label or f"Play {what}", auto)
+        if do == "train":
+            steps = r.integer(spec["steps"], f"{field}.steps", 1, MAX_TRAIN_STEPS)
+            return TrainAction(steps, label or f"Train {steps} step{'s' * (steps != 1)}", auto)
+        if do == "deepen":
+            return self.deepen(spec["hidden_layers"], f"{field}.hidden_layers", doc, base,
+                               label, auto)
+        if do == "switch":
+            exp = self.r.experiment(self.changed(doc, spec["change"], f"{field}.change"),
+                                    f"{field}.change")
+            return SwitchAction(exp, label or _switch_label(spec["change"]), auto)
+        return self.compare(spec, field, base, label, auto)
+
+    def speed(self, value: Any, field: str) -> float | None:
+        if value is None:
+            return None
+        if value == "instant":
+            return math.inf
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+                not 0.25 <= value <= 16:
+            raise self.r.fail(field, f"expected a number from 0.25 to 16 or \"instant\", got "
+                                     f"{_show(value)}")
+        return float(value)
+
+    def deepen(self, raw: Any, field: str, doc: dict[str, Any], base: Experiment,
+               label: str | None, auto: bool) -> DeepenAction:
+        r = self.r
+        hi = MAX_WEIGHT_LAYERS - 1
+        if not isinstance(raw, list) or not 1 <= len(raw) <= 10:
+            raise r.fail(field, f"expected a list of 1 to 10 numbers of hidden layers, got "
+                                f"{_show(raw)}")
+        counts = tuple(r.integer(h, f"{field}[{k}]", 1, hi) for k, h in enumerate(raw))
+        width = base.layers[1] if base.depth > 1 else 1
+        experiments = tuple(
+            self.derived(doc, f"{field}[{k}]", f"{h} hidden layers",
+                         **{"network.layers": [base.layers[0], *[width] * h, base.layers[-1]]})
+            for k, h in enumerate(counts))
+        return DeepenAction(counts, experiments, label or "Deepen the chain", auto)
+
+    def compare(self, spec: Mapping[str, Any], field: str, base: Experiment,
+                label: str | None, auto: bool) -> CompareAction:
+        """Checked as the comparison window will check it, on the scene's experiment."""
+        values = spec["values"]
+        if not isinstance(values, list):
+            raise self.r.fail(f"{field}.values", f"expected a list of values, got "
+                                                 f"{_show(values)}")
+        try:
+            comparison = make_comparison(base, spec["setting"], values,
+                                         f"{self.r.prefix()}: {field}")
+        except ComparisonError as e:
+            raise LessonError(str(e)) from None
+        names = ", ".join(comparison.labels)
+        return CompareAction(comparison.setting, tuple(copy.deepcopy(values)),
+                             label or f"Compare side by side: {names}", auto)
+
+    # -- show ----------------------------------------------------------------------------
+    def show(self, raw: Any, shown: list[tuple[str, Experiment]]) -> Show:
+        r = self.r
+        spec = r.obj(raw, "show", ("panels", "select", "at"))
+        panels = spec.get("panels", [])
+        if not isinstance(panels, list):
+            raise r.fail("show.panels", f"expected a list of panel names, got {_show(panels)}")
+        for k, name in enumerate(panels):
+            if name not in PANELS:
+                raise r.fail(f"show.panels[{k}]", f"expected one of {', '.join(PANELS)}, got "
+                                                  f"{_show(name)}")
+        select = None
+        if spec.get("select") is not None:
+            select = self.select(spec["select"], shown)
+        at = None
+        if spec.get("at") is not None:
+            at = self.at(spec["at"], shown)
+        return Show(tuple(panels), select, at)
+
+    def select(self, value: Any, shown: list[tuple[str, Experiment]]) -> Target:
+        expect = "expected LAYER:NEURON or LAYER:NEURON:FROM (1-based, such as 2:1 or 1:1:1)"
+        try:
+            parts = [int(v) for v in str(value).split(":")] if isinstance(value, str) else []
+        except ValueError:
+            parts = []
+        if len(parts) not in (2, 3):
+            raise self.r.fail("show.select", f"{expect}, got {_show(value)}")
+        layer = parts[0]
+        target = Target(layer, parts[1] - 1, parts[2] - 1 if len(parts) == 3 else None)
+        for where, exp in shown:
+            sizes = exp.layers
+            ok = (1 <= layer < len(sizes) and 0 <= target.neuron < sizes[layer]
+                  and (target.source is None or 0 <= target.source < sizes[layer - 1]))
+            if not ok:
+                raise self.r.fail("show.select", f"{expect} inside the network "
+                                                 f"{list(sizes)} ({where}), got {_show(value)}")
+        return target
+
+    def at(self, value: Any, shown: list[tuple[str, Experiment]]) -> At:
+        expect = ("expected start, end, a phase (forward, loss, backward, update), PHASE:N "
+                  "or KIND:LAYER:NEURON (KIND one of forward, delta, gradient, update)")
+        if not isinstance(value, str):
+            raise self.r.fail("show.at", f"{expect}, got {_show(value)}")
+        head, *rest = value.split(":")
+        try:
+            numbers = [int(v) for v in rest]
+        except ValueError:
+            raise self.r.fail("show.at", f"{expect}, got {_show(value)}") from None
+        if head in ("start", "end") and not numbers:
+            at = At(value, head)
+        elif head in PHASES and not numbers:
+            at = At(value, "phase", head)
+        elif head in PHASES and len(numbers) == 1 and numbers[0] >= 0:
+            at = At(value, "into", head, numbers[0])
+        elif head in EVENT_KINDS and len(numbers) == 2:
+            at = At(value, head, layer=numbers[0], neuron=numbers[1] - 1)
+        else:
+            raise self.r.fail("show.at", f"{expect}, got {_show(value)}")
+        for where, exp in shown:
+            trace = Trace(exp.layers)
+            if at.kind == "into":
+                start, end = trace.phase_range(head)
+                if at.count > end - start:
+                    raise self.r.fail("show.at", f"the {head} phase of the network "
+                                                 f"{list(exp.layers)} ({where}) has "
+                                                 f"{end - start} events, got {_show(value)}")
+            elif at.kind in EVENT_KINDS:
+                ok = 1 <= at.layer <= exp.depth and 0 <= at.neuron < exp.layers[at.layer]
+                if not ok:
+                    raise self.r.fail("show.at", f"{expect} inside the network "
+                                                 f"{list(exp.layers)} ({where}), got "
+                                                 f"{_show(value)}")
+        return at
+
+
+def _drop_stale(doc: dict[str, Any], parts: list[str], change: Mapping[str, Any]) -> None:
+    """Fields a change makes meaningless (weights of another shape, say) are dropped,
+    unless the change gives them too."""
+    key = ".".join(parts[:2])
+    stale: dict[str, tuple[str, ...]] = {
+        "network.layers": ("network.weights", "network.biases", "network.alphas",
+                           "network.activations"),
+        "network.init": ("network.weights", "network.biases", "network.alphas"),
+        "network.hidden_activation": ("network.activations", "network.alphas"),
+        "network.output_activation": ("network.activations", "network.alphas"),
+        "data.dataset": ("data.inputs", "data.targets"),
+        "data.inputs": ("data.dataset", "data.samples", "data.noise", "data.seed"),
+    }
+    for gone in stale.get(key, ()):
+        if gone not in change:
+            section, name = gone.split(".")
+            if isinstance(doc.get(section), dict):
+                doc[section].pop(name, None)
+
+
+def _switch_label(change: Any) -> str:
+    if isinstance(change, Mapping) and set(change) == {"network.hidden_activation"}:
+        value = change["network.hidden_activation"]
+        name = value.get("name", "?") if isinstance(value, Mapping) else value
+        return f"Switch the hidden layers to {name}"
+    return "Change the experiment"
+
+
+def _join(field: str, key: Any) -> str:
+    key = str(key)
+    if not key.isprintable():
+        key = json.dumps(key)[1:-1]
+    if len(key) > 40:
+        key = key[:37] + "..."
+    return f"{field}.{key}" if field else key
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, (dict, list)):
+        return "an object" if isinstance(value, dict) else "a list"
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -1,0 +1,440 @@
+"""Networks compared side by side: 2–4 sessions stepping and training in lockstep.
+
+A :class:`ComparisonWindow` shows one diagram per network (headed by its name and
+colour), the networks' gradients on shared log axes
+(:class:`~vanishgui.ui.compare_plots.GradientComparison`) and one transport bar with
+the main window's keys. A :class:`~vanishgui.ui.lockstep.Lockstep` moves every session
+together, so the networks' step counts are always equal.
+
+Entry points: :func:`install` (the Compare menu and toolbar button of a main window),
+:func:`open_comparison` (a lesson scene calls it) and :func:`apply_compare_cli`
+(``--screenshot --compare activation:sigmoid,relu``).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.activations import parse_activation
+from ..core.compare import (
+    MAX_HIDDEN,
+    SETTING_LABELS,
+    SETTINGS,
+    Comparison,
+    ComparisonError,
+    load_comparison,
+    make_comparison,
+    save_comparison,
+)
+from ..core.experiment import Experiment, ExperimentError
+from .actions import ACTIONS, ActionSpec
+from .compare_diagrams import DiagramGrid, NetworkColumn
+from .compare_plots import GradientComparison
+from .describe import caption
+from .diagram.view import ColorBar
+from .lockstep import TRANSPORT, ComparisonTransport, Lockstep, apply_lockstep_at, parse_at
+from .session import Session
+
+FILE_FILTER = "vanishgui comparisons (*.comparison.json *.json);;All files (*)"
+# Compare menu: "Compare with… <label>" switches the hidden activation.
+ACTIVATION_CHOICES = (("relu", "ReLU"), ("tanh", "Tanh"), ("sigmoid", "Sigmoid"),
+                      ("leaky_relu", "Leaky ReLU"), ("gelu", "GELU"))
+PLOT_SHARE = (0.62, 0.38)  # of the window's height: diagrams, plots
+INIT_CHOICES = ({"scheme": "normal", "std": 1.0}, "xavier_normal", "he_normal")
+
+
+class ComparisonWindow(QMainWindow):
+    """2–4 networks that differ in one setting, side by side, moving together."""
+
+    def __init__(self, comparison: Comparison, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setObjectName("comparisonWindow")
+        self.comparison = comparison
+        self.path: Path | None = None
+        self.last_error = ""
+        self.sessions = [Session(e, self) for e in comparison.networks]
+        self.labels = list(comparison.labels)
+        self.lockstep = Lockstep(self.sessions, self)
+        self.actions_by_name: dict[str, QAction] = {}
+        self._build_actions()
+        self.columns = [NetworkColumn(s, label, i)
+                        for i, (s, label) in enumerate(zip(self.sessions, self.labels))]
+        # Networks of one shape go through the same events: their title is said once.
+        self.shared_events = len({e.layers for e in comparison.networks}) == 1
+        self.event_title = QLabel(self)
+        self.event_title.setObjectName("eventTitle")  # the theme's size, as the main window's
+        self.event_title.setWordWrap(True)
+        self.event_title.setVisible(self.shared_events)
+        for c in self.columns:
+            c.panel.title.setVisible(not self.shared_events)
+        self.diagrams = DiagramGrid(self.columns)
+        self.colorbar = ColorBar()
+        top = QWidget()
+        top_lay = QVBoxLayout(top)
+        top_lay.setContentsMargins(0, 0, 0, 0)
+        top_lay.setSpacing(0)
+        top_lay.addWidget(self.event_title)
+        top_lay.addWidget(self.diagrams, 1)
+        top_lay.addWidget(self.colorbar)
+        self.gradients = GradientComparison(self.sessions, self.labels)
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.splitter.addWidget(top)
+        self.splitter.addWidget(self.gradients)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.setCentralWidget(self.splitter)
+        self.transport = ComparisonTransport(self.lockstep, self.actions_by_name, self)
+        bar = QToolBar("Transport", self)
+        bar.setObjectName("transportBar")
+        bar.setMovable(False)
+        bar.addWidget(self.transport)
+        self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, bar)
+        self.lockstep.playing_changed.connect(self._on_playing_changed)
+        self.lockstep.training_changed.connect(self._on_playing_changed)
+        self.sessions[0].cursor_moved.connect(self._on_cursor_moved)
+        self._on_cursor_moved()
+        setting = SETTING_LABELS[comparison.setting]
+        self.setWindowTitle(f"Compare {setting}: {' vs '.join(self.labels)} — vanishgui")
+        self._split_once = False
+        self.projector = False
+        self.set_projector(False)
+        self.resize(1600, 900)
+
+    # -- assembly ------------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        specs = {s.name: s for s in ACTIONS}
+        file_menu = self.menuBar().addMenu("&Comparison")
+        own = (
+            (ActionSpec("save", "&Save comparison…", "Save these networks' set-up as a "
+                        "comparison file (not their training)", ("Ctrl+S",)), self.on_save),
+            (ActionSpec("close", "&Close", "Close this comparison", ("Ctrl+W",)), self.close),
+        )
+        for spec, handler in own:
+            file_menu.addAction(self._make_action(spec, handler))
+        menus = {"Step": self.menuBar().addMenu("&Step"), "Train": self.menuBar().addMenu("&Train")}
+        handlers = {
+            "previous": self.lockstep.step_back, "next": self.lockstep.step_forward,
+            "play": self.lockstep.toggle_play, "start": self.lockstep.to_start,
+            "end": self.lockstep.to_end, "previous_phase": self.lockstep.previous_phase,
+            "next_phase": self.lockstep.next_phase, "train_step": self.lockstep.train_step,
+            "train": self.lockstep.toggle_training, "reset": self.lockstep.reset,
+        }
+        for name in TRANSPORT:
+            if name is not None:
+                spec = specs[name]
+                menus[spec.menu].addAction(self._make_action(spec, handlers[name]))
+
+    def _make_action(self, spec: ActionSpec, handler) -> QAction:
+        act = QAction(spec.label, self)
+        if spec.short:
+            act.setIconText(spec.short)
+        act.setObjectName(f"action_{spec.name}")
+        act.setToolTip(f"{spec.tooltip} ({', '.join(spec.shortcuts)})"
+                       if spec.shortcuts else spec.tooltip)
+        act.setShortcuts([QKeySequence(s) for s in spec.shortcuts])
+        act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        act.setCheckable(spec.checkable)
+        act.triggered.connect(lambda _checked=False: handler())
+        self.addAction(act)
+        self.actions_by_name[spec.name] = act
+        return act
+
+    def _on_cursor_moved(self, *_args) -> None:
+        if self.shared_events:
+            s = self.sessions[0]
+            self.event_title.setText(caption(s.current, s.player.event, s.sample)[0])
+
+    def _on_playing_changed(self, *_args) -> None:
+        self.actions_by_name["play"].setChecked(self.lockstep.playing)
+        self.actions_by_name["train"].setChecked(self.lockstep.training)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._split_once:  # size hints alone leave the plots a sliver
+            self._split_once = True
+            total = sum(self.splitter.sizes())
+            self.splitter.setSizes([round(total * PLOT_SHARE[0]), round(total * PLOT_SHARE[1])])
+
+    def set_projector(self, on: bool) -> None:
+        """Large fonts and thick lines for a projector (the text follows the theme's zoom)."""
+        self.projector = bool(on)
+        self.event_title.setStyleSheet("background: white; padding: 4px 12px;")
+        for w in (self.transport.speed_label, self.transport.speed):  # a slim bar, as the main
+            w.setVisible(not on)
+        for c in self.columns:
+            c.set_projector(on)
+        self.gradients.set_projector(on)
+
+    def flush(self) -> None:
+        """Draw everything now (screenshots, tests): plots redrawn, diagrams fitted."""
+        self.diagrams.arrange()
+        self.gradients.flush()
+        for c in self.columns:
+            c.panel.view.fit()
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        # Projector mode may have been entered or left in the main window meanwhile.
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            self.follow_presentation()
+
+    def follow_presentation(self) -> None:
+        """Take the projector look of the window that opened this one, if it has one."""
+        plots = getattr(self.parentWidget(), "plots", None)
+        on = bool(getattr(plots, "projector", False))
+        if on != self.projector:
+            self.set_projector(on)
+
+    def closeEvent(self, event) -> None:
+        self.lockstep.pause()
+        super().closeEvent(event)
+
+    # -- files ---------------------------------------------------------------------------
+    def show_error(self, title: str, message: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message,
+                          QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("errorDialog")
+        box.open()
+        self.last_error = message
+
+    def save(self, path: str | Path) -> bool:
+        """Save the set-up (base experiment, setting, values) atomically; a dialog if not."""
+        try:
+            save_comparison(path, self.comparison)
+        except OSError as e:
+            self.show_error("The comparison could not be saved",
+                            f"{path}: {e.strerror or e}; the previous file is unchanged.")
+            return False
+        except ExperimentError as e:
+            self.show_error("The comparison could not be saved", f"{path}: {e}")
+            return False
+        self.path = Path(path)
+        return True
+
+    def on_save(self) -> None:
+        start = str(self.path) if self.path else default_file_name(self.labels)
+        path, _ = QFileDialog.getSaveFileName(self, "Save comparison", start, FILE_FILTER)
+        if path:
+            self.save(path)
+
+
+def default_file_name(labels: list[str]) -> str:
+    """'sigmoid-vs-relu.comparison.json' for a first save."""
+    words = ["-".join("".join(ch for ch in w if ch.isalnum()) for w in label.lower().split())
+             for label in labels]
+    return "-vs-".join(words) + ".comparison.json"
+
+
+# -- opening ---------------------------------------------------------------------------------
+
+
+def show_comparison(window: QWidget, comparison: Comparison,
+                    path: str | Path | None = None) -> ComparisonWindow:
+    """A comparison window over ``window``, shown, at its size and in its presentation."""
+    cw = ComparisonWindow(comparison, window)
+    cw.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # its sessions go with it
+    cw.path = Path(path) if path else None
+    cw.follow_presentation()
+    cw.resize(window.size())
+    if window.isFullScreen():  # projector mode: the comparison takes the screen too
+        cw.showFullScreen()
+    else:
+        cw.show()
+    cw.raise_()
+    cw.activateWindow()
+    return cw
+
+
+def open_comparison(window: QWidget, base_experiment: Experiment, setting: str,
+                    values: list[Any]) -> ComparisonWindow | None:
+    """Compare ``base_experiment`` with itself, ``setting`` taking each of ``values``.
+
+    A setting or value that cannot be applied gets a dialog naming it (and None).
+    """
+    try:
+        comparison = make_comparison(base_experiment, setting, values)
+    except ComparisonError as e:
+        window.show_error("These networks cannot be compared", str(e))
+        return None
+    return show_comparison(window, comparison)
+
+
+def open_comparison_file(window: QWidget, path: str | Path) -> ComparisonWindow | None:
+    """Open a comparison file; a bad one gets a dialog naming the file and field."""
+    try:
+        comparison = load_comparison(path)
+    except ComparisonError as e:
+        window.show_error("This comparison could not be opened", str(e))
+        return None
+    return show_comparison(window, comparison, path)
+
+
+def comparisons(window: QWidget) -> list[ComparisonWindow]:
+    """The window's open comparisons, oldest first."""
+    return [c for c in window.findChildren(ComparisonWindow) if c.isVisible()]
+
+
+# -- the Compare menu ----------------------------------------------------------------------
+
+
+def depth_values(hidden: int) -> list[int]:
+    """Three depths to compare with a net of ``hidden`` hidden layers (it among them)."""
+    if hidden >= 3:
+        return sorted({1, max(2, hidden // 2), hidden})
+    return [d for d in (hidden, hidden + 3, hidden + 6) if d <= MAX_HIDDEN]
+
+
+def _hidden_activation(experiment: Experiment) -> Any:
+    return experiment.activations[0].to_json()
+
+
+def _on_compare_activation(window, name: str, *_args) -> None:
+    base = window.session.experiment
+    open_comparison(window, base, "activation", [_hidden_activation(base), name])
+
+
+def _on_compare_inits(window, *_args) -> None:
+    open_comparison(window, window.session.experiment, "init", list(INIT_CHOICES))
+
+
+def _on_compare_depths(window, *_args) -> None:
+    base = window.session.experiment
+    open_comparison(window, base, "depth", depth_values(base.depth - 1))
+
+
+def _on_open_comparison(window, *_args) -> None:
+    path, _ = QFileDialog.getOpenFileName(window, "Open comparison", "", FILE_FILTER)
+    if path:
+        open_comparison_file(window, path)
+
+
+def _on_save_comparison(window, *_args) -> None:
+    open_now = comparisons(window)
+    if not open_now:
+        window.show_error("There is no comparison to save",
+                          "Open one first, for example with Compare → Compare with… ReLU.")
+        return
+    open_now[-1].on_save()
+
+
+def _on_experiment_changed(window) -> None:
+    """Grey out what the current experiment cannot compare."""
+    exp = window.session.experiment
+    acts = window.actions_by_name
+    hidden = exp.depth - 1
+    current = exp.activations[0] if hidden else None
+    for name, label in ACTIVATION_CHOICES:
+        act = acts[f"compare_{name}"]
+        same = current is not None and current == parse_activation(name)
+        act.setEnabled(bool(hidden) and not same)
+        if not hidden:
+            act.setToolTip("This network has no hidden layer, so no activation to switch")
+        elif same:
+            act.setToolTip(f"The hidden layers already use {label}")
+        else:
+            act.setToolTip(f"Train this network beside the same one with {label} hidden "
+                           "layers: same data, seed and starting weights")
+    depths = depth_values(hidden) if hidden else []
+    act = acts["compare_depths"]
+    act.setEnabled(bool(hidden))
+    act.setText("Compare depths" + (f" ({', '.join(map(str, depths))} hidden layers)"
+                                    if depths else ""))
+
+
+def install(window) -> None:
+    """Add the Compare menu and the toolbar button "Compare with… ReLU" to a main window
+    (once: a second call changes nothing)."""
+    if "compare_relu" in window.actions_by_name:
+        return
+    for name, label in ACTIVATION_CHOICES:
+        window.add_action(
+            ActionSpec(f"compare_{name}", f"Compare with… {label}",
+                       f"Train this network beside the same one with {label} hidden layers",
+                       menu="Compare", toolbar=name == "relu"),
+            partial(_on_compare_activation, window, name))
+    window.menu("Compare").addSeparator()
+    window.add_action(
+        ActionSpec("compare_inits", "Compare initialisers (normal(1), Xavier, He)",
+                   "Three copies of this network whose weights start from normal(0, 1), "
+                   "Xavier and He, drawn from the same seed", menu="Compare"),
+        partial(_on_compare_inits, window))
+    window.add_action(
+        ActionSpec("compare_depths", "Compare depths",
+                   "Copies of this network with fewer or more hidden layers; the layers "
+                   "they share start with the same weights", menu="Compare"),
+        partial(_on_compare_depths, window))
+    window.menu("Compare").addSeparator()
+    window.add_action(
+        ActionSpec("open_comparison", "Open comparison…", "Open a saved comparison file",
+                   menu="Compare"),
+        partial(_on_open_comparison, window))
+    window.add_action(
+        ActionSpec("save_comparison", "Save comparison…",
+                   "Save the newest open comparison's set-up as a file", menu="Compare"),
+        partial(_on_save_comparison, window))
+    bar = QToolBar("Compare", window)
+    bar.setObjectName("compareToolBar")
+    bar.setMovable(False)
+    bar.addAction(window.actions_by_name["compare_relu"])
+    window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+    window.session.experiment_changed.connect(partial(_on_experiment_changed, window))
+    _on_experiment_changed(window)
+
+
+# -- the command line ----------------------------------------------------------------------
+
+
+def parse_compare_spec(spec: str) -> tuple[str, list[Any]]:
+    """``activation:sigmoid,relu`` → ("activation", ["sigmoid", "relu"]); depths are ints."""
+    setting, _, rest = spec.partition(":")
+    values: list[Any] = [v.strip() for v in rest.split(",") if v.strip()]
+    if setting not in SETTINGS or not values:
+        raise SystemExit(f"vanishgui: --compare expects SETTING:VALUE,VALUE (SETTING one of "
+                         f"{', '.join(SETTINGS)}), got {spec!r}")
+    if setting == "depth":
+        try:
+            values = [int(v) for v in values]
+        except ValueError:
+            raise SystemExit(f"vanishgui: --compare depth: expects whole numbers of hidden "
+                             f"layers, got {rest!r}") from None
+    return setting, values
+
+
+def apply_compare_cli(window, spec: str, at: str | None) -> ComparisonWindow:
+    """For ``--screenshot``: compare the window's experiment as ``spec`` says, move the
+    networks to ``at``, and return the comparison window, drawn and ready to grab."""
+    setting, values = parse_compare_spec(spec)
+    parse_at(at)  # a bad --at stops before any window is made
+    try:
+        comparison = make_comparison(window.session.experiment, setting, values, "--compare")
+    except ComparisonError as e:
+        raise SystemExit(f"vanishgui: {e}") from None
+    cw = ComparisonWindow(comparison, window)
+    cw.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+    cw.follow_presentation()
+    cw.resize(window.size())
+    cw.show()
+    apply_lockstep_at(cw.lockstep, at)
+    app = QApplication.instance()
+    for _ in range(10):
+        app.processEvents()
+    cw.flush()
+    for _ in range(10):
+        app.processEvents()
+    return cw

@@ -1,0 +1,249 @@
+"""The compared networks' gradients on shared log axes, one colour per network.
+
+Above the plots, one line in large type says what each network's first layer gets
+now ("Layer 1's gradient now: ■ Sigmoid 4.89e−9  ■ ReLU 0.0621"). Left: mean |∂L/∂W|
+of every layer of the shown step, against the layer, one line per network, so a
+sigmoid net's line falls decades towards layer 1 while a ReLU net's stays level.
+Right: over training, each network's layer 1 (solid) and output layer (dashed).
+
+Every number comes from the core (:func:`~vanishgui.core.curves.layer_grad_mean_abs`,
+the History); this module only maps them to the screen. Like the plot panels it redraws
+at most once a frame, on a timer, however fast the networks train.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
+
+from ..core.curves import layer_grad_mean_abs
+from .numbers import num
+from .plots.base import (
+    BLUE,
+    GREEN,
+    INK,
+    PURPLE,
+    SIZES,
+    VERMILLION,
+    log_floor,
+    log_safe,
+    make_plot_widget,
+    pen,
+    style_plot,
+)
+from .session import Session
+
+NETWORK_COLORS = (BLUE, VERMILLION, GREEN, PURPLE)  # Okabe–Ito, in the networks' order
+FRAME_MS = 16
+COST_FACTOR = 4.0  # wait this many times the last redraw's duration before the next
+MIN_DECADES = 2.4  # a log axis spanning fewer decades labels its minor ticks
+
+
+def swatch(color: QColor) -> str:
+    """A coloured square for rich text, linking a name to its line."""
+    return f'<span style="color:{color.name()}">■</span>'
+
+
+class GradientComparison(QWidget):
+    """The readout and the two plots for 2–4 sessions."""
+
+    def __init__(self, sessions: Sequence[Session], labels: Sequence[str],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.sessions = list(sessions)
+        self.labels = list(labels)
+        self.colors = list(NETWORK_COLORS[: len(self.sessions)])
+        self.projector = False
+        self.readout = QLabel(self)
+        self.readout.setObjectName("compareReadout")
+        self.readout.setTextFormat(Qt.TextFormat.RichText)
+        self.readout.setWordWrap(True)
+        self.now_header = QLabel(self)
+        self.train_header = QLabel(self)
+        for header in (self.now_header, self.train_header):
+            header.setWordWrap(True)
+        self.now_widget = make_plot_widget(self)
+        self.now_plot: pg.PlotItem = self.now_widget.getPlotItem()
+        self.now_plot.setLogMode(x=False, y=True)
+        self.now_plot.setMouseEnabled(x=False, y=True)
+        self.train_widget = make_plot_widget(self)
+        self.train_plot: pg.PlotItem = self.train_widget.getPlotItem()
+        self.train_plot.setLogMode(x=False, y=True)
+        self.train_plot.getViewBox().setAutoVisible(y=True)
+        self.train_plot.getViewBox().setLimits(minYRange=MIN_DECADES)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(8, 4, 8, 4)
+        grid.setHorizontalSpacing(16)
+        grid.setVerticalSpacing(2)
+        grid.addWidget(self.readout, 0, 0, 1, 2)
+        grid.addWidget(self.now_header, 1, 0)
+        grid.addWidget(self.train_header, 1, 1)
+        grid.addWidget(self.now_widget, 2, 0)
+        grid.addWidget(self.train_widget, 2, 1)
+        grid.setRowStretch(2, 1)
+        self.now_curves: list[pg.PlotDataItem] = []
+        self.value_labels: list[pg.TextItem] = []
+        self.first_curves: list[pg.PlotDataItem] = []
+        self.last_curves: list[pg.PlotDataItem] = []
+        self.values: list[np.ndarray] = []  # what the left plot shows, per network
+        self.dirty = True
+        self.stale = True
+        self.redraw_count = 0
+        self._last_redraw = -math.inf
+        self._redraw_seconds = 0.0
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(FRAME_MS)
+        self.timer.timeout.connect(self._on_frame)
+        for s in self.sessions:
+            s.experiment_changed.connect(self._on_experiment_changed)
+            s.pass_changed.connect(self.mark_dirty)
+            s.trained.connect(self.mark_dirty)
+        self._style()
+
+    # -- pacing --------------------------------------------------------------------------
+    def mark_dirty(self, *_args) -> None:
+        self.dirty = True
+        if not self.timer.isActive():
+            self.timer.start()
+
+    def _on_experiment_changed(self) -> None:
+        self.stale = True
+        self.mark_dirty()
+
+    def _on_frame(self) -> None:
+        if not (self.dirty and self.isVisible()):
+            return
+        wait = COST_FACTOR * self._redraw_seconds - (time.monotonic() - self._last_redraw)
+        if wait > 0:
+            self.timer.start(max(FRAME_MS, int(wait * 1000)))
+            return
+        self.flush()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self.dirty:
+            self.mark_dirty()
+
+    def flush(self) -> None:
+        """Redraw now if anything changed (screenshots, tests)."""
+        if not self.dirty:
+            return
+        started = time.perf_counter()
+        if self.stale:
+            self.rebuild()
+            self.stale = False
+        self.redraw()
+        self.dirty = False
+        self.redraw_count += 1
+        self._last_redraw = time.monotonic()
+        self._redraw_seconds = time.perf_counter() - started
+
+    def set_projector(self, on: bool) -> None:
+        """Large fonts and thick lines for a projector."""
+        self.projector = bool(on)
+        self._style()
+        self.stale = True
+        self.mark_dirty()
+
+    def _style(self) -> None:
+        s = SIZES[self.projector]
+        self.readout.setStyleSheet(f"color: {INK.name()}; font-size: {s['title'] + 4}pt;")
+        for header in (self.now_header, self.train_header):
+            header.setStyleSheet(f"color: {INK.name()}; font-size: {s['title']}pt;")
+
+    # -- drawing -------------------------------------------------------------------------
+    def rebuild(self) -> None:
+        s = SIZES[self.projector]
+        width = s["line"] + 1
+        self.now_plot.clear()
+        self.train_plot.clear()
+        font = QFont()
+        font.setPointSizeF(s["legend"] + 2)
+        font.setBold(True)
+        self.now_curves, self.value_labels = [], []
+        self.first_curves, self.last_curves = [], []
+        for color in self.colors:
+            curve = pg.PlotDataItem(pen=pen(color, width), symbol="o",
+                                    symbolSize=s["symbol"] + 3, symbolPen=pen(color, 1),
+                                    symbolBrush=pg.mkBrush(color), connect="finite")
+            self.now_plot.addItem(curve)
+            self.now_curves.append(curve)
+            label = pg.TextItem("", color=color, anchor=(1.0, 0.5))
+            label.setFont(font)
+            self.now_plot.addItem(label, ignoreBounds=True)
+            self.value_labels.append(label)
+            for dashed, out in ((False, self.first_curves), (True, self.last_curves)):
+                c = pg.PlotDataItem(pen=pen(color, width, dashed=dashed), connect="finite")
+                c.setClipToView(True)
+                c.setDownsampling(auto=True, method="peak")
+                self.train_plot.addItem(c)
+                out.append(c)
+        depths = [s.experiment.depth for s in self.sessions]
+        widest = max(depths)
+        step = max(1, math.ceil(widest / 12))
+        same = len(set(depths)) == 1
+        ticks = [(i, f"{i}\nout" if same and i == widest else str(i))
+                 for i in range(1, widest + 1) if (i - 1) % step == 0 or i == widest]
+        self.now_plot.getAxis("bottom").setTicks([ticks])
+        style_plot(self.now_plot, self.projector, left="mean |∂L/∂W|",
+                   bottom="layer (1 = next to the input)")
+        style_plot(self.train_plot, self.projector, left="mean |∂L/∂W|",
+                   bottom="training step")
+
+    def redraw(self) -> None:
+        self.values = [layer_grad_mean_abs(s.current) for s in self.sessions]
+        floor = log_floor(*self.values)
+        base = math.log10(floor)
+        top = base
+        widest = max(len(v) for v in self.values)
+        for curve, label, v in zip(self.now_curves, self.value_labels, self.values):
+            x = np.arange(1, len(v) + 1, dtype=np.float64)
+            shown = log_safe(v)
+            shown[v == 0] = floor  # exactly 0: drawn on the floor
+            curve.setData(x, shown, connect="finite")
+            finite = shown[np.isfinite(shown)]
+            if finite.size:
+                top = max(top, math.log10(float(finite.max())))
+            first = float(v[0])
+            label.setText(num(first))
+            y = first if math.isfinite(first) and first > 0 else floor
+            label.setPos(0.8, math.log10(y))
+        # Room on the left for the layer-1 values, above the highest point and three
+        # decades at least.
+        self.now_plot.setXRange(-0.35 - 0.12 * widest, widest + 0.4, padding=0)
+        self.now_plot.setYRange(base - 0.2, max(top, base + MIN_DECADES) + 0.4, padding=0)
+        step = self.sessions[0].current.step
+        self.now_header.setText(f"Gradient per layer at step {step:,} (log scale)")
+        trained = False
+        for s, first, last in zip(self.sessions, self.first_curves, self.last_curves):
+            h = s.trainer.history
+            steps = np.asarray(h.steps, dtype=np.float64)
+            block = h.layer("grad_mean_abs")
+            trained = trained or bool(len(steps))
+            first.setData(steps, log_safe(block[:, 0]), connect="finite")
+            last.setData(steps, log_safe(block[:, -1]), connect="finite")
+        if trained:
+            self.train_header.setText("Over training: layer 1 (solid) and output layer "
+                                      "(dashed)")
+        else:
+            self.train_header.setText("Over training: nothing yet (T trains one step, "
+                                      "Shift+T until paused)")
+            self.train_plot.setRange(xRange=(0, 10), yRange=(-8, 0), padding=0)
+        self.readout.setText(self.readout_text())
+
+    def readout_text(self) -> str:
+        parts = []
+        for label, color, v, s in zip(self.labels, self.colors, self.values, self.sessions):
+            text = f"{swatch(color)}&nbsp;{label}&nbsp;<b>{num(float(v[0]))}</b>"
+            if s.diverged_at is not None:
+                text += f" (diverged at step {s.diverged_at:,})"
+            parts.append(text)
+        return "Layer 1's gradient now: &nbsp; " + " &nbsp;&nbsp; ".join(parts)

@@ -1,0 +1,427 @@
+"""Lesson mode: a guided tour of scenes played back in the main window.
+
+The :class:`LessonPlayer` keeps the lesson's place (which scene, how many of its steps have
+run, the depth table) and drives the Session; the
+:class:`~vanishgui.ui.lesson_panel.LessonPanel` dock shows the scene. In lesson mode Page
+Down and → run the scene's next step (play the backward pass, train, one more depth, …)
+or, when none is left, open the next scene; Page Up and ← go back one scene. Those keys
+are lent by the event-stepping actions (which keep N and P) and given back on leaving.
+:func:`install` adds all of this to a MainWindow.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog
+
+from ..core.lesson import (
+    PLOTS,
+    CompareAction,
+    DeepenAction,
+    DepthRow,
+    Lesson,
+    LessonError,
+    PlayAction,
+    Scene,
+    Step,
+    SwitchAction,
+    TrainAction,
+    depth_row,
+    load_lesson,
+)
+from . import resources
+from .actions import ActionSpec
+from .lesson_panel import LessonPanel
+from .session import Selection
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+LESSON_FILTER = "vanishgui lessons (*.json);;All files (*)"
+LESSON_SHARE = 0.3  # of the window's width, for the lesson dock
+FIRST_LESSON = "vanishing-gradient"  # listed first in the Lesson menu
+# keys the event-stepping actions lend to the lesson while it is open
+LENT_KEYS = {"next": ("PgDown", "Right"), "previous": ("PgUp", "Left")}
+NAV = (
+    ActionSpec("lesson_next", "&Next scene", "In a lesson: the scene's next step, or the next "
+               "scene", ("PgDown", "Right"), "Lesson", short="Next ▶"),
+    ActionSpec("lesson_previous", "&Previous scene", "In a lesson: back to the scene before",
+               ("PgUp", "Left"), "Lesson", short="◀ Back"),
+    ActionSpec("leave_lesson", "&Leave lesson", "Close the lesson; the network it shows stays "
+               "open", (), "Lesson", short="Leave"),
+)
+
+
+def builtin_lessons() -> list[Path]:
+    """The lesson files that ship with the app, the main lesson first."""
+    files = resources.path("lessons").glob("*.json")
+    return sorted(files, key=lambda p: (p.stem != FIRST_LESSON, p.stem))
+
+
+def lesson_title(path: Path) -> str:
+    """A lesson's title for a menu, without checking the rest of the file."""
+    try:
+        title = json.loads(path.read_text(encoding="utf-8-sig")).get("title")
+    except (OSError, ValueError, AttributeError):
+        title = None
+    return title.strip() if isinstance(title, str) and title.strip() else path.stem
+
+
+def read_lesson(path: str | Path) -> Lesson:
+    """A lesson file; its experiments may name the built-in examples."""
+    return load_lesson(path, resources.path("examples"))
+
+
+class LessonPlayer(QObject):
+    """Plays a lesson in a window: enters scenes, runs their steps, lends the keys."""
+
+    lesson_changed = Signal()  # a lesson opened, or was left
+    scene_changed = Signal()  # a new scene, or a step of it started or finished
+    step_finished = Signal()
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.session = window.session
+        self.lesson: Lesson | None = None
+        self.index = 0
+        self.done = 0  # how many of the scene's steps have started
+        self.rows: list[DepthRow] = []  # the depth table of a "deepen" scene
+        self.running: Step | None = None
+        self.instant = False  # play without animating (tests, screenshots)
+        self._play_until: int | None = None
+        self._lent: dict[str, list[QKeySequence]] = {}
+        self._corner: Qt.DockWidgetArea | None = None  # the window's own, while we borrow it
+        self._controls_shown = True  # whether the controls were shown before the lesson
+        self.panel = LessonPanel(self, window)
+        self.dock = QDockWidget("Lesson", window)
+        self.dock.setObjectName("dock_lesson")
+        self.dock.setWidget(self.panel)
+        window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
+        self.dock.hide()
+        window.docks["lesson"] = self.dock
+        self._add_actions()
+        self.panel.use_actions(self.actions)
+        window.installEventFilter(self)
+        self.session.cursor_moved.connect(self._on_cursor_moved)
+        self.session.playing_changed.connect(self._on_playing_changed)
+        self.session.training_changed.connect(self._on_training_changed)
+
+    # -- the menus -----------------------------------------------------------------------
+    def _add_actions(self) -> None:
+        w = self.window
+        for path in builtin_lessons():
+            title = lesson_title(path)
+            spec = ActionSpec(f"lesson_{path.stem.replace('-', '_')}", title,
+                              f"Start the built-in lesson “{title}”", (), "Lesson")
+            w.add_action(spec, lambda _=False, p=path: self.open_path(p))
+        w.menu("Lesson").addSeparator()
+        self.actions = {spec.name: w.add_action(spec, handler) for spec, handler in zip(
+            NAV, (self.next, self.previous, self.leave))}
+        for act in self.actions.values():  # their keys belong to stepping until a lesson opens
+            act.setShortcuts([])
+            act.setEnabled(False)
+        spec = ActionSpec("open_lesson", "Open &lesson…",
+                          "Open a lesson file: scenes written by a teacher")
+        opener = w.add_action(spec, self.on_open_lesson)
+        w.menu("File").insertAction(w.actions_by_name["save"], opener)
+
+    def on_open_lesson(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open lesson",
+                                              str(resources.path("lessons")), LESSON_FILTER)
+        if path:
+            self.open_path(path)
+
+    # -- opening and leaving -------------------------------------------------------------
+    @property
+    def scene(self) -> Scene | None:
+        return None if self.lesson is None else self.lesson.scenes[self.index]
+
+    def open_path(self, path: str | Path, scene: int = 0) -> bool:
+        """Open a lesson file; a bad one gets a dialog naming the scene and field."""
+        try:
+            lesson = read_lesson(path)
+        except LessonError as e:
+            self.window.show_error("This lesson could not be opened", str(e))
+            return False
+        return self.start(lesson, scene)
+
+    def start(self, lesson: Lesson, scene: int = 0) -> bool:
+        """Enter lesson mode at a scene (0-based); False if the user keeps unsaved work."""
+        if self.lesson is None and not self.window.maybe_proceed("starting a lesson"):
+            return False
+        if self.lesson is None:
+            self._lend_keys()
+        self.lesson = lesson
+        s = self.session
+        s.path = None  # the lesson's networks are not the file that was open
+        s.path_changed.emit("")
+        if self._corner is None:  # not yet placed for this lesson
+            self._show_dock()
+        for act in self.actions.values():
+            act.setEnabled(True)
+        self.lesson_changed.emit()
+        self.go_to(scene)
+        return True
+
+    def _show_dock(self) -> None:
+        """The lesson takes the controls' place and the whole height of the window's left
+        side (its text must be read from the back of the room)."""
+        w = self.window
+        corner = Qt.Corner.BottomLeftCorner
+        if self._corner is None:
+            self._corner = w.corner(corner)
+        w.setCorner(corner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        controls = w.docks["controls"]
+        self._controls_shown = controls.isVisible()
+        controls.hide()  # a scene that names them shows them under the lesson
+        self.dock.show()
+        self.dock.raise_()
+        w.resizeDocks([self.dock], [int(w.width() * LESSON_SHARE)], Qt.Orientation.Horizontal)
+        projector = getattr(w, "projector", None)
+        if projector is not None and projector.active:
+            projector.fit_docks()  # the ledger keeps the room projector mode gives it
+
+    def leave(self) -> None:
+        if self.lesson is None:
+            return
+        self._stop()
+        self.lesson = None
+        self._return_keys()
+        for act in self.actions.values():
+            act.setEnabled(False)
+        self.dock.hide()
+        self.window.docks["controls"].setVisible(self._controls_shown)
+        if self._corner is not None:
+            self.window.setCorner(Qt.Corner.BottomLeftCorner, self._corner)
+            self._corner = None
+        self.lesson_changed.emit()
+        self.scene_changed.emit()
+
+    def _lend_keys(self) -> None:
+        acts = self.window.actions_by_name
+        for name, keys in LENT_KEYS.items():
+            lent = [QKeySequence(k) for k in keys]
+            self._lent[name] = acts[name].shortcuts()
+            acts[name].setShortcuts([k for k in acts[name].shortcuts() if k not in lent])
+        for spec in NAV:
+            self.actions[spec.name].setShortcuts([QKeySequence(k) for k in spec.shortcuts])
+
+    def _return_keys(self) -> None:
+        for act in self.actions.values():
+            act.setShortcuts([])
+        for name, keys in self._lent.items():
+            self.window.actions_by_name[name].setShortcuts(keys)
+        self._lent.clear()
+
+    # -- moving through the lesson -------------------------------------------------------
+    def go_to(self, index: int) -> None:
+        """Open scene ``index`` afresh: its experiment, what it shows, its auto steps."""
+        if self.lesson is None:
+            return
+        self._stop()
+        self.index = max(0, min(index, len(self.lesson.scenes) - 1))
+        self.done = 0
+        self.rows = []
+        scene = self.lesson.scenes[self.index]
+        self.session.set_experiment(scene.experiment, modified=False)
+        self._apply_show()
+        self.scene_changed.emit()
+        self._run_auto_steps()
+
+    def next(self) -> None:
+        """The scene's next step; the next scene when none is left. A running step ends now."""
+        scene = self.scene
+        if scene is None:
+            return
+        if self.running is not None:
+            self._hurry()
+        elif self.done < len(scene.steps):
+            self._run(scene.steps[self.done])
+        elif self.lesson is not None and self.index + 1 < len(self.lesson.scenes):
+            self.go_to(self.index + 1)
+
+    def previous(self) -> None:
+        """Back one scene (the first scene starts again)."""
+        if self.lesson is not None:
+            self.go_to(self.index - 1)
+
+    def finish_scene(self, *, compare: bool = False) -> None:
+        """Run the scene's remaining steps now, waiting for each (screenshots, tests).
+
+        A comparison opens another window, so it is skipped unless ``compare`` is set.
+        """
+        scene = self.scene
+        while scene is not None and self.done < len(scene.steps):
+            step = scene.steps[self.done]
+            if isinstance(step.action, CompareAction) and not compare:
+                self.done += 1
+                continue
+            self._run(step)
+            if self.running is not None:
+                loop = QEventLoop()
+                self.step_finished.connect(loop.quit)
+                if self.running is not None:
+                    loop.exec()
+                self.step_finished.disconnect(loop.quit)
+
+    # -- the steps -----------------------------------------------------------------------
+    def _run(self, step: Step) -> None:
+        self.done += 1
+        self.running = step
+        self.scene_changed.emit()
+        a = step.action
+        s = self.session
+        if isinstance(a, PlayAction):
+            phase = "forward" if a.phase == "step" else a.phase
+            start = s.trace.phase_range(phase)[0]
+            until = len(s.trace) if a.phase == "step" else s.trace.phase_range(phase)[1]
+            s.seek(start)
+            if self.instant or (a.speed is not None and math.isinf(a.speed)):
+                s.seek(until)
+                self._finish()
+                return
+            if a.speed is not None:
+                s.set_speed(a.speed)
+            self._play_until = until
+            s.play()
+        elif isinstance(a, TrainAction):
+            s.train(a.steps)
+        elif isinstance(a, DeepenAction):
+            s.set_experiment(a.experiments[step.part], modified=False)
+            self._apply_show()
+            self.rows.append(depth_row(s.current))
+            self._finish()
+        elif isinstance(a, SwitchAction):
+            s.set_experiment(a.experiment, modified=False)
+            self._apply_show()
+            self._finish()
+        else:
+            self._compare(a)
+            self._finish()
+
+    def _compare(self, a: CompareAction) -> None:
+        try:
+            from .compare import open_comparison  # the comparison window is loaded on demand
+        except ImportError:
+            self.window.show_error("Side-by-side comparison is not available",
+                                   "This version of vanishgui cannot show networks side by side.")
+            return
+        open_comparison(self.window, self.session.experiment, a.setting, list(a.values))
+
+    def _finish(self) -> None:
+        if self.running is None:
+            return
+        self.running = None
+        self._play_until = None
+        self.scene_changed.emit()
+        self.step_finished.emit()
+        self._run_auto_steps()
+
+    def _run_auto_steps(self) -> None:
+        scene = self.scene
+        while scene is not None and self.running is None and self.done < scene.auto_steps:
+            self._run(scene.steps[self.done])
+
+    def _hurry(self) -> None:
+        """Next pressed while a step runs: an animation jumps to its end, training pauses."""
+        until, self._play_until = self._play_until, None
+        self.session.pause()
+        if until is not None:
+            self.session.seek(until)
+        self._finish()
+
+    def _stop(self) -> None:
+        self.running = None
+        self._play_until = None
+        self.session.pause()
+
+    def _apply_show(self) -> None:
+        scene = self.scene
+        if scene is None:
+            return
+        show = scene.show
+        s = self.session
+        if show.select is not None:
+            t = show.select
+            s.select(Selection(t.layer, t.neuron, t.source))
+        if show.at is not None:
+            s.seek(show.at.position(s.trace))
+        for name in show.panels:
+            dock = self.window.docks[f"plot_{name}" if name in PLOTS else name]
+            if name == "controls" and not dock.isVisible():
+                # under the lesson, not in a tab in front of it
+                self.window.splitDockWidget(self.dock, dock, Qt.Orientation.Vertical)
+            dock.show()
+            dock.raise_()
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        # A window state saved with the lesson open would show an empty lesson dock on the
+        # next start: once the window has restored its state, put it away again.
+        if event.type() == QEvent.Type.Show and obj is getattr(self, "window", None):
+            QTimer.singleShot(0, self._on_window_shown)
+        return False
+
+    def _on_window_shown(self) -> None:
+        if self.lesson is None:
+            self.dock.hide()
+
+    # -- what the session says -----------------------------------------------------------
+    def _on_cursor_moved(self, position: int) -> None:
+        until = self._play_until
+        if until is not None and position >= until:
+            self._play_until = None
+            self.session.pause()
+            self.session.seek(until)  # "instant" jumps past the end of the phase
+            self._finish()
+
+    def _on_playing_changed(self, playing: bool) -> None:
+        if not playing and self._play_until is not None:  # paused by hand
+            self._finish()
+
+    def _on_training_changed(self, training: bool) -> None:
+        if not training and isinstance(getattr(self.running, "action", None), TrainAction):
+            self._finish()
+
+
+def install(window: MainWindow) -> LessonPlayer:
+    """Add lesson mode to a window (once): the Lesson menu, File → Open lesson…, the dock."""
+    player = getattr(window, "lesson_player", None)
+    if player is None:
+        player = LessonPlayer(window)
+        window.lesson_player = player  # type: ignore[attr-defined]
+    return player
+
+
+def apply_lesson_cli(window: MainWindow, name: str, scene: int = 1, *,
+                     run_steps: bool = False) -> None:
+    """``--lesson NAME --scene K``: open a built-in lesson (by file name, such as
+    vanishing-gradient) or a lesson file at scene K (1-based, as the panel counts).
+    With ``run_steps`` the scene's steps run at once (except a comparison, which opens
+    another window), so a screenshot shows the scene as it ends. Bad input exits with
+    a one-line message."""
+    player = install(window)
+    builtin = {p.stem: p for p in builtin_lessons()}
+    path = builtin.get(name, Path(name))
+    if not path.is_file():
+        raise SystemExit(f"vanishgui: --lesson expects a lesson file or one of "
+                         f"{', '.join(builtin)}, got {name!r}")
+    try:
+        lesson = read_lesson(path)
+    except LessonError as e:
+        raise SystemExit(f"vanishgui: {e}") from None
+    if not 1 <= scene <= len(lesson.scenes):
+        raise SystemExit(f"vanishgui: --scene must be from 1 to {len(lesson.scenes)} for "
+                         f"{path.name}, got {scene}")
+    for _ in range(10):  # the window's own dock layout first, or a stale tab bar is drawn
+        QApplication.processEvents()
+    player.instant = run_steps
+    player.start(lesson, scene - 1)
+    if run_steps:
+        player.finish_scene()

@@ -1,0 +1,320 @@
+"""Networks that move together: a Lockstep over 2–4 sessions, and the bar that drives it.
+
+Events and phases advance each network through its own trace (networks of different
+depths have different numbers of events; one at the end of its step waits there for
+the others). A training step commits every network's step; continuous training commits
+the networks' steps in turn, in time slices, so their step counts are always equal,
+and stops every network when one diverges.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
+
+from .session import EVENTS_PER_SECOND, SPEEDS, TRAIN_SHARE, TRAIN_SLICE_S, Session
+from .transport import speed_label
+
+TRANSPORT = ("start", "previous_phase", "previous", "play", "next", "next_phase", "end", None,
+             "train_step", "train", "reset")
+
+
+class Lockstep(QObject):
+    """Moves 2–4 sessions together; their training step counts stay equal."""
+
+    changed = Signal()  # a position, a step count or the play state changed
+    playing_changed = Signal(bool)
+    training_changed = Signal(bool)
+
+    def __init__(self, sessions: Sequence[Session], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.sessions = list(sessions)
+        self.speed = 1.0
+        self.steps_per_second = 0.0
+        self._target: int | None = None
+        self._play_timer = QTimer(self)
+        self._play_timer.timeout.connect(self._on_play_tick)
+        self._train_timer = QTimer(self)
+        self._train_timer.setInterval(0)
+        self._train_timer.timeout.connect(self._on_train_tick)
+
+    @property
+    def step_count(self) -> int:
+        return self.sessions[0].trainer.step_count
+
+    @property
+    def playing(self) -> bool:
+        return self._play_timer.isActive()
+
+    @property
+    def training(self) -> bool:
+        return self._train_timer.isActive()
+
+    def _all_at_end(self) -> bool:
+        return all(s.player.at_end for s in self.sessions)
+
+    def _each(self, move: str, *, unfinished: bool = False) -> None:
+        """Call ``move`` on every session (only those not at their step's end, if asked)."""
+        for s in self.sessions:
+            if not (unfinished and s.player.at_end):
+                getattr(s, move)()
+        self.changed.emit()
+
+    # -- events and phases -------------------------------------------------------------
+    def step_forward(self) -> None:
+        """Next event in every network; once all are at the end, commit every step."""
+        self._each("step_forward", unfinished=not self._all_at_end())
+
+    def step_back(self) -> None:
+        self._each("step_back")
+
+    def to_start(self) -> None:
+        self._each("to_start")
+
+    def to_end(self) -> None:
+        self._each("to_end")
+
+    def next_phase(self) -> None:
+        self._each("next_phase", unfinished=not self._all_at_end())
+
+    def previous_phase(self) -> None:
+        self._each("previous_phase")
+
+    # -- playing -------------------------------------------------------------------------
+    def set_speed(self, speed: float) -> None:
+        self.speed = speed
+        for s in self.sessions:
+            s.set_speed(speed)
+        if self.playing:
+            self._play_timer.setInterval(self._play_interval())
+
+    def _play_interval(self) -> int:
+        if math.isinf(self.speed):
+            return 0
+        return max(1, round(1000 / (EVENTS_PER_SECOND * self.speed)))
+
+    def play(self) -> None:
+        self.stop_training()
+        if self._all_at_end():
+            self._each("step_forward")  # commit, and start the next step from its first event
+        self._play_timer.start(self._play_interval())
+        self.playing_changed.emit(True)
+        self.changed.emit()
+
+    def pause(self) -> None:
+        was = self.playing or self.training
+        self._play_timer.stop()
+        self.stop_training()
+        if was:
+            self.playing_changed.emit(False)
+            self.changed.emit()
+
+    def toggle_play(self) -> None:
+        if self.playing:
+            self.pause()
+        else:
+            self.play()
+
+    def _on_play_tick(self) -> None:
+        self._each("to_end" if math.isinf(self.speed) else "step_forward", unfinished=True)
+        if self._all_at_end():
+            self._play_timer.stop()
+            self.playing_changed.emit(False)
+            self.changed.emit()
+
+    # -- training ------------------------------------------------------------------------
+    def train_step(self) -> None:
+        """T: one whole training step in every network."""
+        self.pause()
+        self._each("train_step")
+
+    def _round(self) -> bool:
+        """Commit one step in every network, in turn; True if one has just diverged."""
+        diverged = False
+        for s in self.sessions:
+            t = s.trainer
+            t.commit(s.current)
+            s.last = s.current
+            s.current = t.preview()
+            diverged = diverged or t.history.diverged_at_step == t.step_count - 1
+        return diverged
+
+    def _announce(self) -> None:
+        # The Session's own announcement after training (the views redraw; a divergence
+        # is reported), as `vanishgui --at trained:N` does.
+        for s in self.sessions:
+            s._after_training(None)
+        self.changed.emit()
+
+    def train_now(self, steps: int) -> int:
+        """Train ``steps`` rounds at once (stopping at a divergence); returns how many ran."""
+        self.pause()
+        done = 0
+        for _ in range(steps):
+            done += 1
+            if self._round():
+                break
+        self._announce()
+        return done
+
+    def train(self, steps: int | None = None) -> None:
+        """Shift+T: train every network continuously (or ``steps`` steps) in time slices."""
+        self._play_timer.stop()
+        self._target = None if steps is None else self.step_count + int(steps)
+        self._rate_mark = (time.perf_counter(), self.step_count)
+        self._tick_end: float | None = None
+        self._train_time = 0.0
+        self._view_time = 0.0
+        self._train_timer.start()
+        self.training_changed.emit(True)
+        self.changed.emit()
+
+    def stop_training(self) -> None:
+        if self._train_timer.isActive():
+            self._train_timer.stop()
+            self._target = None
+            if self._train_time:
+                self._train_time = 0.0
+                self._announce()
+            self.training_changed.emit(False)
+            self.changed.emit()
+
+    def toggle_training(self) -> None:
+        if self.training:
+            self.pause()
+        else:
+            self.train()
+
+    def _on_train_tick(self) -> None:
+        # As Session._on_train_tick: train in slices, and tell the views only once
+        # training has had TRAIN_SHARE times the time their redraws took.
+        started = time.perf_counter()
+        if self._tick_end is not None:
+            self._view_time += started - self._tick_end
+        deadline = started + TRAIN_SLICE_S
+        diverged = False
+        while time.perf_counter() < deadline:
+            if self._target is not None and self.step_count >= self._target:
+                break
+            if self._round():
+                diverged = True
+                break
+        now = time.perf_counter()
+        self._train_time += now - started
+        t0, s0 = self._rate_mark
+        if now - t0 > 0.25:
+            self.steps_per_second = (self.step_count - s0) / (now - t0)
+            self._rate_mark = (now, self.step_count)
+        done = self._target is not None and self.step_count >= self._target
+        self._tick_end = time.perf_counter()
+        if done or diverged or self._train_time >= TRAIN_SHARE * self._view_time:
+            self._train_time = self._view_time = 0.0
+            self._announce()
+        if done or diverged:
+            self.stop_training()
+
+    def reset(self) -> None:
+        """R: every network back to its starting weights, with an empty history."""
+        self.pause()
+        self._each("reset")
+
+
+def event_counts(sessions: Sequence[Session]) -> str:
+    """'event 31 of 41', or each network's when their steps differ: 'events 9 of 17 · 9 of 41'.
+
+    (What the event is, the title above the diagrams says.)"""
+    pairs = {(s.position, len(s.trace)) for s in sessions}
+    if len(pairs) == 1:
+        position, total = pairs.pop()
+        return f"event {position} of {total}"
+    return "events " + " · ".join(f"{s.position} of {len(s.trace)}" for s in sessions)
+
+
+class ComparisonTransport(QWidget):
+    """Buttons for the shared actions, a speed choice, where the first network is, the step."""
+
+    def __init__(self, lockstep: Lockstep, actions: dict[str, QAction],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.lockstep = lockstep
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(8, 4, 8, 4)
+        self.buttons: dict[str, QToolButton] = {}
+        for name in TRANSPORT:
+            if name is None:
+                lay.addSpacing(16)
+                continue
+            b = QToolButton(self)
+            b.setDefaultAction(actions[name])
+            lay.addWidget(b)
+            self.buttons[name] = b
+        lay.addSpacing(12)
+        self.speed_label = QLabel("Speed", self)
+        lay.addWidget(self.speed_label)
+        self.speed = QComboBox(self)
+        for s in SPEEDS:
+            self.speed.addItem(speed_label(s), s)
+        self.speed.setCurrentIndex(SPEEDS.index(1.0))
+        self.speed.setToolTip("How fast Play moves through the events")
+        self.speed.currentIndexChanged.connect(self._on_speed_picked)
+        lay.addWidget(self.speed)
+        lay.addSpacing(12)
+        self.steps = QLabel(self)
+        self.steps.setObjectName("compareSteps")
+        self.steps.setToolTip("Training steps so far (the same for every network)")
+        lay.addWidget(self.steps)
+        lay.addSpacing(12)
+        self.status = QLabel(self)
+        self.status.setObjectName("statusLine")
+        self.status.setToolTip("Where the networks are in their training step")
+        self.status.setMinimumWidth(0)
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        lay.addWidget(self.status, 1)
+        lockstep.changed.connect(self._on_lockstep_changed)
+        for s in lockstep.sessions:
+            s.cursor_moved.connect(self._on_lockstep_changed)
+        self._on_lockstep_changed()
+
+    def _on_speed_picked(self, index: int) -> None:
+        self.lockstep.set_speed(self.speed.itemData(index))
+
+    def _on_lockstep_changed(self, *_args) -> None:
+        self.status.setText(event_counts(self.lockstep.sessions))
+        rate = self.lockstep.steps_per_second
+        extra = f" · {rate:,.0f} steps/s each" if self.lockstep.training and rate else ""
+        self.steps.setText(f"step {self.lockstep.step_count:,}{extra}")
+
+
+def parse_at(spec: str | None) -> tuple[str, int] | None:
+    """``trained:300`` → ("trained", 300); also forward, loss, backward, update."""
+    if not spec:
+        return None
+    phase, _, n_text = spec.partition(":")
+    try:
+        n = int(n_text)
+    except ValueError:
+        n = -1
+    if n < 0 or phase not in ("trained", "forward", "loss", "backward", "update"):
+        raise SystemExit(f"vanishgui: --at expects forward:N, backward:N or trained:N (N of 0 "
+                         f"or more), got {spec!r}")
+    return phase, n
+
+
+def apply_lockstep_at(lockstep: Lockstep, spec: str | None) -> None:
+    """Move every network to ``trained:N`` (N steps), or ``forward:N`` / ``backward:N``."""
+    at = parse_at(spec)
+    if at is None:
+        return
+    phase, n = at
+    if phase == "trained":
+        lockstep.train_now(n)
+        return
+    for s in lockstep.sessions:
+        start, end = s.trace.phase_range(phase)
+        s.seek(min(end, start + n))
+    lockstep.changed.emit()
