@@ -41,6 +41,9 @@ screenshot: $(STAMP)
 		--at backward:6 --select 1:1:1
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m vanishgui --screenshot docs/plots.png \
 		resources/examples/deep-sigmoid-circles.json --at trained:200 --plots
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m vanishgui --screenshot docs/compare.png \
+		resources/examples/deep-chain-sigmoid.json --compare activation:sigmoid,relu \
+		--at trained:300 --size 1920x1080 --projector
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
