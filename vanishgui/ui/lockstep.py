@@ -148,7 +148,7 @@ class Lockstep(QObject):
         # The Session's own announcement after training (the views redraw; a divergence
         # is reported), as `vanishgui --at trained:N` does.
         for s in self.sessions:
-            s._after_training(None)
+            s.announce_training(None)
         self.changed.emit()
 
     def train_now(self, steps: int) -> int:

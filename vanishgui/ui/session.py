@@ -237,9 +237,12 @@ class Session(QObject):
         self.trainer.commit(self.current)
         self.last = self.current
         self.current = self.trainer.preview()
-        self._after_training(position)
+        self.announce_training(position)
 
-    def _after_training(self, position: int | None) -> None:
+    def announce_training(self, position: int | None = None) -> None:
+        """Tell the views that steps were committed (by this Session or by a caller that
+        drove ``trainer`` directly, such as a lockstep comparison); show the new pass at
+        ``position`` (default: the end of its backward phase)."""
         self._set_modified(True)
         if position is None:
             position = self.trace.phase_start["update"]
@@ -284,7 +287,7 @@ class Session(QObject):
             self._train_target = None
             if self._train_time:  # steps the views have not been told about yet
                 self._train_time = 0.0
-                self._after_training(None)
+                self.announce_training(None)
             self.training_changed.emit(False)
 
     def toggle_training(self) -> None:
@@ -321,7 +324,7 @@ class Session(QObject):
         self._tick_end = time.perf_counter()
         if done or diverged or self._train_time >= TRAIN_SHARE * self._view_time:
             self._train_time = self._view_time = 0.0
-            self._after_training(None)  # its cost is counted in the next tick's gap
+            self.announce_training(None)  # its cost is counted in the next tick's gap
         if done:
             self.stop_training()
 
