@@ -29,8 +29,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         "neuron FROM of the layer before (1:1:1); 1-based")
     p.add_argument("--plots", action="store_true",
                    help="with --screenshot: show all six plots in a grid")
+    p.add_argument("--compare", default=None, metavar="SETTING:A,B[,C,D]",
+                   help="with --screenshot: the experiment compared side by side as SETTING "
+                        "(activation, init, depth or optimizer) takes each value, e.g. "
+                        "activation:sigmoid,relu; --at moves every network")
     p.add_argument("--projector", action="store_true",
                    help="start in projector mode (full screen, large type; Esc leaves)")
+    p.add_argument("--lesson", metavar="NAME",
+                   help="start a lesson: vanishing-gradient, initialisation or a lesson file")
+    p.add_argument("--scene", type=int, default=1, metavar="K",
+                   help="with --lesson: start at scene K (1-based); with --screenshot, the "
+                        "scene's steps run first, so the picture shows the scene as it ends")
     p.add_argument("--self-test", action="store_true",
                    help="open the window, play the classic example, check its numbers, exit")
     return p.parse_args(argv)
@@ -73,7 +82,7 @@ def apply_at(session, spec: str | None) -> None:
             session.current = session.trainer.preview()
             if session.trainer.history.diverged_at_step is not None:
                 break
-        session._after_training(None)
+        session.announce_training(None)
     elif phase in ("forward", "backward", "loss", "update"):
         start, end = session.trace.phase_range(phase)
         session.seek(min(end, start + n))
@@ -124,10 +133,14 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("vanishgui")
     app.setOrganizationName("vanishgui")
+    headless = bool(args.screenshot or args.self_test)
+    if not headless:  # errors: a log file and a dialog, and the app goes on
+        from .ui.crash import install_crash_handler
+
+        install_crash_handler(app)
     apply_theme(app)
     app.setWindowIcon(app_icon())
     app.setDesktopFileName("vanishgui")  # Wayland matches windows to the launcher by this
-    headless = bool(args.screenshot or args.self_test)
     error = None
     experiment = classic()
     if args.experiment:
@@ -168,26 +181,44 @@ def main(argv: list[str] | None = None) -> int:
             window.resize(w, h)
             settle(app)
             window.projector.fit_docks()
-        apply_at(session, args.at)
-        apply_select(session, args.select)
-        if args.plots:
-            window.set_plot_wall(True)
+        if args.lesson:
+            from .ui.lesson import apply_lesson_cli
+
+            apply_lesson_cli(window, args.lesson, args.scene, run_steps=True)
+        target = window
+        if args.compare:  # the comparison window instead, its networks moved by --at
+            from .ui.compare import apply_compare_cli
+
+            target = apply_compare_cli(window, args.compare, args.at)
+        else:
+            apply_at(session, args.at)
+            apply_select(session, args.select)
+            if args.plots:
+                window.set_plot_wall(True)
+            settle(app)
+            window.plots.flush()
+            window.diagram.view.fit()
         settle(app)
-        window.plots.flush()
-        window.diagram.view.fit()
-        settle(app)
-        ok = window.grab().save(args.screenshot, "PNG")
+        ok = target.grab().save(args.screenshot, "PNG")
         window.close()
         if not ok:
             print(f"vanishgui: {args.screenshot}: could not be written", file=sys.stderr)
             return 1
         return 0
+    from .ui.autosave import Autosave  # a recovery file while modified; gone on a clean exit
+
+    autosave = Autosave(window)
+    autosave.recovery_offer()
     from .ui.startup import watch_first_paint  # VANISHGUI_STARTUP_PROBE=1: time, then quit
 
     watch_first_paint(window)
     window.show()
     if args.projector:
         window.projector.enter()
+    if args.lesson:
+        from .ui.lesson import apply_lesson_cli
+
+        apply_lesson_cli(window, args.lesson, args.scene)
     if error:
         window.show_error("This experiment could not be opened", error)
     return app.exec()

@@ -14,6 +14,7 @@ import contextlib
 import json
 import math
 import os
+import stat
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -32,7 +33,8 @@ from .training import Trainer
 FORMAT = "vanishgui-experiment"
 VERSION = 1
 MAX_LEARNING_RATE = 10.0
-MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_FILE_BYTES = 256 * 1024 * 1024  # the largest network (64 × 256) saves to ~90 MB
+INDENT_LIMIT = 10_000  # parameters: beyond this a file is written compact, not indented
 MAX_SAMPLES = datasets.MAX_SAMPLES
 
 
@@ -435,7 +437,12 @@ def load_experiment(path: str | os.PathLike[str]) -> Experiment:
     p = Path(path)
     name = str(path)
     try:
-        size = p.stat().st_size
+        info = p.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
+            raise ExperimentError(f"{name}: is not a regular file; expected a JSON file")
+        size = info.st_size
         if size > MAX_FILE_BYTES:
             raise ExperimentError(f"{name}: the file is {size:,} bytes; an experiment is at "
                                   f"most {MAX_FILE_BYTES:,}")
@@ -444,6 +451,8 @@ def load_experiment(path: str | os.PathLike[str]) -> Experiment:
         raise
     except IsADirectoryError:
         raise ExperimentError(f"{name}: is a folder, not an experiment file") from None
+    except ValueError:  # a path with a NUL byte in it
+        raise ExperimentError(f"{name!r}: is not a usable file name") from None
     except OSError as e:
         raise ExperimentError(f"{name}: cannot be read ({e.strerror or e})") from None
     try:
@@ -476,6 +485,9 @@ def dumps(experiment: Experiment) -> str:
                 raise ExperimentError(
                     f"cannot save network.{name}[{i}]: it holds inf or NaN (training "
                     "diverged); reset the network or change the parameters first")
+    params = sum(w.size for w in experiment.weights or ())
+    if params > INDENT_LIMIT:  # a big network: one line per number would double the file
+        return json.dumps(experiment.to_json(), separators=(",", ":"), allow_nan=False) + "\n"
     return json.dumps(experiment.to_json(), indent=1, allow_nan=False) + "\n"
 
 

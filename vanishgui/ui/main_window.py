@@ -8,7 +8,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QRectF, QSettings, QSize, Qt
+from PySide6.QtCore import QByteArray, QFile, QIODevice, QRectF, QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QImage, QKeySequence, QPainter
 from PySide6.QtWidgets import (
     QDialog,
@@ -43,7 +43,22 @@ FILE_FILTER = "vanishgui experiments (*.vanishgui.json *.json);;All files (*)"
 MAX_RECENT = 8
 
 
+_checked_settings = False
+
+
 def settings() -> QSettings:
+    """The settings store. Once per run, a store holding a pickled Python object (which
+    PySide6 would unpickle, i.e. run, on reading) is moved aside and defaults are used."""
+    global _checked_settings
+    if not _checked_settings:
+        _checked_settings = True
+        path = Path(QSettings("vanishgui", "vanishgui").fileName())
+        try:
+            suspicious = path.is_file() and b"PyObjectWrapper" in path.read_bytes()
+            if suspicious:
+                path.replace(path.with_name(path.name + ".refused"))
+        except OSError:
+            pass
     return QSettings("vanishgui", "vanishgui")
 
 
@@ -366,6 +381,9 @@ class MainWindow(QMainWindow):
             self.show_error("The experiment could not be saved",
                             f"{path}: {e.strerror or e}; the previous file is unchanged.")
             return False
+        except ExperimentError as e:  # e.g. weights that diverged to inf or NaN
+            self.show_error("The experiment could not be saved", f"{path}: {e}")
+            return False
         self._remember(path)
         return True
 
@@ -384,19 +402,24 @@ class MainWindow(QMainWindow):
     def export_png(self, path: str | Path) -> bool:
         return self.render_diagram().save(str(path), "PNG")
 
-    def export_svg(self, path: str | Path) -> None:
+    def export_svg(self, path: str | Path) -> bool:
         from PySide6.QtSvg import QSvgGenerator  # only needed here
 
+        out = QFile(str(path))
+        if not out.open(QIODevice.OpenModeFlag.WriteOnly):  # say so, not a Qt warning
+            return False
         scene = self.diagram.scene
         rect = scene.sceneRect()
         gen = QSvgGenerator()
-        gen.setFileName(str(path))
+        gen.setOutputDevice(out)
         gen.setSize(rect.size().toSize())
         gen.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
         gen.setTitle("vanishgui network diagram")
         painter = QPainter(gen)
         scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
-        painter.end()
+        ok = painter.end()
+        out.close()
+        return ok
 
     def on_export_png(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export diagram", "diagram.png", "PNG (*.png)")
@@ -405,8 +428,8 @@ class MainWindow(QMainWindow):
 
     def on_export_svg(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export diagram", "diagram.svg", "SVG (*.svg)")
-        if path:
-            self.export_svg(path)
+        if path and not self.export_svg(path):
+            self.show_error("The drawing could not be saved", f"{path}: could not be written.")
 
     def on_export_history(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export training history", "history.csv",

@@ -62,11 +62,15 @@ class TransportBar(QWidget):
         self.steps.setToolTip("Training steps so far, and the training speed")
         lay.addWidget(self.steps)
         session.cursor_moved.connect(self._on_cursor_moved)
-        session.experiment_changed.connect(lambda: self._on_cursor_moved(session.position))
+        session.experiment_changed.connect(self._on_experiment_changed)
         session.trained.connect(self._on_trained)
         session.speed_changed.connect(self._on_speed_changed)
         self._on_cursor_moved(session.position)
         self._on_trained(session.trainer.step_count)
+
+    def _on_experiment_changed(self) -> None:
+        self._on_cursor_moved(self.session.position)
+        self._on_trained(self.session.trainer.step_count)  # a new experiment starts at 0
 
     def _on_speed_picked(self, index: int) -> None:
         self.session.set_speed(self.speed.itemData(index))

@@ -24,6 +24,7 @@ from .base import (
     VERMILLION,
     PlotPanel,
     depth_colors,
+    notes_text,
     pen,
     style_plot,
     superscript,
@@ -173,9 +174,11 @@ class DactPanel(PlotPanel):
         depth = p.depth
         colors = depth_colors(depth)
         xs, ys, brushes = [], [], []
+        left_out = 0  # inf/NaN derivatives cannot be drawn: they are counted instead
         for i in range(depth):
             d = p.dact[i][sample]
             keep = np.isfinite(d)
+            left_out += int(d.size - keep.sum())
             xs.append((i + 1 + spread_offsets(len(d), i))[keep])
             ys.append(d[keep])
             brushes += [pg.mkBrush(colors[i])] * int(keep.sum())
@@ -195,7 +198,7 @@ class DactPanel(PlotPanel):
         where = "" if self.curve_where == "every layer" else f" ({self.curve_where})"
         tails = ", saturated neurons on the flat tails" if act.name in SATURATING else ""
         self.set_header(f"Sample {sample + 1}, step {p.step}  ·  right: {act.info.label}"
-                        f"{where}{tails}")
+                        f"{where}{tails}" + notes_text(0, left_out))
 
     def _draw_curves(self, p: Pass) -> None:
         """f and f' of layer 1's activation (at its current PReLU slope, if learnable),
