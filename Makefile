@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python -m vanishgui bench
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_diagram.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_training_gui.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_long_run.py
 
 package: $(STAMP)
 	PYTHON=$(BIN)/python bash packaging/build.sh

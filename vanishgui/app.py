@@ -166,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     elif isinstance(last, str):
         session.path = Path(last)
     window = MainWindow(session, restore=not headless)
+    window.headless = headless
     if args.self_test:
         from .ui.selftest import run_self_test
 

@@ -1,4 +1,5 @@
 import pytest
+from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 from vanishgui.core.experiment import classic
@@ -19,3 +20,14 @@ def window(qtbot):
     w.diagram.view.setFocus()
     yield w
     w.session.pause()
+
+
+@pytest.fixture(autouse=True)
+def _delete_closed_windows(qapp):
+    """Run the event loop once after each test so closed windows are really deleted:
+    pytest-qt only calls deleteLater(), and hundreds of live old menus and plots make
+    every later theme change (and so every later test) slower."""
+    yield
+    loop = QEventLoop()
+    QTimer.singleShot(0, loop.quit)
+    loop.exec()

@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
         self.session.training_changed.connect(self._on_playing_changed)
         self._on_title_changed()
         self.resize(1600, 900)
+        self.headless = False  # set for --screenshot and --self-test: never ask anything
         self.projector = Projector(self)
         self.lesson_player = install_lessons(self)
         compare.install(self)
@@ -293,8 +294,9 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def ask_to_save(self, before: str) -> str:
-        """'save', 'discard' or 'cancel'. Headless runs (offscreen) never block on a dialog."""
-        if QGuiApplication.platformName() in ("offscreen", "minimal"):
+        """'save', 'discard' or 'cancel'. Headless runs (offscreen, --screenshot,
+        --self-test) never block on a dialog."""
+        if self.headless or QGuiApplication.platformName() in ("offscreen", "minimal"):
             return "discard"
         name = self.session.path.name if self.session.path else "this experiment"
         answer = QMessageBox.question(
