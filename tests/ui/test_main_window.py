@@ -417,3 +417,17 @@ def test_a_shipped_example_is_never_overwritten_by_save(window):
     assert window.session.path is None  # Save will ask for a new name
     window.session.train_step()
     assert example.read_bytes() == before
+
+
+def test_numbers_too_small_to_read_are_hidden_and_shown_on_hover(window, qtbot):
+    from vanishgui.core.experiment import load_experiment
+    from vanishgui.ui import resources
+
+    scene = window.diagram.scene
+    assert not scene.labels_hidden and scene.labels[1][0].isVisible()
+    window.session.set_experiment(load_experiment(resources.path("examples",
+                                                                 "deep-chain-sigmoid.json")))
+    window.resize(900, 600)
+    qtbot.waitUntil(lambda: window.diagram.scene.labels_hidden, timeout=3000)
+    assert not window.diagram.scene.labels[1][0].isVisible()
+    assert "δ =" in window.diagram.scene.neuron_tooltip(1, 0)

@@ -24,6 +24,7 @@ from . import palette
 from .items import BoxItem, EdgeLayerItem, HighlightItem, LabelItem, NeuronLayerItem
 
 SMALL_WIDTH = 8  # up to this many neurons per layer, numbers are written beside neurons
+MIN_LABEL_PX = 13  # numbers drawn smaller than this on screen are hidden (hover shows them)
 MAX_EDGES_DRAWN = 24_000  # across the whole diagram; the strongest edges per layer pair
 
 
@@ -165,6 +166,7 @@ class DiagramScene(QGraphicsScene):
                     self.addItem(label)
                     self.edge_labels[layer] = label
         self._last_reveal = None
+        self.labels_hidden = False
         rect = self.itemsBoundingRect()
         if lay.small:  # room for four lines of numbers under the lowest neurons
             lowest = float(max(c[:, 1].max() for c in lay.centres))
@@ -173,6 +175,16 @@ class DiagramScene(QGraphicsScene):
         self._weights_dirty = True
         self.refresh(animate=False)
         self._on_selection_changed()
+
+    def set_view_scale(self, scale: float) -> None:
+        """Hide the numbers under neurons when the view would draw them too small to read
+        (a long chain fitted into a window); hovering a neuron then shows them."""
+        hidden = self.layout.small and self.layout.font_px * scale < MIN_LABEL_PX
+        if hidden != self.labels_hidden:
+            self.labels_hidden = hidden
+            for label in [lab for row in self.labels for lab in row] + list(
+                    self.edge_labels.values()) + self.headers:
+                label.setVisible(not hidden)
 
     def _content_rect(self) -> QRectF:
         lay = self.layout

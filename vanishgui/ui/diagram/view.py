@@ -41,10 +41,12 @@ class DiagramView(QGraphicsView):
     def fit(self) -> None:
         self._fitted = True
         self.fitInView(self.diagram.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
+        self.diagram.set_view_scale(self.transform().m11())
 
     def zoom(self, factor: float) -> None:
         self._fitted = False
         self.scale(factor, factor)
+        self.diagram.set_view_scale(self.transform().m11())
         self.zoomed.emit(self.transform().m11())
 
     def resizeEvent(self, event) -> None:
@@ -87,7 +89,7 @@ class DiagramView(QGraphicsView):
 
     def mouseMoveEvent(self, event) -> None:
         super().mouseMoveEvent(event)
-        if self.diagram.layout.small:
+        if self.diagram.layout.small and not self.diagram.labels_hidden:
             return
         pos = self.mapToScene(event.position().toPoint())
         for item in self.diagram.neuron_items:
