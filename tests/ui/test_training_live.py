@@ -113,3 +113,22 @@ def test_the_window_stays_responsive_while_training(live, qtbot):
           f"max {max(lateness):.1f} ms, {s.trainer.step_count} steps")
     assert statistics.median(lateness) < 50
     assert max(lateness) < 200
+
+
+def test_exactly_zero_gradients_get_a_notice(qtbot):
+    """Dead ReLUs: every pre-activation is negative, so no gradient flows back at all."""
+    doc = {"format": "vanishgui-experiment", "version": 1,
+           "network": {"layers": [1, 3, 3, 1], "hidden_activation": "relu",
+                       "init": {"scheme": "constant", "value": -1.0, "seed": 0}},
+           "data": {"inputs": [[0.5]], "targets": [[1.0]]},
+           "training": {"loss": "squared", "learning_rate": 0.5}}
+    w = MainWindow(Session(parse_experiment(doc)), restore=False)
+    qtbot.addWidget(w)
+    w.show()
+    g = w.session.current.grad_weights
+    assert not (g[0].any() or g[1].any() or g[2].any())  # a = 0 feeds the output too
+    assert w.diagram.notice.isVisibleTo(w)
+    assert "layers 1, 2, 3" in w.diagram.notice.text()
+    assert w.diagram.banner.isHidden()  # not a divergence
+    w.session.set_experiment(experiment())  # a healthy network: no notice
+    assert not w.diagram.notice.isVisibleTo(w)

@@ -303,3 +303,10 @@ def inspect_neuron(p: Pass, last: Pass | None, layer: int, neuron: int, sample: 
         incoming=rows,
         hidden_incoming=max(0, len(w) - limit),
     )
+
+
+def zero_gradient_layers(p: Pass) -> tuple[int, ...]:
+    """Layers (1-based) whose every weight gradient is exactly 0 in this pass: dead ReLUs,
+    or a signal that underflowed on its way back. Those weights cannot learn this step."""
+    return tuple(i + 1 for i, g in enumerate(p.grad_weights)
+                 if g.size and not np.any(g) and np.isfinite(g).all())

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...core.explain import zero_gradient_layers
 from ..describe import caption
 from ..session import Session
 from . import palette
@@ -176,6 +177,13 @@ class DiagramPanel(QWidget):
         self.banner.setStyleSheet("background: #7a0050; color: white; padding: 8px; "
                                   "font-weight: bold;")
         self.banner.hide()
+        # exact-zero gradients are news too, but not a stop: an amber notice of its own
+        self.notice = QLabel(self)
+        self.notice.setObjectName("zeroGradientNotice")
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet("background: #E69F00; color: black; padding: 6px; "
+                                  "font-weight: bold;")
+        self.notice.hide()
         top = QVBoxLayout()
         top.setContentsMargins(12, 8, 12, 4)
         top.setSpacing(2)
@@ -185,6 +193,7 @@ class DiagramPanel(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
         outer.addWidget(self.banner)
+        outer.addWidget(self.notice)
         outer.addLayout(top)
         outer.addWidget(self.view, 1)
         outer.addWidget(self.colorbar)
@@ -195,12 +204,29 @@ class DiagramPanel(QWidget):
         session.cursor_moved.connect(self._on_cursor_moved)
         session.experiment_changed.connect(self._on_experiment_changed)
         session.diverged.connect(self._on_diverged)
+        session.pass_changed.connect(self._on_pass_changed)
         session.trained.connect(self._on_trained)
         self._on_cursor_moved(session.position)
+        self._on_pass_changed()
 
     def _on_experiment_changed(self) -> None:
         self.banner.hide()
         self.view.fit()
+        self._on_pass_changed()
+
+    def _on_pass_changed(self) -> None:
+        s = self.session
+        layers = zero_gradient_layers(s.current)
+        if layers and s.diverged_at is None:
+            names = ", ".join(str(k) for k in layers)
+            which = f"layer {names}" if len(layers) == 1 else f"layers {names}"
+            self.notice.setText(
+                f"The gradient of {which} is exactly 0 in this step, so those weights "
+                "cannot learn: dead ReLUs, or a signal that shrank below the smallest "
+                "number the computer can hold.")
+            self.notice.show()
+        else:
+            self.notice.hide()
 
     def _on_diverged(self, step: int, layer: int) -> None:
         self.banner.setText(
