@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QWidget
+
 
 @dataclass(frozen=True)
 class ActionSpec:
@@ -67,3 +71,20 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Help"),
     ActionSpec("about", "&About vanishgui", "Version and what this app is for", (), "Help"),
 )
+
+
+def make_action(owner: QWidget, spec: ActionSpec, handler) -> QAction:
+    """A QAction for ``spec`` on ``owner`` (its shortcuts work anywhere in that window)."""
+    act = QAction(spec.label, owner)
+    if spec.short:
+        act.setIconText(spec.short)
+    act.setObjectName(f"action_{spec.name}")
+    act.setToolTip(f"{spec.tooltip} ({', '.join(spec.shortcuts)})"
+                   if spec.shortcuts else spec.tooltip)
+    act.setStatusTip(spec.tooltip)
+    act.setShortcuts([QKeySequence(s) for s in spec.shortcuts])
+    act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    act.setCheckable(spec.checkable)
+    act.triggered.connect(lambda _checked=False: handler())
+    owner.addAction(act)
+    return act

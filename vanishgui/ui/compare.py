@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -43,7 +43,7 @@ from ..core.compare import (
     save_comparison,
 )
 from ..core.experiment import Experiment, ExperimentError
-from .actions import ACTIONS, ActionSpec
+from .actions import ACTIONS, ActionSpec, make_action
 from .compare_diagrams import DiagramGrid, NetworkColumn
 from .compare_plots import GradientComparison
 from .describe import caption
@@ -141,17 +141,7 @@ class ComparisonWindow(QMainWindow):
                 menus[spec.menu].addAction(self._make_action(spec, handlers[name]))
 
     def _make_action(self, spec: ActionSpec, handler) -> QAction:
-        act = QAction(spec.label, self)
-        if spec.short:
-            act.setIconText(spec.short)
-        act.setObjectName(f"action_{spec.name}")
-        act.setToolTip(f"{spec.tooltip} ({', '.join(spec.shortcuts)})"
-                       if spec.shortcuts else spec.tooltip)
-        act.setShortcuts([QKeySequence(s) for s in spec.shortcuts])
-        act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        act.setCheckable(spec.checkable)
-        act.triggered.connect(lambda _checked=False: handler())
-        self.addAction(act)
+        act = make_action(self, spec, handler)
         self.actions_by_name[spec.name] = act
         return act
 

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from .. import __version__
 from ..core.experiment import ExperimentError
 from . import compare, resources
-from .actions import ACTIONS, ActionSpec
+from .actions import ACTIONS, ActionSpec, make_action
 from .controls import ControlsPanel
 from .diagram.view import DiagramPanel
 from .inspector import InspectorPanel
@@ -128,18 +128,7 @@ class MainWindow(QMainWindow):
             self._make_action(spec, getattr(self, f"on_{spec.name}"))
 
     def _make_action(self, spec: ActionSpec, handler) -> QAction:
-        act = QAction(spec.label, self)
-        if spec.short:
-            act.setIconText(spec.short)
-        act.setObjectName(f"action_{spec.name}")
-        act.setToolTip(f"{spec.tooltip} ({', '.join(spec.shortcuts)})"
-                       if spec.shortcuts else spec.tooltip)
-        act.setStatusTip(spec.tooltip)
-        act.setShortcuts([QKeySequence(s) for s in spec.shortcuts])
-        act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        act.setCheckable(spec.checkable)
-        act.triggered.connect(handler)
-        self.addAction(act)
+        act = make_action(self, spec, handler)
         self.actions_by_name[spec.name] = act
         self.action_specs.append(spec)
         return act
