@@ -28,4 +28,4 @@ if [ "${1:-}" != "--no-check" ]; then
   QT_QPA_PLATFORM=offscreen "$exe" --self-test
 fi
 size_kb=$(du -sk dist/vanishgui | cut -f1)
-echo "build.sh: dist/vanishgui/ is $(( size_kb / 1024 )) MB ($(find dist/vanishgui -type f | wc -l | tr -d ' ') files)"
+echo "build.sh: dist/vanishgui/ is $(( size_kb / 1024 )) MiB, $(( size_kb * 1024 / 1000000 )) MB ($(find dist/vanishgui -type f | wc -l | tr -d ' ') files)"

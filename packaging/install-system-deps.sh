@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Qt needs to draw (offscreen and under Xvfb), fonts, and the
-# validators the packaging tests run (desktop-file-utils, appstream).
+# validators the packaging tests run (desktop-file-utils, appstream), and the tools the
+# PyInstaller build uses on Linux (binutils: strip, nm, ld; icu-devtools: icupkg, genccode).
 # As root with apt it installs what is missing; otherwise it prints the command to run.
 set -euo pipefail
 pkgs=(libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6 libglib2.0-0
@@ -8,7 +9,7 @@ pkgs=(libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6 libglib2.0
       xvfb xauth libx11-xcb1 libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0
       libxcb-keysyms1 libxcb-randr0 libxcb-render0 libxcb-render-util0 libxcb-shape0
       libxcb-shm0 libxcb-sync1 libxcb-util1 libxcb-xfixes0 libxcb-xkb1 libxkbcommon-x11-0
-      desktop-file-utils appstream)
+      desktop-file-utils appstream binutils icu-devtools)
 command -v dpkg-query >/dev/null || { echo "install-system-deps: not a Debian system; skipping"; exit 0; }
 missing=()
 for p in "${pkgs[@]}"; do

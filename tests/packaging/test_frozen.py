@@ -22,7 +22,9 @@ SPEC = ROOT / "packaging" / "vanishgui.spec"
 EXE = "vanishgui.exe" if sys.platform == "win32" else "vanishgui"
 LINUX = sys.platform.startswith("linux")
 MiB = 1024 * 1024
-SIZE_LIMIT_MIB = 170  # 161 MiB with the pyqtgraph plots; catches a trimming that stopped working
+# Issue 6's goal on Linux: under 150 MB (decimal), measured 144.6 MB. Elsewhere, untested
+# here, only a bound that catches a trimming that stopped working.
+SIZE_LIMIT = 150e6 if LINUX else 200 * MiB
 
 
 def run(command, *, timeout=180, **kwargs):
@@ -110,7 +112,47 @@ def test_bundle_is_trimmed(frozen):
     assert [f for f in files if gone.search(f)] == []
     dangling = [f for f in files if (app / f).is_symlink() and not (app / f).exists()]
     assert dangling == []
-    assert bundle_size(app) < SIZE_LIMIT_MIB * MiB
+    assert bundle_size(app) < SIZE_LIMIT
+
+
+ICU_CHECK = """
+import os, sys
+from PySide6.QtCore import QCollator, QLocale, QStringDecoder, QTimeZone
+maps = open("/proc/self/maps").read()
+icudata = {line.split()[-1] for line in maps.splitlines() if "libicudata" in line}
+assert icudata == {sys.argv[1]}, icudata
+numeric = QCollator(QLocale("en_US"))
+numeric.setNumericMode(True)
+assert sorted(["run10.json", "run2.json", "Run1.json"], key=numeric.sortKey) == [
+    "Run1.json", "run2.json", "run10.json"]
+swedish = QCollator(QLocale("sv_SE"))  # a tailoring: å, ä, ö come after z
+assert sorted(["ö", "z", "a", "ä"], key=swedish.sortKey) == ["a", "z", "ä", "ö"]
+german = QCollator(QLocale("de_DE"))
+assert sorted(["z", "ä", "a"], key=german.sortKey) == ["a", "ä", "z"]
+assert QLocale("de_DE").toUpper("straße") == "STRASSE"
+assert QLocale("tr_TR").toUpper("i") == "\u0130"
+berlin = QTimeZone(b"Europe/Berlin")
+assert berlin.isValid() and berlin.standardTimeOffset(
+    __import__("PySide6.QtCore").QtCore.QDateTime.currentDateTime()) == 3600
+print("legacy-decoder", QStringDecoder("Shift-JIS").isValid())
+"""
+
+
+@pytest.mark.skipif(not LINUX, reason="the ICU data is trimmed on Linux only")
+def test_trimmed_icu_data_still_serves_what_qt_asks_of_it(frozen, tmp_path):
+    """The bundle's libicudata keeps what Qt reads (collation, with locale tailorings; time
+    zones; case mapping) and drops the legacy converters. Run with this environment's
+    PySide6, the bundle's data library preloaded in place of the full one."""
+    app, _seconds = frozen
+    lib = next((app / "_internal").rglob("libicudata.so.*"))
+    assert lib.stat().st_size < 12e6  # 32 MB whole
+    script = tmp_path / "icu_check.py"
+    script.write_text(ICU_CHECK, encoding="utf-8")
+    done = run([sys.executable, script, lib.resolve()], cwd=tmp_path,
+               env=app_env(LD_PRELOAD=str(lib.resolve())), timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "legacy-decoder False" in done.stdout  # the trimmed data, not the whole, was used
+    assert "Could not create collator" not in done.stderr
 
 
 @pytest.mark.skipif(not LINUX, reason="ldd and ELF are Linux's")
