@@ -20,11 +20,11 @@ from vanishgui.ui.compare import (
     apply_compare_cli,
     comparisons,
     default_file_name,
-    install,
     open_comparison,
     open_comparison_file,
 )
 from vanishgui.ui.compare_diagrams import best_grid
+from vanishgui.ui.compare_menu import install
 from vanishgui.ui.numbers import num
 from vanishgui.ui.theme import apply_theme
 

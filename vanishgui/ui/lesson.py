@@ -20,20 +20,18 @@ from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog
 
-from ..core.lesson import (
+from ..core.scene import (
     PLOTS,
     CompareAction,
     DeepenAction,
     DepthRow,
     Lesson,
-    LessonError,
     PlayAction,
     Scene,
     Step,
     SwitchAction,
     TrainAction,
     depth_row,
-    load_lesson,
 )
 from . import resources
 from .actions import ActionSpec
@@ -74,8 +72,21 @@ def lesson_title(path: Path) -> str:
 
 
 def read_lesson(path: str | Path) -> Lesson:
-    """A lesson file; its experiments may name the built-in examples."""
+    """A lesson file; its experiments may name the built-in examples. A bad file raises
+    :class:`~vanishgui.core.lesson.LessonError`, whose text names the scene and field."""
+    from ..core.lesson import load_lesson  # parsing is loaded when a lesson opens
+
     return load_lesson(path, resources.path("examples"))
+
+
+def try_read_lesson(path: str | Path) -> tuple[Lesson | None, str]:
+    """(the lesson, "") or (None, the one-sentence reason it cannot be read)."""
+    from ..core.lesson import LessonError
+
+    try:
+        return read_lesson(path), ""
+    except LessonError as e:
+        return None, str(e)
 
 
 class LessonPlayer(QObject):
@@ -145,10 +156,9 @@ class LessonPlayer(QObject):
 
     def open_path(self, path: str | Path, scene: int = 0) -> bool:
         """Open a lesson file; a bad one gets a dialog naming the scene and field."""
-        try:
-            lesson = read_lesson(path)
-        except LessonError as e:
-            self.window.show_error("This lesson could not be opened", str(e))
+        lesson, why = try_read_lesson(path)
+        if lesson is None:
+            self.window.show_error("This lesson could not be opened", why)
             return False
         return self.start(lesson, scene)
 
@@ -412,10 +422,9 @@ def apply_lesson_cli(window: MainWindow, name: str, scene: int = 1, *,
     if not path.is_file():
         raise SystemExit(f"vanishgui: --lesson expects a lesson file or one of "
                          f"{', '.join(builtin)}, got {name!r}")
-    try:
-        lesson = read_lesson(path)
-    except LessonError as e:
-        raise SystemExit(f"vanishgui: {e}") from None
+    lesson, why = try_read_lesson(path)
+    if lesson is None:
+        raise SystemExit(f"vanishgui: {why}")
     if not 1 <= scene <= len(lesson.scenes):
         raise SystemExit(f"vanishgui: --scene must be from 1 to {len(lesson.scenes)} for "
                          f"{path.name}, got {scene}")

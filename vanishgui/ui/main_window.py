@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from .. import __version__
 from ..core.experiment import ExperimentError
-from . import compare, resources
+from . import compare_menu, resources
 from .actions import ACTIONS, ActionSpec, make_action
 from .controls import ControlsPanel
 from .diagram.view import DiagramPanel
@@ -106,7 +106,7 @@ class MainWindow(QMainWindow):
         self.headless = False  # set for --screenshot and --self-test: never ask anything
         self.projector = Projector(self)
         self.lesson_player = install_lessons(self)
-        compare.install(self)
+        compare_menu.install(self)
 
     def settings_store(self) -> QSettings:
         return settings()
