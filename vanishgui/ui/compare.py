@@ -47,8 +47,9 @@ from .compare_menu import FILE_FILTER
 from .compare_plots import GradientComparison
 from .describe import caption
 from .diagram.view import ColorBar
-from .lockstep import TRANSPORT, ComparisonTransport, Lockstep, apply_lockstep_at, parse_at
+from .lockstep import ComparisonTransport, Lockstep, apply_lockstep_at, parse_at
 from .session import Session
+from .transport import TRANSPORT
 
 PLOT_SHARE = (0.62, 0.38)  # of the window's height: diagrams, plots
 

@@ -10,18 +10,15 @@ and stops every network when one diverges.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
-from .session import EVENTS_PER_SECOND, SPEEDS, TRAIN_SHARE, TRAIN_SLICE_S, Session
-from .transport import speed_label
-
-TRANSPORT = ("start", "previous_phase", "previous", "play", "next", "next_phase", "end", None,
-             "train_step", "train", "reset")
+from .session import Session, play_interval_ms
+from .training_loop import TrainingLoop
+from .transport import add_buttons, add_speed_choice
 
 
 class Lockstep(QObject):
@@ -35,13 +32,10 @@ class Lockstep(QObject):
         super().__init__(parent)
         self.sessions = list(sessions)
         self.speed = 1.0
-        self.steps_per_second = 0.0
-        self._target: int | None = None
         self._play_timer = QTimer(self)
         self._play_timer.timeout.connect(self._on_play_tick)
-        self._train_timer = QTimer(self)
-        self._train_timer.setInterval(0)
-        self._train_timer.timeout.connect(self._on_train_tick)
+        self._loop = TrainingLoop(self._round, lambda: self.step_count, self._announce,
+                                  self.stop_training, self)
 
     @property
     def step_count(self) -> int:
@@ -53,7 +47,12 @@ class Lockstep(QObject):
 
     @property
     def training(self) -> bool:
-        return self._train_timer.isActive()
+        return self._loop.active
+
+    @property
+    def steps_per_second(self) -> float:
+        """Each network's training speed, while training continuously."""
+        return self._loop.steps_per_second
 
     def _all_at_end(self) -> bool:
         return all(s.player.at_end for s in self.sessions)
@@ -94,9 +93,7 @@ class Lockstep(QObject):
             self._play_timer.setInterval(self._play_interval())
 
     def _play_interval(self) -> int:
-        if math.isinf(self.speed):
-            return 0
-        return max(1, round(1000 / (EVENTS_PER_SECOND * self.speed)))
+        return play_interval_ms(self.speed)
 
     def play(self) -> None:
         self.stop_training()
@@ -165,22 +162,12 @@ class Lockstep(QObject):
     def train(self, steps: int | None = None) -> None:
         """Shift+T: train every network continuously (or ``steps`` steps) in time slices."""
         self._play_timer.stop()
-        self._target = None if steps is None else self.step_count + int(steps)
-        self._rate_mark = (time.perf_counter(), self.step_count)
-        self._tick_end: float | None = None
-        self._train_time = 0.0
-        self._view_time = 0.0
-        self._train_timer.start()
+        self._loop.start(steps)
         self.training_changed.emit(True)
         self.changed.emit()
 
     def stop_training(self) -> None:
-        if self._train_timer.isActive():
-            self._train_timer.stop()
-            self._target = None
-            if self._train_time:
-                self._train_time = 0.0
-                self._announce()
+        if self._loop.stop():
             self.training_changed.emit(False)
             self.changed.emit()
 
@@ -189,34 +176,6 @@ class Lockstep(QObject):
             self.pause()
         else:
             self.train()
-
-    def _on_train_tick(self) -> None:
-        # As Session._on_train_tick: train in slices, and tell the views only once
-        # training has had TRAIN_SHARE times the time their redraws took.
-        started = time.perf_counter()
-        if self._tick_end is not None:
-            self._view_time += started - self._tick_end
-        deadline = started + TRAIN_SLICE_S
-        diverged = False
-        while time.perf_counter() < deadline:
-            if self._target is not None and self.step_count >= self._target:
-                break
-            if self._round():
-                diverged = True
-                break
-        now = time.perf_counter()
-        self._train_time += now - started
-        t0, s0 = self._rate_mark
-        if now - t0 > 0.25:
-            self.steps_per_second = (self.step_count - s0) / (now - t0)
-            self._rate_mark = (now, self.step_count)
-        done = self._target is not None and self.step_count >= self._target
-        self._tick_end = time.perf_counter()
-        if done or diverged or self._train_time >= TRAIN_SHARE * self._view_time:
-            self._train_time = self._view_time = 0.0
-            self._announce()
-        if done or diverged:
-            self.stop_training()
 
     def reset(self) -> None:
         """R: every network back to its starting weights, with an empty history."""
@@ -244,25 +203,11 @@ class ComparisonTransport(QWidget):
         self.lockstep = lockstep
         lay = QHBoxLayout(self)
         lay.setContentsMargins(8, 4, 8, 4)
-        self.buttons: dict[str, QToolButton] = {}
-        for name in TRANSPORT:
-            if name is None:
-                lay.addSpacing(16)
-                continue
-            b = QToolButton(self)
-            b.setDefaultAction(actions[name])
-            lay.addWidget(b)
-            self.buttons[name] = b
+        self.buttons = add_buttons(self, lay, actions)
         lay.addSpacing(12)
-        self.speed_label = QLabel("Speed", self)
-        lay.addWidget(self.speed_label)
-        self.speed = QComboBox(self)
-        for s in SPEEDS:
-            self.speed.addItem(speed_label(s), s)
-        self.speed.setCurrentIndex(SPEEDS.index(1.0))
-        self.speed.setToolTip("How fast Play moves through the events")
+        self.speed_label, self.speed = add_speed_choice(
+            self, lay, "How fast Play moves through the events (instant: a whole step at once)")
         self.speed.currentIndexChanged.connect(self._on_speed_picked)
-        lay.addWidget(self.speed)
         lay.addSpacing(12)
         self.steps = QLabel(self)
         self.steps.setObjectName("compareSteps")

@@ -13,7 +13,6 @@ Stepping past its last event (or pressing T) commits it and previews the next.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,16 +23,19 @@ from ..core.experiment import Experiment, classic, load_experiment, save_experim
 from ..core.network import Pass
 from ..core.trace import Player, Reveal, Trace
 from ..core.training import Trainer
+from .training_loop import TrainingLoop
 
 # Player speed: events per second at 1×, and the transition time within an event.
 EVENTS_PER_SECOND = 1.5
 TRANSITION_MS = 200
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, math.inf)  # inf: "instant"
-TRAIN_SLICE_S = 0.012  # continuous training runs in slices this long, then yields to Qt
-# While training, the views are told about new steps only once training has had this many
-# times the time the views took to redraw after the last announcement: however costly the
-# plots, training keeps about 70% of the time, and the window still answers between slices.
-TRAIN_SHARE = 3.5
+
+
+def play_interval_ms(speed: float) -> int:
+    """Milliseconds between Play's events at ``speed`` (0: instant, as fast as Qt allows)."""
+    if math.isinf(speed):
+        return 0
+    return max(1, round(1000 / (EVENTS_PER_SECOND * speed)))
 
 
 @dataclass(frozen=True)
@@ -70,13 +72,11 @@ class Session(QObject):
         self.sample = 0
         self.selection: Selection | None = None
         self.speed = 1.0
-        self.steps_per_second = 0.0
-        self._train_target: int | None = None
         self._play_timer = QTimer(self)
         self._play_timer.timeout.connect(self._on_play_tick)
-        self._train_timer = QTimer(self)
-        self._train_timer.setInterval(0)
-        self._train_timer.timeout.connect(self._on_train_tick)
+        self._loop = TrainingLoop(self._train_round, lambda: self.trainer.step_count,
+                                  lambda: self.announce_training(None), self.stop_training,
+                                  self)
         self._build()
 
     # -- state ---------------------------------------------------------------------------
@@ -102,7 +102,12 @@ class Session(QObject):
 
     @property
     def training(self) -> bool:
-        return self._train_timer.isActive()
+        return self._loop.active
+
+    @property
+    def steps_per_second(self) -> float:
+        """The training speed, while training continuously."""
+        return self._loop.steps_per_second
 
     @property
     def diverged_at(self) -> int | None:
@@ -194,9 +199,7 @@ class Session(QObject):
         self.speed_changed.emit(speed)
 
     def _play_interval(self) -> int:
-        if math.isinf(self.speed):
-            return 0
-        return max(1, round(1000 / (EVENTS_PER_SECOND * self.speed)))
+        return play_interval_ms(self.speed)
 
     def transition_ms(self) -> int:
         """How long a view should take to blend into the new event's state."""
@@ -234,9 +237,7 @@ class Session(QObject):
     # -- training ------------------------------------------------------------------------
     def _commit(self, position: int | None = None) -> None:
         """Commit the shown step and preview the next one."""
-        self.trainer.commit(self.current)
-        self.last = self.current
-        self.current = self.trainer.preview()
+        self._train_round()
         self.announce_training(position)
 
     def announce_training(self, position: int | None = None) -> None:
@@ -273,21 +274,11 @@ class Session(QObject):
     def train(self, steps: int | None = None) -> None:
         """Shift+T: train continuously (or ``steps`` steps) in slices, keeping the UI live."""
         self._play_timer.stop()
-        self._train_target = None if steps is None else self.trainer.step_count + int(steps)
-        self._rate_mark = (time.perf_counter(), self.trainer.step_count)
-        self._tick_end: float | None = None
-        self._train_time = 0.0  # since the views were last told
-        self._view_time = 0.0  # time outside training slices since then (redraws, paints)
-        self._train_timer.start()
+        self._loop.start(steps)
         self.training_changed.emit(True)
 
     def stop_training(self) -> None:
-        if self._train_timer.isActive():
-            self._train_timer.stop()
-            self._train_target = None
-            if self._train_time:  # steps the views have not been told about yet
-                self._train_time = 0.0
-                self.announce_training(None)
+        if self._loop.stop():
             self.training_changed.emit(False)
 
     def toggle_training(self) -> None:
@@ -296,37 +287,13 @@ class Session(QObject):
         else:
             self.train()
 
-    def _on_train_tick(self) -> None:
+    def _train_round(self) -> bool:
+        """Commit the shown step without telling the views; True if it has diverged."""
         t = self.trainer
-        started = time.perf_counter()
-        if self._tick_end is not None:
-            self._view_time += started - self._tick_end
-        deadline = started + TRAIN_SLICE_S
-        diverged = False
-        while time.perf_counter() < deadline:
-            if self._train_target is not None and t.step_count >= self._train_target:
-                break
-            t.commit(self.current)
-            self.last = self.current
-            self.current = t.preview()
-            if t.history.diverged_at_step is not None and t.history.diverged_at_step == (
-                t.step_count - 1
-            ):
-                diverged = True
-                break
-        now = time.perf_counter()
-        self._train_time += now - started
-        t0, s0 = self._rate_mark
-        if now - t0 > 0.25:
-            self.steps_per_second = (t.step_count - s0) / (now - t0)
-            self._rate_mark = (now, t.step_count)
-        done = self._train_target is not None and t.step_count >= self._train_target
-        self._tick_end = time.perf_counter()
-        if done or diverged or self._train_time >= TRAIN_SHARE * self._view_time:
-            self._train_time = self._view_time = 0.0
-            self.announce_training(None)  # its cost is counted in the next tick's gap
-        if done:
-            self.stop_training()
+        t.commit(self.current)
+        self.last = self.current
+        self.current = t.preview()
+        return t.history.diverged_at_step == t.step_count - 1
 
     def reset(self) -> None:
         """R: back to the initial weights, a fresh optimiser and an empty history."""

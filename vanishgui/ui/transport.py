@@ -10,9 +10,42 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QToolBut
 from .describe import status_line
 from .session import SPEEDS, Session
 
+# The buttons of a transport bar, in order (None: a gap); the main window's and a
+# comparison's bars share them and their actions' names.
+TRANSPORT = ("start", "previous_phase", "previous", "play", "next", "next_phase", "end", None,
+             "train_step", "train", "reset")
+
 
 def speed_label(speed: float) -> str:
     return "instant" if math.isinf(speed) else f"{speed:g}×"
+
+
+def add_buttons(bar: QWidget, lay: QHBoxLayout,
+                actions: dict[str, QAction]) -> dict[str, QToolButton]:
+    """One tool button per action of ``TRANSPORT``, added to ``lay``; by action name."""
+    buttons: dict[str, QToolButton] = {}
+    for name in TRANSPORT:
+        if name is None:
+            lay.addSpacing(16)
+            continue
+        b = QToolButton(bar)
+        b.setDefaultAction(actions[name])
+        lay.addWidget(b)
+        buttons[name] = b
+    return buttons
+
+
+def add_speed_choice(bar: QWidget, lay: QHBoxLayout, tooltip: str) -> tuple[QLabel, QComboBox]:
+    """The "Speed" label and its choice of ``SPEEDS`` (1× chosen), added to ``lay``."""
+    label = QLabel("Speed", bar)
+    lay.addWidget(label)
+    box = QComboBox(bar)
+    for s in SPEEDS:
+        box.addItem(speed_label(s), s)
+    box.setCurrentIndex(SPEEDS.index(1.0))
+    box.setToolTip(tooltip)
+    lay.addWidget(box)
+    return label, box
 
 
 class TransportBar(QWidget):
@@ -22,16 +55,7 @@ class TransportBar(QWidget):
         self.session = session
         lay = QHBoxLayout(self)
         lay.setContentsMargins(8, 4, 8, 4)
-        self.buttons: dict[str, QToolButton] = {}
-        for name in ("start", "previous_phase", "previous", "play", "next", "next_phase", "end",
-                     None, "train_step", "train", "reset"):
-            if name is None:
-                lay.addSpacing(16)
-                continue
-            b = QToolButton(self)
-            b.setDefaultAction(actions[name])
-            lay.addWidget(b)
-            self.buttons[name] = b
+        self.buttons = add_buttons(self, lay, actions)
         self.train_n = QSpinBox(self)
         self.train_n.setRange(1, 1_000_000)
         self.train_n.setValue(200)
@@ -43,16 +67,9 @@ class TransportBar(QWidget):
         lay.addWidget(self.train_n)
         lay.addWidget(self.train_n_button)
         lay.addSpacing(12)
-        self.speed_label = QLabel("Speed", self)
-        lay.addWidget(self.speed_label)
-        self.speed = QComboBox(self)
-        for s in SPEEDS:
-            self.speed.addItem(speed_label(s), s)
-        self.speed.setCurrentIndex(SPEEDS.index(1.0))
-        self.speed.setToolTip("How fast Play moves through the events (instant: a whole step "
-                              "at once)")
+        self.speed_label, self.speed = add_speed_choice(
+            self, lay, "How fast Play moves through the events (instant: a whole step at once)")
         self.speed.currentIndexChanged.connect(self._on_speed_picked)
-        lay.addWidget(self.speed)
         lay.addSpacing(12)
         self.status = QLabel(self)
         self.status.setObjectName("statusLine")

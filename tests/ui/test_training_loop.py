@@ -1,0 +1,67 @@
+"""The time-sliced training loop shared by a Session and a comparison's Lockstep."""
+
+from __future__ import annotations
+
+from vanishgui.ui.training_loop import TrainingLoop
+
+
+class Counter:
+    """A stand-in network: one round adds a step; it diverges at ``diverge_at`` if set."""
+
+    def __init__(self, diverge_at: int | None = None) -> None:
+        self.steps = 0
+        self.announced: list[int] = []
+        self.finished = 0
+        self.diverge_at = diverge_at
+
+    def round(self) -> bool:
+        self.steps += 1
+        return self.steps == self.diverge_at
+
+    def loop(self) -> TrainingLoop:
+        loop = TrainingLoop(self.round, lambda: self.steps,
+                            lambda: self.announced.append(self.steps), self.finish)
+        self._loop = loop
+        return loop
+
+    def finish(self) -> None:
+        self.finished += 1
+        self._loop.stop()
+
+
+def test_training_n_steps_stops_exactly_there_and_announces_the_last(qtbot):
+    c = Counter()
+    loop = c.loop()
+    loop.start(5_000)
+    qtbot.waitUntil(lambda: not loop.active, timeout=10_000)
+    assert c.steps == 5_000
+    assert c.announced[-1] == 5_000 and c.finished == 1
+    assert c.announced == sorted(c.announced)
+
+
+def test_a_divergence_stops_training_at_that_step(qtbot):
+    c = Counter(diverge_at=1_234)
+    loop = c.loop()
+    loop.start()
+    qtbot.waitUntil(lambda: not loop.active, timeout=10_000)
+    assert c.steps == 1_234 and c.announced[-1] == 1_234 and c.finished == 1
+
+
+def test_stopping_announces_steps_the_views_have_not_heard_of(qtbot):
+    c = Counter()
+    loop = c.loop()
+    loop.start()
+    qtbot.waitUntil(lambda: c.steps > 100, timeout=10_000)
+    assert loop.stop() is True
+    assert c.announced[-1] == c.steps
+    assert loop.stop() is False  # not running: nothing more is said
+    assert loop.steps_per_second >= 0
+
+
+def test_the_views_are_told_in_batches_not_after_every_step(qtbot):
+    c = Counter()
+    loop = c.loop()
+    loop.start(20_000)
+    qtbot.waitUntil(lambda: not loop.active, timeout=20_000)
+    assert c.steps == 20_000
+    assert len(c.announced) < 2_000  # each 12 ms slice runs many steps between announcements
