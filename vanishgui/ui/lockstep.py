@@ -132,14 +132,7 @@ class Lockstep(QObject):
 
     def _round(self) -> bool:
         """Commit one step in every network, in turn; True if one has just diverged."""
-        diverged = False
-        for s in self.sessions:
-            t = s.trainer
-            t.commit(s.current)
-            s.last = s.current
-            s.current = t.preview()
-            diverged = diverged or t.history.diverged_at_step == t.step_count - 1
-        return diverged
+        return any([s.train_round() for s in self.sessions])  # a list: every one commits
 
     def _announce(self) -> None:
         # The Session's own announcement after training (the views redraw; a divergence

@@ -74,7 +74,7 @@ class Session(QObject):
         self.speed = 1.0
         self._play_timer = QTimer(self)
         self._play_timer.timeout.connect(self._on_play_tick)
-        self._loop = TrainingLoop(self._train_round, lambda: self.trainer.step_count,
+        self._loop = TrainingLoop(self.train_round, lambda: self.trainer.step_count,
                                   lambda: self.announce_training(None), self.stop_training,
                                   self)
         self._build()
@@ -237,7 +237,7 @@ class Session(QObject):
     # -- training ------------------------------------------------------------------------
     def _commit(self, position: int | None = None) -> None:
         """Commit the shown step and preview the next one."""
-        self._train_round()
+        self.train_round()
         self.announce_training(position)
 
     def announce_training(self, position: int | None = None) -> None:
@@ -287,8 +287,9 @@ class Session(QObject):
         else:
             self.train()
 
-    def _train_round(self) -> bool:
-        """Commit the shown step without telling the views; True if it has diverged."""
+    def train_round(self) -> bool:
+        """Commit the shown step without telling the views (``announce_training`` does);
+        True if this step has diverged."""
         t = self.trainer
         t.commit(self.current)
         self.last = self.current
