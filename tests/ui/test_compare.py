@@ -214,8 +214,23 @@ def test_a_wide_chain_gets_rows_and_a_squarer_network_columns() -> None:
 
 def test_the_window_is_titled_with_its_networks(three) -> None:
     assert three.windowTitle() == "Compare activation: Sigmoid vs Tanh vs ReLU — vanishgui"
-    assert all(c.header.text().endswith(label) for c, label in zip(three.columns, three.labels))
+    assert all(f"&nbsp;{label}" in c.header.text()
+               for c, label in zip(three.columns, three.labels))
     assert three.event_title.text() == three.columns[0].panel.title.text()
+
+
+def test_each_network_is_headed_by_its_loss_once_the_forward_pass_reaches_it(three) -> None:
+    """A long chain's loss box is drawn small; its header says the same loss, large."""
+    lock = three.lockstep
+    lock.to_start()
+    assert [c.loss_text() for c in three.columns] == ["loss ?"] * 3
+    assert all("loss ?" in c.header.text() for c in three.columns)
+    lock.train_now(20)  # shown at the end of the backward pass: the loss is known
+    for c in three.columns:
+        want = f"loss {num(c.session.current.loss)}"
+        assert c.loss_text() == want and want in c.header.text()
+    losses = {c.session.current.loss for c in three.columns}
+    assert len(losses) == 3  # three activations, three different losses
 
 
 # -- the main window's Compare menu --------------------------------------------------------------

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from .compare_plots import NETWORK_COLORS, swatch
 from .diagram.view import DiagramPanel
+from .numbers import num
 from .plots.base import INK, SIZES
 from .session import Session
 
@@ -20,8 +21,9 @@ QWIDGETSIZE_MAX = 16_777_215  # Qt's "no maximum" for a widget's size
 
 
 class NetworkColumn(QWidget):
-    """One network: its name in its colour, beside (in a row) or above (in a column) its
-    diagram."""
+    """One network: its name in its colour and its loss, beside (in a row) or above (in a
+    column) its diagram. The loss is read large here because a long chain's own loss box
+    is drawn as small as its neurons."""
 
     def __init__(self, session: Session, label: str, index: int,
                  parent: QWidget | None = None) -> None:
@@ -35,8 +37,9 @@ class NetworkColumn(QWidget):
         self.header = QLabel(self)
         self.header.setObjectName("compareNetworkTitle")
         self.header.setTextFormat(Qt.TextFormat.RichText)
-        self.header.setText(f"{swatch(self.color)}&nbsp;{label}")
         self.header.setWordWrap(True)
+        self.header.setToolTip("The loss of the step shown, once its forward pass has reached "
+                               "the loss (as in the diagram's loss box)")
         self.panel = DiagramPanel(session, self)
         self.panel.colorbar.hide()  # the window shows one for all
         # A narrow column must not be held wide by a long event title.
@@ -45,6 +48,21 @@ class NetworkColumn(QWidget):
         self.layout_box.setContentsMargins(2, 2, 2, 2)
         self.layout_box.setSpacing(0)
         self.set_beside(False)
+        session.cursor_moved.connect(self._write_header)
+        session.pass_changed.connect(self._write_header)
+
+    def loss_text(self) -> str:
+        """'loss 0.00106', or 'loss ?' before the shown step's forward pass reaches it."""
+        shown = self.session.reveal().loss
+        return f"loss {num(self.session.current.loss) if shown else '?'}"
+
+    def _write_header(self, *_args) -> None:
+        small = round(self.header_points() * 0.7)
+        gap = "<br>" if self.beside else "&nbsp;&nbsp;&nbsp;"
+        text = (f"{swatch(self.color)}&nbsp;{self.label}{gap}<span style=\"font-size: "
+                f"{small}pt; font-weight: normal\">{self.loss_text()}</span>")
+        if self.header.text() != text:
+            self.header.setText(text)
 
     def set_beside(self, beside: bool) -> None:
         self.beside = beside
@@ -85,6 +103,7 @@ class NetworkColumn(QWidget):
         self.header.setAlignment(Qt.AlignmentFlag.AlignLeft
                                  | (Qt.AlignmentFlag.AlignVCenter if self.beside
                                     else Qt.AlignmentFlag.AlignTop))
+        self._write_header()
 
     def side_width(self) -> int:
         """How wide the name is when it sits beside the diagram."""
@@ -94,6 +113,9 @@ class NetworkColumn(QWidget):
         fm = QFontMetrics(font)
         first, *rest = self.label.split()
         longest = max(fm.horizontalAdvance(w) for w in ["■\u00a0" + first, *rest])
+        font.setPointSizeF(round(self.header_points() * 0.7))
+        font.setBold(False)
+        longest = max(longest, QFontMetrics(font).horizontalAdvance("loss 0.000123"))
         return min(max(longest + 48, round(fm.height() * 5)), 300)  # padding and border
 
     def caption_height(self) -> int:
