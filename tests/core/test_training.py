@@ -231,6 +231,29 @@ def _strict_json(text: str):
     return json.loads(text, parse_constant=refuse)
 
 
+def test_report_text_shows_the_first_and_the_last_step_trained() -> None:
+    """--steps N: the second table is step N's own (its gradients before its update), and
+    its heading says so; the loss after is at the weights N updates later."""
+    from vanishgui.core.experiment import load_experiment
+    from vanishgui.core.report import format_table, layer_rows
+
+    exp = load_experiment(EXAMPLE)
+    t = exp.trainer()
+    first = t.step()
+    t.step()
+    last = t.step()
+    out = io.StringIO()
+    assert report_main([str(EXAMPLE), "--steps", "3"], stdout=out) == 0
+    text = out.getvalue()
+    heading = "The same in the last training step (3 of 3), at the weights before its update:"
+    assert heading in text
+    before, after = text.split(heading)
+    assert format_table(layer_rows(first)) in before
+    assert format_table(layer_rows(last)) in after
+    assert format_table(layer_rows(last)) != format_table(layer_rows(first))
+    assert f"after 3 step(s): {t.full_loss():.3e}" in text
+
+
 def test_report_of_a_diverging_run_prints_null_and_exits_0(tmp_path) -> None:
     code, out, err = _report(tmp_path, _deep_linear(), "--steps", "40", "--json")
     assert (code, err) == (0, "")

@@ -147,8 +147,8 @@ def format_text(report: dict[str, Any], source: str) -> str:
     title = "Gradient per layer at the starting weights (first layer first)"
     out += [title, format_table(report["table"]["first"]), ""]
     if steps:
-        out += [f"The same after {steps} training step(s):",
-                format_table(report["table"]["last"]), ""]
+        out += [f"The same in the last training step ({steps:,} of {steps:,}), at the weights "
+                "before its update:", format_table(report["table"]["last"]), ""]
         out.append(f"loss before: {_fmt(report['loss'])}   after {steps} step(s): "
                    f"{_fmt(report['final']['loss'])}")
     else:
