@@ -22,7 +22,7 @@ SPEC = ROOT / "packaging" / "vanishgui.spec"
 EXE = "vanishgui.exe" if sys.platform == "win32" else "vanishgui"
 LINUX = sys.platform.startswith("linux")
 MiB = 1024 * 1024
-# Issue 6's goal on Linux: under 150 MB (decimal), measured 144.6 MB. Elsewhere, untested
+# Issue 6's goal on Linux: under 150 MB (decimal), measured 144.7 MB. Elsewhere, untested
 # here, only a bound that catches a trimming that stopped working.
 SIZE_LIMIT = 150e6 if LINUX else 200 * MiB
 
@@ -112,12 +112,16 @@ def test_bundle_is_trimmed(frozen):
     assert [f for f in files if gone.search(f)] == []
     dangling = [f for f in files if (app / f).is_symlink() and not (app / f).exists()]
     assert dangling == []
-    assert bundle_size(app) < SIZE_LIMIT
+    size = bundle_size(app)
+    assert size < SIZE_LIMIT, (
+        f"dist/vanishgui is {size / 1e6:.1f} MB, over {SIZE_LIMIT / 1e6:.0f} MB: if ICU's data "
+        "was left whole, the build says why (packaging/install-system-deps.sh installs the "
+        "tools it needs)")
 
 
 ICU_CHECK = """
 import os, sys
-from PySide6.QtCore import QCollator, QLocale, QStringDecoder, QTimeZone
+from PySide6.QtCore import QCollator, QLocale, QStringDecoder
 maps = open("/proc/self/maps").read()
 icudata = {line.split()[-1] for line in maps.splitlines() if "libicudata" in line}
 assert icudata == {sys.argv[1]}, icudata
@@ -131,21 +135,21 @@ german = QCollator(QLocale("de_DE"))
 assert sorted(["z", "ä", "a"], key=german.sortKey) == ["a", "ä", "z"]
 assert QLocale("de_DE").toUpper("straße") == "STRASSE"
 assert QLocale("tr_TR").toUpper("i") == "\u0130"
-berlin = QTimeZone(b"Europe/Berlin")
-assert berlin.isValid() and berlin.standardTimeOffset(
-    __import__("PySide6.QtCore").QtCore.QDateTime.currentDateTime()) == 3600
 print("legacy-decoder", QStringDecoder("Shift-JIS").isValid())
 """
 
 
 @pytest.mark.skipif(not LINUX, reason="the ICU data is trimmed on Linux only")
 def test_trimmed_icu_data_still_serves_what_qt_asks_of_it(frozen, tmp_path):
-    """The bundle's libicudata keeps what Qt reads (collation, with locale tailorings; time
-    zones; case mapping) and drops the legacy converters. Run with this environment's
-    PySide6, the bundle's data library preloaded in place of the full one."""
+    """The bundle's libicudata keeps what Qt reads (collation, with locale tailorings; case
+    mapping) and drops the legacy converters. Run with this environment's PySide6, the
+    bundle's data library preloaded in place of the full one. (Time zones are not checked
+    here: on Linux Qt takes their rules from the system's tz database, not from ICU.)"""
     app, _seconds = frozen
     lib = next((app / "_internal").rglob("libicudata.so.*"))
-    assert lib.stat().st_size < 12e6  # 32 MB whole
+    assert lib.stat().st_size < 12e6, (
+        f"{lib.name} is {lib.stat().st_size / 1e6:.1f} MB, not trimmed: the build prints why "
+        "(icupkg, genccode: packaging/install-system-deps.sh installs icu-devtools)")
     script = tmp_path / "icu_check.py"
     script.write_text(ICU_CHECK, encoding="utf-8")
     done = run([sys.executable, script, lib.resolve()], cwd=tmp_path,

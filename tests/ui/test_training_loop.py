@@ -65,3 +65,27 @@ def test_the_views_are_told_in_batches_not_after_every_step(qtbot):
     qtbot.waitUntil(lambda: not loop.active, timeout=20_000)
     assert c.steps == 20_000
     assert len(c.announced) < 2_000  # each 12 ms slice runs many steps between announcements
+
+
+def test_a_run_started_while_the_last_one_is_announced_is_not_stopped_by_it(qtbot):
+    """A divergence's announcement stops training, and a listener (a lesson's next step)
+    starts another run at once: the tick that diverged must not stop the new run."""
+    c = Counter(diverge_at=50)
+    loop = TrainingLoop(c.round, lambda: c.steps, lambda: announce(), lambda: finished())
+    restarted = []
+
+    def announce() -> None:
+        c.announced.append(c.steps)
+        if c.steps == 50 and not restarted:
+            loop.stop()
+            restarted.append(True)
+            loop.start(100)
+
+    def finished() -> None:
+        c.finished += 1
+        loop.stop()
+
+    loop.start()
+    qtbot.waitUntil(lambda: bool(restarted) and not loop.active, timeout=10_000)
+    assert c.steps == 150  # the second run trained all its 100 steps
+    assert c.finished == 1  # only the second run's end

@@ -149,7 +149,7 @@ def format_text(report: dict[str, Any], source: str) -> str:
     if steps:
         out += [f"The same in the last training step ({steps:,} of {steps:,}), at the weights "
                 "before its update:", format_table(report["table"]["last"]), ""]
-        out.append(f"loss before: {_fmt(report['loss'])}   after {steps} step(s): "
+        out.append(f"loss before: {_fmt(report['loss'])}   after {steps:,} step(s): "
                    f"{_fmt(report['final']['loss'])}")
     else:
         out.append(f"loss: {_fmt(report['loss'])}")

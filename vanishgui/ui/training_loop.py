@@ -33,6 +33,7 @@ class TrainingLoop(QObject):
         self._finished = finished  # the target was reached, or a network diverged
         self.steps_per_second = 0.0
         self.target: int | None = None
+        self._run = 0  # counts start()s: a tick only finishes the run it belongs to
         self._timer = QTimer(self)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._on_tick)
@@ -43,6 +44,7 @@ class TrainingLoop(QObject):
 
     def start(self, steps: int | None = None) -> None:
         """Train until stopped, or for ``steps`` more steps."""
+        self._run += 1
         self.target = None if steps is None else self._count() + int(steps)
         self._rate_mark = (time.perf_counter(), self._count())
         self._tick_end: float | None = None
@@ -65,6 +67,7 @@ class TrainingLoop(QObject):
         return self.target is not None and self._count() >= self.target
 
     def _on_tick(self) -> None:
+        run = self._run
         started = time.perf_counter()
         if self._tick_end is not None:
             self._view_time += started - self._tick_end
@@ -85,5 +88,7 @@ class TrainingLoop(QObject):
         if done or diverged or self._train_time >= TRAIN_SHARE * self._view_time:
             self._train_time = self._view_time = 0.0
             self._announce()  # its cost is counted in the next tick's gap
-        if done or diverged:
+        # The announcement may have stopped this run (a divergence) and something may have
+        # started another (a lesson's next step): that one is not finished here.
+        if (done or diverged) and run == self._run and self.active:
             self._finished()
