@@ -7,9 +7,7 @@ setuptools' build/ folder cannot add stale files. Every run happens outside the 
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import sys
 import time
 import venv
@@ -17,24 +15,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from apphelpers import app_env, run
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = "Scripts" if sys.platform == "win32" else "bin"
 EXE = ".exe" if sys.platform == "win32" else ""
 IGNORE = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__",
                                 ".*_cache", ".hypothesis", "out")
-
-
-def run(command, *, timeout=300, **kwargs):
-    return subprocess.run([str(c) for c in command], capture_output=True, text=True,
-                          timeout=timeout, **kwargs)
-
-
-def app_env(**extra) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-    env["QT_QPA_PLATFORM"] = "offscreen"
-    env.update(extra)
-    return env
 
 
 @pytest.fixture(scope="module")

@@ -173,11 +173,11 @@ class _Checker:
         for key in value:
             if key not in allowed:
                 raise self.fail(
-                    _join(field, key), f"unknown field (expected one of {', '.join(allowed)})"
+                    join_field(field, key), f"unknown field (expected one of {', '.join(allowed)})"
                 )
         for key in required:
             if key not in value:
-                raise self.fail(_join(field, key), "this field is required but missing")
+                raise self.fail(join_field(field, key), "this field is required but missing")
         return value
 
     def integer(self, value: Any, field: str, lo: int, hi: int) -> int:
@@ -236,7 +236,8 @@ def _float(value: int | float) -> float:
         return math.inf
 
 
-def _join(field: str, key: str) -> str:
+def join_field(field: str, key: Any) -> str:
+    """'network.layers' from 'network' and 'layers', safe to print on one line."""
     # A key comes from the file: an unknown one may hold a line break or be very long,
     # and the message must stay one line.
     key = str(key)

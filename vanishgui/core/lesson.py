@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .compare import ComparisonError, make_comparison
-from .experiment import Experiment, ExperimentError, parse_experiment
+from .experiment import Experiment, ExperimentError, join_field, parse_experiment
 from .network import MAX_WEIGHT_LAYERS
 from .scene import (
     EVENT_KINDS,
@@ -152,11 +152,11 @@ class _Reader:
             raise self.fail(field, f"expected a JSON object, got {_show(value)}")
         for key in value:
             if key not in allowed:
-                raise self.fail(_join(field, key),
+                raise self.fail(join_field(field, key),
                                 f"unknown field (expected one of {', '.join(allowed)})")
         for key in required:
             if key not in value:
-                raise self.fail(_join(field, key), "this field is required but missing")
+                raise self.fail(join_field(field, key), "this field is required but missing")
         return value
 
     def text(self, value: Any, field: str, limit: int, *, empty: bool = False) -> str:
@@ -282,12 +282,12 @@ class _SceneReader:
         for key, value in change.items():
             parts = str(key).split(".")
             if len(parts) < 2 or parts[0] not in ("network", "data", "training"):
-                raise r.fail(_join(field, key), "expected a field such as network.layers "
+                raise r.fail(join_field(field, key), "expected a field such as network.layers "
                                                 "or training.learning_rate")
             node = out
             for part in parts[:-1]:
                 if not isinstance(node.get(part), dict):
-                    raise r.fail(_join(field, key), f"the experiment has no object "
+                    raise r.fail(join_field(field, key), f"the experiment has no object "
                                                     f"{'.'.join(parts[:-1])} to change")
                 node = node[part]
             node[parts[-1]] = copy.deepcopy(value)
@@ -493,15 +493,6 @@ def _switch_label(change: Any) -> str:
         name = value.get("name", "?") if isinstance(value, Mapping) else value
         return f"Switch the hidden layers to {name}"
     return "Change the experiment"
-
-
-def _join(field: str, key: Any) -> str:
-    key = str(key)
-    if not key.isprintable():
-        key = json.dumps(key)[1:-1]
-    if len(key) > 40:
-        key = key[:37] + "..."
-    return f"{field}.{key}" if field else key
 
 
 def _show(value: Any) -> str:
