@@ -5,7 +5,7 @@
 Each target is started ``--runs`` times after one unmeasured warm-up run (so the figures
 are warm: files in the page cache), with ``VANISHGUI_STARTUP_PROBE=1``: the app prints
 ``first-paint-seconds=<t>`` once its main window has painted for the first time (t counts
-from the process's start as the kernel recorded it; see vanishgui/ui/startup.py), then
+from the process's start as the kernel recorded it; see vanishgui/cli/startup.py), then
 quits. Also shown: the wall time from this script's spawn to that line, which any
 platform can measure. Targets:
 

@@ -1,4 +1,4 @@
-"""The one command line: the GUI by default; ``report`` and ``bench`` need no display."""
+"""The one command line: the GUI by default; ``report`` needs no display."""
 
 from __future__ import annotations
 
@@ -16,11 +16,7 @@ def main(argv: list[str] | None = None) -> int:
         from .core.report import main as report_main
 
         return report_main(args[1:])
-    if args and args[0] == "bench":
-        from .core.bench import main as bench_main
-
-        return bench_main(args[1:])
-    from .app import main as app_main
+    from .cli.gui import main as app_main
 
     return app_main(args)
 

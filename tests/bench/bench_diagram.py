@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication
 
 from vanishgui.core.experiment import classic, parse_experiment
 from vanishgui.ui.diagram.view import DiagramPanel
-from vanishgui.ui.session import Session
+from vanishgui.ui.model.session import Session
 
 GOALS_MS = {"1-1-1-1": 4.0, "8 layers × 16": 8.0, "32 layers × 64": 16.0}
 

@@ -27,10 +27,11 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the app runs (vanishgui
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
+from vanishgui.cli.window import build_window
 from vanishgui.core.experiment import classic
-from vanishgui.ui.autosave import Autosave
-from vanishgui.ui.main_window import MainWindow
-from vanishgui.ui.session import Session
+from vanishgui.ui.model.session import Session
+from vanishgui.ui.shell.autosave import Autosave
+from vanishgui.ui.shell.main_window import MainWindow
 
 STEPS = int(os.environ.get("VANISHGUI_BENCH_STEPS", "1000000"))
 MAX_SECONDS = float(os.environ.get("VANISHGUI_BENCH_SECONDS", "3600"))
@@ -114,7 +115,7 @@ def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("vanishgui")
     app.setOrganizationName("vanishgui")
-    window = MainWindow(Session(classic()), restore=False)
+    window = build_window(Session(classic()), restore=False)
     window.resize(1600, 900)
     window.show()
     app.processEvents()

@@ -25,9 +25,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the app runs (vanishgui
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
+from vanishgui.cli.window import build_window
 from vanishgui.core.experiment import parse_experiment
-from vanishgui.ui.main_window import MainWindow
-from vanishgui.ui.session import Session
+from vanishgui.ui.model.session import Session
 
 SECONDS = 4.0
 
@@ -57,7 +57,7 @@ def run_for(app, seconds: float) -> None:
 
 
 def gui_rate(app, exp, plots: bool) -> tuple[float, float | None]:
-    w = MainWindow(Session(exp), restore=False)
+    w = build_window(Session(exp), restore=False)
     w.resize(1600, 900)
     w.show()
     app.processEvents()

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from apphelpers import app_env, run
 
+pytestmark = [pytest.mark.packaging, pytest.mark.slow]
+
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "packaging" / "vanishgui.spec"
 EXE = "vanishgui.exe" if sys.platform == "win32" else "vanishgui"

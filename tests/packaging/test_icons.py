@@ -83,7 +83,7 @@ def test_make_icons_output_matches_the_committed_files(tmp_path):
 
 
 def test_app_icon_is_drawn_from_the_svg(qapp):
-    from vanishgui.ui.resources import app_icon
+    from vanishgui.ui.shell.resources import app_icon
 
     icon = app_icon()
     assert not icon.isNull()

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from apphelpers import app_env, run
 
+pytestmark = [pytest.mark.packaging]
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = "Scripts" if sys.platform == "win32" else "bin"
 EXE = ".exe" if sys.platform == "win32" else ""
@@ -81,7 +83,7 @@ def test_installed_app_passes_its_self_test(built, outside):
 
 def test_resources_resolve_inside_the_venv(built, outside):
     _wheel, env_dir, _timings = built
-    code = ("import sysconfig; from vanishgui.ui import resources; "
+    code = ("import sysconfig; from vanishgui.ui.shell import resources; "
             "print(sysconfig.get_paths()['purelib']); print(resources.root()); "
             "print(resources.path('themes', 'light.qss').is_file())")
     done = run([env_dir / BIN / f"python{EXE}", "-c", code], cwd=outside, env=app_env())
@@ -95,7 +97,7 @@ def test_resources_resolve_inside_the_venv(built, outside):
 def test_installed_app_icon_loads(built, outside):
     _wheel, env_dir, _timings = built
     code = ("from PySide6.QtWidgets import QApplication; app = QApplication([]); "
-            "from vanishgui.ui.resources import app_icon; icon = app_icon(); "
+            "from vanishgui.ui.shell.resources import app_icon; icon = app_icon(); "
             "print(not icon.isNull() and not icon.pixmap(16, 16).isNull())")
     done = run([env_dir / BIN / f"python{EXE}", "-c", code], cwd=outside, env=app_env())
     assert done.returncode == 0, done.stderr

@@ -2,16 +2,16 @@ import pytest
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
+from vanishgui.cli.window import build_window
 from vanishgui.core.experiment import classic
-from vanishgui.ui.main_window import MainWindow
-from vanishgui.ui.session import Session
-from vanishgui.ui.theme import apply_theme
+from vanishgui.ui.model.session import Session
+from vanishgui.ui.shell.theme import apply_theme
 
 
 @pytest.fixture
 def window(qtbot):
     apply_theme(QApplication.instance())  # as the app starts: light theme, zoom 1
-    w = MainWindow(Session(classic()), restore=False)
+    w = build_window(Session(classic()), restore=False)
     qtbot.addWidget(w)
     w.resize(1600, 900)
     w.show()

@@ -11,11 +11,11 @@ import sys
 from PySide6.QtCore import QElapsedTimer
 from PySide6.QtWidgets import QApplication
 
-from vanishgui.ui.main_window import MainWindow
-from vanishgui.ui.session import Session
+from vanishgui.cli.window import build_window
+from vanishgui.ui.model.session import Session
 
 app = QApplication(sys.argv[:1])
-window = MainWindow(Session(), restore=False)
+window = build_window(Session(), restore=False)
 window.resize(1600, 900)
 window.show()
 timer = QElapsedTimer()

@@ -11,22 +11,24 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QToolBar
 
+from vanishgui.cli.args import parse_args
+from vanishgui.cli.gui import plan
 from vanishgui.core.compare import load_comparison, make_comparison, save_comparison
 from vanishgui.core.curves import layer_grad_mean_abs
 from vanishgui.core.experiment import Experiment, load_experiment, parse_experiment
 from vanishgui.core.training import History
-from vanishgui.ui.compare import (
+from vanishgui.ui.compare.diagrams import best_grid
+from vanishgui.ui.compare.menu import install
+from vanishgui.ui.compare.window import (
     ComparisonWindow,
-    apply_compare_cli,
     comparisons,
     default_file_name,
     open_comparison,
     open_comparison_file,
+    show_comparison_for_picture,
 )
-from vanishgui.ui.compare_diagrams import best_grid
-from vanishgui.ui.compare_menu import install
-from vanishgui.ui.numbers import num
-from vanishgui.ui.theme import apply_theme
+from vanishgui.ui.model.numbers import num
+from vanishgui.ui.shell.theme import apply_theme
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
 
@@ -332,9 +334,10 @@ def test_save_comparison_without_one_open_says_so(installed) -> None:
 # -- the screenshot's command line ---------------------------------------------------------------
 
 
-def test_apply_compare_cli_trains_then_draws(window, qtbot) -> None:
+def test_a_comparison_picture_trains_then_draws(window, qtbot) -> None:
     window.session.set_experiment(chain())
-    cw = apply_compare_cli(window, "activation:sigmoid,relu", "trained:40")
+    comparison = make_comparison(chain(), "activation", ["sigmoid", "relu"])
+    cw = show_comparison_for_picture(window, comparison, ("trained", 40))
     qtbot.addWidget(cw)
     assert counts(cw) == [40, 40]
     assert not cw.gradients.dirty
@@ -344,19 +347,23 @@ def test_apply_compare_cli_trains_then_draws(window, qtbot) -> None:
 
 
 BAD_SPECS = (
-    ("colour:red,blue", None, "--compare expects"),
-    ("activation", None, "--compare expects"),
+    ("colour:red,blue", None, "--compare: expects"),
+    ("activation", None, "--compare: expects"),
     ("activation:relu", None, "values"),
     ("depth:one,two", None, "whole numbers"),
-    ("activation:sigmoid,relu", "trained:x", "--at expects"),
-    ("activation:sigmoid,relu", "sideways:3", "--at expects"),
+    ("activation:sigmoid,relu", "trained:x", "--at: expects"),
+    ("activation:sigmoid,relu", "sideways:3", "--at: expects"),
 )
 
 
-def test_apply_compare_cli_rejects_bad_specs(window) -> None:
+def test_bad_compare_arguments_stop_before_any_window(window, capsys) -> None:
     for spec, at, message in BAD_SPECS:
-        with pytest.raises(SystemExit, match=message):
-            apply_compare_cli(window, spec, at)
+        argv = ["--screenshot", "never.png", "--compare", spec, *(["--at", at] if at else [])]
+        with pytest.raises(SystemExit) as stop:
+            plan(parse_args(argv), headless=True)
+        assert stop.value.code == 2
+        err = capsys.readouterr().err
+        assert message in err, (spec, at, err)
     assert comparisons(window) == []
 
 
@@ -368,5 +375,4 @@ def test_a_comparison_opened_in_projector_mode_takes_its_look(window, qtbot) -> 
         assert cw.projector and cw.gradients.projector and cw.isFullScreen()
     finally:
         window.projector.leave()
-    cw.follow_presentation()
     assert not cw.projector and not cw.gradients.projector

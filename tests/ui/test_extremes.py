@@ -15,13 +15,13 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QEventLoop, QTimer
 
+from vanishgui.cli.window import build_window
 from vanishgui.core import activations, datasets, initializers
 from vanishgui.core.curves import layer_grad_mean_abs
 from vanishgui.core.experiment import classic, parse_experiment
-from vanishgui.ui.diagram import palette
-from vanishgui.ui.main_window import MainWindow
-from vanishgui.ui.numbers import num
-from vanishgui.ui.session import Selection, Session
+from vanishgui.ui.model import palette
+from vanishgui.ui.model.numbers import num
+from vanishgui.ui.model.session import Selection, Session
 
 
 def spin() -> None:
@@ -33,7 +33,7 @@ def spin() -> None:
 @pytest.fixture(scope="module")
 def wall(qapp):
     """One window for the module, all six plots shown and live."""
-    w = MainWindow(Session(classic()), restore=False)
+    w = build_window(Session(classic()), restore=False)
     w.resize(1600, 900)
     w.show()
     spin()

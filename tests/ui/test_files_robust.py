@@ -19,6 +19,7 @@ import pytest
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QMessageBox
 
+from vanishgui.cli.window import build_window
 from vanishgui.core.experiment import (
     CLASSIC,
     MAX_FILE_BYTES,
@@ -27,8 +28,9 @@ from vanishgui.core.experiment import (
     load_experiment,
     save_experiment,
 )
-from vanishgui.ui.main_window import MainWindow, settings
-from vanishgui.ui.session import Session
+from vanishgui.ui.lesson.player import install as lesson_install
+from vanishgui.ui.model.session import Session
+from vanishgui.ui.shell.main_window import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "vanishgui"
@@ -50,7 +52,7 @@ def _delete_closed_windows(qapp):
 @pytest.fixture(scope="module")
 def shared_window(qapp):
     """One window for the module (a new window per test costs ~1 s more each time)."""
-    w = MainWindow(Session(classic()), restore=False)
+    w = build_window(Session(classic()), restore=False)
     w.resize(1200, 800)
     w.show()
     yield w
@@ -177,9 +179,7 @@ LESSON_CASES = ["empty", "binary garbage", "cut in half", "a list, not an object
 
 @pytest.mark.parametrize("name", LESSON_CASES)
 def test_a_malformed_lesson_gets_a_dialog_and_the_experiment_stays(window, tmp_path, name):
-    player = getattr(window, "lesson_player", None)
-    if player is None:
-        pytest.skip("lessons are not part of the window yet")
+    player = lesson_install(window)  # the window's own lesson player
     window.session.train_step()
     before = state_of(window)
     path = tmp_path / f"{name.replace(' ', '-')}.lesson.json"
@@ -393,7 +393,7 @@ def test_a_corrupted_settings_store_is_ignored(settings_file, qtbot, name):
     else:
         settings_file.write_bytes(content)
     try:
-        w = MainWindow(restore=True)
+        w = build_window(restore=True)
         qtbot.addWidget(w)
         w.show()
         qtbot.waitExposed(w)
@@ -410,7 +410,7 @@ def test_the_app_never_writes_python_objects_into_the_settings(settings_file, qt
     """PySide6 stores a Python object in QSettings as a pickle; the app stores only
     strings, lists of strings and byte arrays."""
     settings_file.unlink(missing_ok=True)
-    w = MainWindow(restore=True)
+    w = build_window(restore=True)
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)

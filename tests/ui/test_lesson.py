@@ -15,6 +15,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontInfo
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from vanishgui.cli.args import parse_args
+from vanishgui.cli.gui import plan
 from vanishgui.core.experiment import Experiment
 from vanishgui.core.lesson import (
     CompareAction,
@@ -27,11 +29,17 @@ from vanishgui.core.lesson import (
     parse_lesson,
 )
 from vanishgui.core.report import layer_rows
-from vanishgui.ui import resources
-from vanishgui.ui.lesson import apply_lesson_cli, builtin_lessons, install, read_lesson
-from vanishgui.ui.numbers import num, ratio
-from vanishgui.ui.projector import font_pixels
-from vanishgui.ui.session import Selection
+from vanishgui.ui.lesson.player import (
+    apply_lesson_cli,
+    builtin_lessons,
+    install,
+    lesson_path,
+    read_lesson,
+)
+from vanishgui.ui.model.numbers import num, ratio
+from vanishgui.ui.model.session import Selection
+from vanishgui.ui.shell import resources
+from vanishgui.ui.shell.projector import font_pixels
 
 LESSONS = builtin_lessons()
 
@@ -47,9 +55,9 @@ def player(window):
 def comparisons(monkeypatch) -> list[tuple]:
     """Stands in for vanishgui.ui.compare, recording every comparison asked for."""
     calls: list[tuple] = []
-    fake = types.ModuleType("vanishgui.ui.compare")
+    fake = types.ModuleType("vanishgui.ui.compare.window")
     fake.open_comparison = lambda *args: calls.append(args)  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "vanishgui.ui.compare", fake)
+    monkeypatch.setitem(sys.modules, "vanishgui.ui.compare.window", fake)
     return calls
 
 
@@ -257,19 +265,29 @@ def test_next_while_training_pauses_it(window, player, qtbot) -> None:
 
 
 def test_the_command_line_shows_a_scene_as_it_ends(window, qtbot) -> None:
-    apply_lesson_cli(window, "vanishing-gradient", 6, run_steps=True)
-    player = window.lesson_player
+    path, _ = lesson_path("vanishing-gradient")
+    player = apply_lesson_cli(window, read_lesson(path), 5, run_steps=True)
+    assert player is install(window)  # the one the window already has
     assert player.scene.title == "The product shrinks with depth"
     assert [r.hidden_layers for r in player.rows] == [2, 5, 10]
     assert window.session.experiment.layers == (1,) * 12
     check_table(player)
-    with pytest.raises(SystemExit, match="--scene must be from 1 to 10"):
-        apply_lesson_cli(window, "vanishing-gradient", 11)
-    with pytest.raises(SystemExit, match="--lesson expects a lesson file or one of "
-                                         "vanishing-gradient, initialisation"):
-        apply_lesson_cli(window, "nonsense", 1)
-    apply_lesson_cli(window, str(resources.path("lessons", "initialisation.json")), 2)
+    other = resources.path("lessons", "initialisation.json")
+    apply_lesson_cli(window, read_lesson(lesson_path(str(other))[0]), 1)
     assert player.scene.title == "Xavier (Glorot)" and window.session.trainer.step_count == 0
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--lesson", "vanishing-gradient", "--scene", "11"], "--scene must be from 1 to 10"),
+    (["--lesson", "nonsense"],
+     "--lesson expects a lesson file or one of vanishing-gradient, initialisation"),
+])
+def test_bad_lesson_arguments_stop_before_any_window(argv, message, capsys) -> None:
+    with pytest.raises(SystemExit) as stop:
+        plan(parse_args(["--screenshot", "never.png", *argv]), headless=True)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
 
 
 def test_the_lesson_panel_is_large_print_and_follows_the_zoom(window, player, qtbot) -> None:
@@ -293,7 +311,7 @@ def test_the_lesson_panel_is_large_print_and_follows_the_zoom(window, player, qt
 
 
 def test_the_side_by_side_scene_opens_the_comparison_window(window, player, qtbot) -> None:
-    from vanishgui.ui.compare import comparisons
+    from vanishgui.ui.compare.window import comparisons
 
     lesson = read_lesson(LESSONS[0])
     last = lesson.scenes[-1]

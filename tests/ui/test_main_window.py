@@ -11,10 +11,10 @@ from PySide6.QtWidgets import QMessageBox
 
 from vanishgui.core.experiment import classic, parse_experiment
 from vanishgui.core.trace import Trace
-from vanishgui.ui.describe import status_line
-from vanishgui.ui.diagram import palette
-from vanishgui.ui.numbers import num
-from vanishgui.ui.session import Selection
+from vanishgui.ui.model import palette
+from vanishgui.ui.model.describe import status_line
+from vanishgui.ui.model.numbers import num
+from vanishgui.ui.model.session import Selection
 
 
 def key(qtbot, window, k, mod=Qt.KeyboardModifier.NoModifier):
@@ -290,14 +290,14 @@ def test_controls_refuse_what_the_core_refuses(window, qtbot):
 
 
 def test_a_wide_network_draws_batched_edges(qtbot):
-    from vanishgui.ui.main_window import MainWindow
-    from vanishgui.ui.session import Session
+    from vanishgui.cli.window import build_window
+    from vanishgui.ui.model.session import Session
 
     doc = {"format": "vanishgui-experiment", "version": 1,
            "network": {"layers": [2] + [64] * 8 + [1], "hidden_activation": "tanh"},
            "data": {"dataset": "circles", "samples": 32},
            "training": {"loss": "mse", "learning_rate": 0.1}}
-    w = MainWindow(Session(parse_experiment(doc)), restore=False)
+    w = build_window(Session(parse_experiment(doc)), restore=False)
     qtbot.addWidget(w)
     scene = w.diagram.scene
     assert len(scene.edge_items) == 9  # one item per layer pair, not one per edge
@@ -306,8 +306,8 @@ def test_a_wide_network_draws_batched_edges(qtbot):
 
 
 def test_shortcuts_dialog_lists_every_shortcut(window):
-    from vanishgui.ui.actions import ACTIONS
-    from vanishgui.ui.main_window import ShortcutsDialog
+    from vanishgui.ui.shell.actions import ACTIONS
+    from vanishgui.ui.shell.main_window import ShortcutsDialog
 
     d = ShortcutsDialog(ACTIONS, window)
     assert d.table.rowCount() == sum(1 for a in ACTIONS if a.shortcuts)
@@ -326,7 +326,7 @@ def test_export_diagram(window, tmp_path):
 def test_screenshot_command(tmp_path, qtbot):
     from PySide6.QtGui import QImage
 
-    from vanishgui.app import main
+    from vanishgui.cli.gui import main
 
     out = tmp_path / "shot.png"
     assert main(["--screenshot", str(out), "--at", "backward:3", "--size", "1280x720"]) == 0
@@ -365,9 +365,10 @@ def test_every_control_has_a_tooltip(window):
 
 
 def test_window_state_is_remembered(qtbot, tmp_path):
-    from vanishgui.ui.main_window import MainWindow, settings
+    from vanishgui.cli.window import build_window
+    from vanishgui.ui.shell.main_window import settings
 
-    w = MainWindow(restore=False)
+    w = build_window(restore=False)
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
@@ -379,7 +380,7 @@ def test_window_state_is_remembered(qtbot, tmp_path):
     w.close()
     assert settings().value("files/last") == str(path)
     assert str(path) in settings().value("files/recent")
-    w2 = MainWindow(restore=True)
+    w2 = build_window(restore=True)
     qtbot.addWidget(w2)
     w2.show()
     qtbot.waitExposed(w2)
@@ -409,7 +410,7 @@ def test_unsaved_changes_are_asked_about(window, monkeypatch, tmp_path):
 
 
 def test_a_shipped_example_is_never_overwritten_by_save(window):
-    from vanishgui.ui import resources
+    from vanishgui.ui.shell import resources
 
     example = resources.path("examples", "classic.json")
     before = example.read_bytes()
@@ -421,7 +422,7 @@ def test_a_shipped_example_is_never_overwritten_by_save(window):
 
 def test_numbers_too_small_to_read_are_hidden_and_shown_on_hover(window, qtbot):
     from vanishgui.core.experiment import load_experiment
-    from vanishgui.ui import resources
+    from vanishgui.ui.shell import resources
 
     scene = window.diagram.scene
     assert not scene.labels_hidden and scene.labels[1][0].isVisible()

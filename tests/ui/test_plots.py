@@ -22,10 +22,10 @@ from vanishgui.core import curves
 from vanishgui.core.activations import parse_activation
 from vanishgui.core.experiment import parse_experiment
 from vanishgui.core.training import History
+from vanishgui.ui.model.presentation import PROJECTOR_ZOOM, Presentation, sizes_at
+from vanishgui.ui.model.session import Session
 from vanishgui.ui.plots import FRAME_MS, PANELS, PlotHub
-from vanishgui.ui.plots.base import SIZES
 from vanishgui.ui.plots.flow import ratio_label
-from vanishgui.ui.session import Session
 
 
 def experiment(layers, *, hidden="sigmoid", output="sigmoid", data=None, loss="bce",
@@ -70,7 +70,7 @@ def make_hub(qtbot):
 
     def make(exp=None):
         session = Session(exp or deep_sigmoid())
-        hub = PlotHub(session)
+        hub = PlotHub(session, Presentation())
         grid_widget = QWidget()
         grid = QGridLayout(grid_widget)
         for i, panel in enumerate(hub.panels.values()):
@@ -115,8 +115,7 @@ def test_hub_makes_every_panel_and_draws_it(make_hub):
     _, hub = make_hub()
     assert list(hub.panels) == list(PANELS)
     for name, panel in hub.panels.items():
-        assert isinstance(panel, PANELS[name][1])
-        assert hub.titles[name] == PANELS[name][0]
+        assert isinstance(panel, PANELS[name].cls)
         assert panel.redraw_count >= 1 and not panel.dirty
         assert panel.header.text()
 
@@ -326,7 +325,7 @@ def test_log_helpers_never_produce_inf():
 
 def test_many_steps_make_one_redraw_and_hidden_panels_wait(qtbot):
     session = Session(deep_sigmoid())
-    hub = PlotHub(session)
+    hub = PlotHub(session, Presentation())
     shown, hidden = hub.panels["loss"], hub.panels["updates"]
     qtbot.addWidget(shown)
     qtbot.addWidget(hidden)
@@ -381,15 +380,16 @@ def test_grid_shrinks_for_huge_networks():
 
 def test_projector_mode_enlarges_fonts(make_hub):
     _, hub = make_hub()
-    hub.set_projector(True)
+    hub.presentation.set(projector=True, zoom=PROJECTOR_ZOOM)
     hub.flush()
+    big = sizes_at(PROJECTOR_ZOOM)
     for panel in hub.panels.values():
         assert panel.projector
     axis = hub.panels["gradients"].plot.getAxis("left")
-    assert axis.style["tickFont"].pointSizeF() == SIZES[True]["tick"]
-    assert f"{SIZES[True]['title']}pt" in hub.panels["flow"].header.styleSheet()
+    assert axis.style["tickFont"].pointSizeF() == big["tick"] == 18
+    assert f"{big['title']}pt" in hub.panels["flow"].header.styleSheet()
     pens = hub.panels["gradients"].curves[0].opts["pen"]
-    assert pens.widthF() == SIZES[True]["line"]
+    assert pens.widthF() == big["line"] == 4.5
 
 
 # -- history CSV -----------------------------------------------------------------------------

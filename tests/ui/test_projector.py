@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from vanishgui.ui.main_window import settings
-from vanishgui.ui.projector import PROJECTOR_ZOOM, font_pixels
+from vanishgui.ui.shell.main_window import settings
+from vanishgui.ui.shell.projector import PROJECTOR_ZOOM, font_pixels
 
 
 def texts(window):
@@ -91,7 +91,7 @@ def test_dark_theme_is_remembered(window, qtbot):
 
 
 def test_every_theme_names_all_its_colours():
-    from vanishgui.ui.theme import THEMES, load_qss
+    from vanishgui.ui.shell.theme import THEMES, load_qss
 
     for name in THEMES:
         qss = load_qss(name, 2.0)

@@ -20,9 +20,9 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from vanishgui.core.experiment import classic, dumps, load_experiment, parse_experiment
-from vanishgui.ui import autosave as autosave_module
-from vanishgui.ui.autosave import Autosave, recovery_folder
-from vanishgui.ui.crash import CrashDialog, install_crash_handler, log_folder
+from vanishgui.ui.shell import autosave as autosave_module
+from vanishgui.ui.shell.autosave import Autosave, recovery_folder
+from vanishgui.ui.shell.crash import CrashDialog, install_crash_handler, log_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -292,10 +292,10 @@ def test_a_damaged_leftover_gives_a_dialog_and_the_experiment_stays(window, data
 
 
 def test_another_running_app_s_autosave_is_not_offered(window, data_home, qtbot):
-    from vanishgui.ui.main_window import MainWindow
-    from vanishgui.ui.session import Session
+    from vanishgui.cli.window import build_window
+    from vanishgui.ui.model.session import Session
 
-    other = MainWindow(Session(), restore=False)
+    other = build_window(Session(), restore=False)
     qtbot.addWidget(other)
     running = Autosave(other, interval_ms=60_000)
     other.session.train_step()

@@ -8,13 +8,13 @@ import os
 import subprocess
 import sys
 
-DEFERRED = ("vanishgui.ui.compare", "vanishgui.ui.compare_diagrams",
-            "vanishgui.ui.compare_plots", "vanishgui.ui.lockstep", "vanishgui.core.lesson",
+DEFERRED = ("vanishgui.ui.compare.window", "vanishgui.ui.compare.diagrams",
+            "vanishgui.ui.compare.plots", "vanishgui.ui.model.lockstep", "vanishgui.core.lesson",
             "pyqtgraph.exporters")
 
 PROBE = """
 import sys
-from vanishgui.app import main
+from vanishgui.cli.gui import main
 code = main([])
 print("exit", code)
 ours = sorted(m for m in sys.modules if m.startswith(("vanishgui", "pyqtgraph")))
@@ -33,5 +33,5 @@ def test_first_window_paints_without_the_deferred_modules(tmp_path):
     assert lines["exit"] == "0"
     assert any(line.startswith("first-paint-seconds=") for line in done.stdout.splitlines())
     loaded = set(lines["loaded"].split())
-    assert "vanishgui.ui.main_window" in loaded and "pyqtgraph" in loaded  # the probe saw them
+    assert "vanishgui.ui.shell.main_window" in loaded and "pyqtgraph" in loaded  # probe saw them
     assert sorted(m for m in DEFERRED if m in loaded) == []

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QTimer
 
+from vanishgui.cli.window import build_window
 from vanishgui.core.experiment import parse_experiment
-from vanishgui.ui.main_window import MainWindow
-from vanishgui.ui.session import Session
+from vanishgui.ui.model.session import Session
 
 
 def experiment(**training):
@@ -24,7 +24,7 @@ def experiment(**training):
 
 @pytest.fixture
 def live(qtbot):
-    w = MainWindow(Session(experiment()), restore=False)
+    w = build_window(Session(experiment()), restore=False)
     qtbot.addWidget(w)
     w.resize(1600, 900)
     w.show()
@@ -68,7 +68,7 @@ def test_divergence_stops_training_and_shows_a_banner(qtbot):
                        "init": {"scheme": "normal", "std": 2.0, "seed": 1}},
            "data": {"dataset": "sine", "samples": 32},
            "training": {"loss": "mse", "learning_rate": 10}}
-    w = MainWindow(Session(parse_experiment(doc)), restore=False)
+    w = build_window(Session(parse_experiment(doc)), restore=False)
     qtbot.addWidget(w)
     w.show()
     s = w.session
@@ -122,7 +122,7 @@ def test_exactly_zero_gradients_get_a_notice(qtbot):
                        "init": {"scheme": "constant", "value": -1.0, "seed": 0}},
            "data": {"inputs": [[0.5]], "targets": [[1.0]]},
            "training": {"loss": "squared", "learning_rate": 0.5}}
-    w = MainWindow(Session(parse_experiment(doc)), restore=False)
+    w = build_window(Session(parse_experiment(doc)), restore=False)
     qtbot.addWidget(w)
     w.show()
     g = w.session.current.grad_weights

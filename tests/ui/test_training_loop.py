@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vanishgui.ui.training_loop import TrainingLoop
+from vanishgui.ui.model.training_loop import TrainingLoop
 
 
 class Counter:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 # SELU's constants, as in PyTorch (Klambauer et al. 2017).
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -33,15 +34,16 @@ GELU_MAX_DERIVATIVE = 0.5 * (1.0 + math.erf(1.0)) + math.exp(-1.0) / math.sqrt(m
 SWISH_MAX_DERIVATIVE = 1.099839320128867
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
+def _sigmoid(z: NDArray[np.float64]) -> NDArray[np.float64]:
     # exp(-z) overflows to inf for z < -709; 1/(1+inf) is the correct 0.
     with np.errstate(over="ignore"):
         return 1.0 / (1.0 + np.exp(-z))
 
 
-def _phi_cdf(z: np.ndarray) -> np.ndarray:
+def _phi_cdf(z: NDArray[np.float64]) -> NDArray[np.float64]:
     # math.erf is exact to the last bit; numpy has no erf of its own.
-    return 0.5 * (1.0 + _erf(z * _SQRT1_2).astype(np.float64))
+    # (_erf is a ufunc of Python objects: its result is an object array, made float64.)
+    return 0.5 * (1.0 + np.asarray(_erf(z * _SQRT1_2), dtype=np.float64))
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ class Activation:
         inner = ", ".join(f"{k}={v:g}" for k, v in self.params)
         return f"{self.name}({inner})"
 
-    def forward(self, z: np.ndarray, alpha: float | None = None) -> np.ndarray:
+    def forward(self, z: NDArray[np.float64], alpha: float | None = None) -> NDArray[np.float64]:
         """f(z), elementwise."""
         n = self.name
         if n == "sigmoid":
@@ -155,8 +157,11 @@ class Activation:
         raise ValueError(f"unknown activation {n!r}")
 
     def derivative(
-        self, z: np.ndarray, a: np.ndarray | None = None, alpha: float | None = None
-    ) -> np.ndarray:
+        self,
+        z: NDArray[np.float64],
+        a: NDArray[np.float64] | None = None,
+        alpha: float | None = None,
+    ) -> NDArray[np.float64]:
         """f'(z), elementwise. ``a`` (= f(z)) saves work where the derivative uses it."""
         n = self.name
         if n == "sigmoid":
@@ -191,14 +196,14 @@ def _alpha(alpha: float | None) -> float:
     return PRELU_INIT if alpha is None else alpha
 
 
-def _elu(z: np.ndarray, alpha: float, scale: float) -> np.ndarray:
+def _elu(z: NDArray[np.float64], alpha: float, scale: float) -> NDArray[np.float64]:
     # expm1 of a large positive z overflows in the branch np.where discards.
     with np.errstate(over="ignore"):
         neg = alpha * np.expm1(z)
     return scale * np.where(z > 0, z, neg)
 
 
-def _elu_derivative(z: np.ndarray, alpha: float, scale: float) -> np.ndarray:
+def _elu_derivative(z: NDArray[np.float64], alpha: float, scale: float) -> NDArray[np.float64]:
     with np.errstate(over="ignore"):
         neg = alpha * np.exp(z)
     return scale * np.where(z > 0, 1.0, neg)

@@ -36,23 +36,16 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from . import optimizers
 from .activations import ActivationError, parse_activation
-from .experiment import (
-    MAX_FILE_BYTES,
-    Experiment,
-    ExperimentError,
-    dumps,
-    parse_experiment,
-    write_atomic,
-)
+from .experiment import Experiment, ExperimentError, dumps, parse_experiment, write_atomic
 from .initializers import LABELS as INIT_LABELS
 from .initializers import InitError, parse_init
+from .jsonfile import Fields, display_name, read_json, show_value
 from .network import MAX_WEIGHT_LAYERS
 
 FORMAT = "vanishgui-comparison"
@@ -63,6 +56,8 @@ SETTING_LABELS = {"activation": "activation", "init": "initialiser", "depth": "d
 MIN_NETWORKS = 2
 MAX_NETWORKS = 4
 MAX_HIDDEN = MAX_WEIGHT_LAYERS - 1
+
+T = TypeVar("T")
 
 
 class ComparisonError(ExperimentError):
@@ -89,23 +84,11 @@ class Comparison:
         }
 
 
-def _show(value: Any) -> str:
-    if isinstance(value, (dict, list)):
-        return "an object" if isinstance(value, dict) else "a list"
-    if value is None:
-        return "null"
-    text = json.dumps(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _fail(source: str, field: str, message: str) -> ComparisonError:
-    return ComparisonError(f"{source}: {field}: {message}")
-
-
 # -- one value: checked, written back normalised, labelled -------------------------------
 
 
-def _normalise(setting: str, value: Any, field: str, source: str) -> tuple[Any, str]:
+def _normalise(setting: str, value: Any, field: str,
+               c: Fields[ComparisonError]) -> tuple[Any, str]:
     """(the value as the file stores it, its label), or ComparisonError."""
     try:
         if setting == "activation":
@@ -128,34 +111,31 @@ def _normalise(setting: str, value: Any, field: str, source: str) -> tuple[Any, 
         if setting == "depth":
             if isinstance(value, bool) or not isinstance(value, int) or not (
                     0 <= value <= MAX_HIDDEN):
-                raise _fail(source, field, f"expected a number of hidden layers from 0 to "
-                                           f"{MAX_HIDDEN}, got {_show(value)}")
+                raise c.fail(field, f"expected a number of hidden layers from 0 to "
+                                    f"{MAX_HIDDEN}, got {show_value(value)}")
             return value, f"{value} hidden layer" + ("" if value == 1 else "s")
-        return _optimizer_value(value, field, source)
+        return _optimizer_value(value, field, c)
     except (ActivationError, InitError) as e:
-        raise _fail(source, field, str(e)) from None
+        raise c.fail(field, str(e)) from None
 
 
-def _optimizer_value(value: Any, field: str, source: str) -> tuple[Any, str]:
+def _optimizer_value(value: Any, field: str, c: Fields[ComparisonError]) -> tuple[Any, str]:
     spec = {"name": value} if isinstance(value, str) else value
     if not isinstance(spec, Mapping):
-        raise _fail(source, field, f"expected an optimiser name ({', '.join(optimizers.NAMES)}) "
-                                   f"or an object with a \"name\", got {_show(value)}")
-    for key in spec:
-        if key not in ("name", "learning_rate", "momentum"):
-            raise _fail(source, f"{field}.{key}", "unknown field (expected one of name, "
-                                                  "learning_rate, momentum)")
+        raise c.fail(field, f"expected an optimiser name ({', '.join(optimizers.NAMES)}) "
+                            f"or an object with a \"name\", got {show_value(value)}")
+    c.obj(spec, field, ("name", "learning_rate", "momentum"))
     name = spec.get("name")
     if name not in optimizers.NAMES:
-        raise _fail(source, f"{field}.name" if isinstance(value, Mapping) else field,
-                    f"expected one of {', '.join(optimizers.NAMES)}, got {_show(name)}")
+        raise c.fail(f"{field}.name" if isinstance(value, Mapping) else field,
+                     f"expected one of {', '.join(optimizers.NAMES)}, got {show_value(name)}")
     notes = []
     for key, short in (("learning_rate", "lr"), ("momentum", "momentum")):
         v = spec.get(key)
         if key in spec and (isinstance(v, bool) or not isinstance(v, (int, float))):
-            raise _fail(source, f"{field}.{key}", f"expected a number, got {_show(v)}")
+            raise c.fail(f"{field}.{key}", f"expected a number, got {show_value(v)}")
         if key in spec:
-            notes.append(f"{short} {_show(v)}")
+            notes.append(f"{short} {show_value(v)}")
     stored = name if len(spec) == 1 else dict(spec)
     label = optimizers.LABELS[name] + (f" ({', '.join(notes)})" if notes else "")
     return stored, label
@@ -167,35 +147,36 @@ def _optimizer_value(value: Any, field: str, source: str) -> tuple[Any, str]:
 def make_comparison(base: Experiment, setting: str, values: Sequence[Any],
                     source: str = "comparison") -> Comparison:
     """Check the setting and values and build one experiment per value (see the module)."""
+    c = Fields(source, ComparisonError)
     if setting not in SETTINGS:
-        raise _fail(source, "setting", f"expected one of {', '.join(SETTINGS)}, got "
-                                       f"{_show(setting)}")
+        raise c.fail("setting", f"expected one of {', '.join(SETTINGS)}, got "
+                                f"{show_value(setting)}")
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not (
             MIN_NETWORKS <= len(values) <= MAX_NETWORKS):
         got = f"{len(values)}" if isinstance(values, Sequence) and not isinstance(
-            values, (str, bytes)) else _show(values)
-        raise _fail(source, "values", f"expected a list of {MIN_NETWORKS} to {MAX_NETWORKS} "
-                                      f"values (one per network), got {got}")
+            values, (str, bytes)) else show_value(values)
+        raise c.fail("values", f"expected a list of {MIN_NETWORKS} to {MAX_NETWORKS} "
+                               f"values (one per network), got {got}")
     if setting == "depth" and base.depth < 2:
-        raise _fail(source, "setting", "depth needs a base network with at least one hidden "
-                                       "layer, whose width the other depths repeat")
+        raise c.fail("setting", "depth needs a base network with at least one hidden "
+                                "layer, whose width the other depths repeat")
     for name, arrays in (("weights", base.weights), ("biases", base.biases),
                          ("alphas", base.alphas)):
         for i, v in enumerate(arrays or ()):
             if v is not None and not np.isfinite(v).all():
-                raise _fail(source, f"base: network.{name}[{i}]",
-                            "holds inf or NaN (training diverged); reset the network first")
+                raise c.fail(f"base: network.{name}[{i}]",
+                             "holds inf or NaN (training diverged); reset the network first")
     stored: list[Any] = []
     labels: list[str] = []
     networks: list[Experiment] = []
     seen: dict[str, int] = {}
     for i, value in enumerate(values):
         field = f"values[{i}]"
-        norm, label = _normalise(setting, value, field, source)
+        norm, label = _normalise(setting, value, field, c)
         key = json.dumps(norm, sort_keys=True)
         if key in seen:
-            raise _fail(source, field, f"is the same as values[{seen[key]}] ({label}); every "
-                                       "network must differ")
+            raise c.fail(field, f"is the same as values[{seen[key]}] ({label}); every "
+                                "network must differ")
         seen[key] = i
         stored.append(norm)
         labels.append(label)
@@ -203,7 +184,7 @@ def make_comparison(base: Experiment, setting: str, values: Sequence[Any],
     return Comparison(base, setting, tuple(stored), tuple(networks), tuple(labels))
 
 
-def variants(base: Experiment, setting: str, values: list) -> list[Experiment]:
+def variants(base: Experiment, setting: str, values: list[Any]) -> list[Experiment]:
     """One experiment per value, differing from ``base`` only in ``setting``."""
     return list(make_comparison(base, setting, values).networks)
 
@@ -238,7 +219,7 @@ def _variant(base: Experiment, setting: str, value: Any, source: str) -> Experim
     return _share_depth_parameters(base, variant) if setting == "depth" else variant
 
 
-def _repeat_last(items: list, n: int) -> list:
+def _repeat_last(items: list[T], n: int) -> list[T]:
     return items[:n] + [items[-1]] * max(0, n - len(items))
 
 
@@ -248,7 +229,7 @@ def _set_hidden_activation(base: Experiment, net: dict[str, Any], value: Any) ->
     if base.per_layer:
         net["activations"] = [value] * (base.depth - 1) + [base.activations[-1].to_json()]
     if base.alphas is not None:  # a PReLU slope belongs to PReLU; others must be null
-        hidden = [None] * (base.depth - 1)
+        hidden: list[float | None] = [None] * (base.depth - 1)
         if act.learnable:
             hidden = [a if old.learnable else None
                       for a, old in zip(base.alphas[:-1], base.activations[:-1])]
@@ -282,27 +263,20 @@ def _share_depth_parameters(base: Experiment, variant: Experiment) -> Experiment
 def parse_comparison(doc: Any, source: str = "comparison") -> Comparison:
     """Check a decoded comparison document and return its Comparison."""
     fields = ("format", "version", "base", "setting", "values")
+    c = Fields(source, ComparisonError)
     if not isinstance(doc, Mapping):
-        raise ComparisonError(f"{source}: expected a JSON object (a vanishgui comparison), "
-                              f"got {_show(doc)}")
+        raise c.fail("", f"expected a JSON object (a vanishgui comparison), got "
+                         f"{show_value(doc)}")
     if doc.get("format") != FORMAT:  # first: an experiment file is the likely mistake
         hint = " (this is an experiment file: open it with File → Open)" if (
             doc.get("format") == "vanishgui-experiment") else ""
-        raise _fail(source, "format", f"expected \"{FORMAT}\", got "
-                                      f"{_show(doc.get('format'))}" + hint)
-    for key in doc:
-        if key not in fields:
-            shown = key if len(str(key)) <= 40 else str(key)[:37] + "..."
-            raise _fail(source, shown, f"unknown field (expected one of {', '.join(fields)})")
-    for key in fields:
-        if key not in doc:
-            raise _fail(source, key, "this field is required but missing")
+        raise c.fail("format", f"expected \"{FORMAT}\", got "
+                               f"{show_value(doc.get('format'))}" + hint)
+    c.obj(doc, "", fields, fields)
     if doc["version"] != VERSION or isinstance(doc["version"], bool):
-        raise _fail(source, "version", f"expected {VERSION}, got {_show(doc['version'])}")
+        raise c.fail("version", f"expected {VERSION}, got {show_value(doc['version'])}")
     try:
         base = parse_experiment(doc["base"], f"{source}: base")
-    except ComparisonError:
-        raise
     except ExperimentError as e:
         raise ComparisonError(str(e)) from None
     return make_comparison(base, doc["setting"], doc["values"], source)
@@ -310,30 +284,8 @@ def parse_comparison(doc: Any, source: str = "comparison") -> Comparison:
 
 def load_comparison(path: str | os.PathLike[str]) -> Comparison:
     """Read and check a comparison file; raises ComparisonError with one clear sentence."""
-    p, name = Path(path), str(path)
-    try:
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ComparisonError(f"{name}: the file is {size:,} bytes; a comparison is at "
-                                  f"most {MAX_FILE_BYTES:,}")
-        text = p.read_bytes().decode("utf-8-sig")
-    except ComparisonError:
-        raise
-    except IsADirectoryError:
-        raise ComparisonError(f"{name}: is a folder, not a comparison file") from None
-    except OSError as e:
-        raise ComparisonError(f"{name}: cannot be read ({e.strerror or e})") from None
-    except UnicodeDecodeError:
-        raise ComparisonError(f"{name}: is not a text file (not UTF-8); expected JSON") from None
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ComparisonError(f"{name}: not valid JSON (line {e.lineno}, column {e.colno}: "
-                              f"{e.msg})") from None
-    except (RecursionError, ValueError):
-        raise ComparisonError(f"{name}: not valid JSON (nested too deeply, or a number with "
-                              "too many digits)") from None
-    return parse_comparison(doc, name)
+    name = display_name(path)
+    return parse_comparison(read_json(path, ComparisonError, "comparison", name), name)
 
 
 def comparison_text(comparison: Comparison) -> str:

@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .activations import Activation
 from .network import Network, Pass
@@ -102,12 +103,12 @@ def layer_grad_mean_abs(p: Pass) -> np.ndarray:
         return np.array([np.abs(g).mean() for g in p.grad_weights], dtype=np.float64)
 
 
-def ratios_to_output(values: np.ndarray) -> np.ndarray:
+def ratios_to_output(values: np.ndarray) -> NDArray[np.float64]:
     """Each layer's value over the output layer's (the last); NaN where undefined."""
     v = np.asarray(values, dtype=np.float64)
     if v.size == 0:
         return v.copy()
-    out = v[-1]
+    out = float(v[-1])
     if out == 0 or not math.isfinite(out):
         return np.full(v.shape, np.nan)
     with np.errstate(all="ignore"):

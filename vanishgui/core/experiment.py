@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
-import stat
 import tempfile
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -26,6 +23,8 @@ import numpy as np
 from . import datasets, losses, optimizers
 from .activations import Activation, ActivationError, parse_activation
 from .initializers import Init, InitError, parse_init
+from .jsonfile import MAX_FILE_BYTES as MAX_FILE_BYTES  # the limit, where it has always been
+from .jsonfile import Fields, display_name, parse_json, read_json, show_value
 from .network import MAX_WEIGHT_LAYERS, MAX_WIDTH, Network, make_network
 from .optimizers import OptimizerConfig
 from .training import Trainer
@@ -33,7 +32,6 @@ from .training import Trainer
 FORMAT = "vanishgui-experiment"
 VERSION = 1
 MAX_LEARNING_RATE = 10.0
-MAX_FILE_BYTES = 256 * 1024 * 1024  # the largest network (64 × 256) saves to ~90 MB
 INDENT_LIMIT = 10_000  # parameters: beyond this a file is written compact, not indented
 MAX_SAMPLES = datasets.MAX_SAMPLES
 
@@ -111,10 +109,6 @@ class Experiment:
             alphas=tuple(network.alphas),
         )
 
-    def without_parameters(self) -> Experiment:
-        """The same experiment, drawing its parameters from the initialiser again."""
-        return replace(self, weights=None, biases=None, alphas=None)
-
     def to_json(self) -> dict[str, Any]:
         acts = [a.to_json() for a in self.activations] if self.per_layer else None
         if self.dataset is None:
@@ -157,127 +151,23 @@ class Experiment:
 # -- reading ------------------------------------------------------------------------------
 
 
-class _Checker:
-    """Checks one field at a time; every error names the source, the field and the value."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, field: str, message: str) -> ExperimentError:
-        where = f"{self.source}: {field}" if field else self.source
-        return ExperimentError(f"{where}: {message}")
-
-    def obj(self, value: Any, field: str, allowed: tuple[str, ...], required: tuple[str, ...]):
-        if not isinstance(value, Mapping):
-            raise self.fail(field, f"expected a JSON object, got {_show(value)}")
-        for key in value:
-            if key not in allowed:
-                raise self.fail(
-                    join_field(field, key), f"unknown field (expected one of {', '.join(allowed)})"
-                )
-        for key in required:
-            if key not in value:
-                raise self.fail(join_field(field, key), "this field is required but missing")
-        return value
-
-    def integer(self, value: Any, field: str, lo: int, hi: int) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and value.is_integer():
-                value = int(value)
-            else:
-                raise self.fail(
-                    field, f"expected a whole number from {lo} to {hi}, got {_show(value)}"
-                )
-        if not lo <= value <= hi:
-            raise self.fail(field, f"expected a whole number from {lo} to {hi}, got "
-                                   f"{_show(value)}")
-        return value
-
-    def number(self, value: Any, field: str, lo: float, hi: float, *, open_lo: bool = False,
-               open_hi: bool = False) -> float:
-        lo_s = "above" if open_lo else "from"
-        hi_s = "below" if open_hi else "to"
-        expect = f"expected a number {lo_s} {lo:g} {hi_s} {hi:g}"
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.fail(field, f"{expect}, got {_show(value)}")
-        given, value = value, _float(value)
-        if not math.isfinite(value):
-            raise self.fail(field, f"{expect}, got {_show(given)}")
-        if value < lo or value > hi or (open_lo and value == lo) or (open_hi and value == hi):
-            raise self.fail(field, f"{expect}, got {value!r}")
-        return value
-
-    def array(self, value: Any, field: str, shape: tuple[int, ...], what: str) -> np.ndarray:
-        """A nested list of finite numbers of exactly the given shape."""
-        arr = self._nested(value, field, shape, what)
-        return np.array(arr, dtype=np.float64).reshape(shape)
-
-    def _nested(self, value: Any, field: str, shape: tuple[int, ...], what: str) -> list:
-        if not shape:
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise self.fail(field, f"expected a number, got {_show(value)}")
-            if not math.isfinite(_float(value)):
-                raise self.fail(field, f"expected a finite number, got {_show(value)}")
-            return _float(value)  # type: ignore[return-value]
-        if not isinstance(value, list):
-            raise self.fail(field, f"expected a list of {shape[0]} ({what}), got {_show(value)}")
-        if len(value) != shape[0]:
-            raise self.fail(
-                field, f"expected {shape[0]} entries ({what}), got {len(value)}"
-            )
-        return [self._nested(v, f"{field}[{i}]", shape[1:], what) for i, v in enumerate(value)]
-
-
-def _float(value: int | float) -> float:
-    """float(value), or inf for an integer too large for a float (JSON allows 1 and 400 0s)."""
-    try:
-        return float(value)
-    except OverflowError:
-        return math.inf
-
-
-def join_field(field: str, key: Any) -> str:
-    """'network.layers' from 'network' and 'layers', safe to print on one line."""
-    # A key comes from the file: an unknown one may hold a line break or be very long,
-    # and the message must stay one line.
-    key = str(key)
-    if not key.isprintable():
-        key = json.dumps(key)[1:-1]
-    if len(key) > 40:
-        key = key[:37] + "..."
-    return f"{field}.{key}" if field else key
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, float) and not math.isfinite(value):
-        return repr(value)  # nan, inf, -inf
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        kind = "an object" if isinstance(value, dict) else "a list"
-        return kind
-    text = json.dumps(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
 def parse_experiment(doc: Any, source: str = "experiment") -> Experiment:
     """Check a decoded JSON document and return the Experiment it describes."""
-    c = _Checker(source)
+    c = Fields(source, ExperimentError)
     top = c.obj(doc, "", ("format", "version", "network", "data", "training"),
                 ("format", "version", "network", "data", "training"))
     if top["format"] != FORMAT:
-        raise c.fail("format", f"expected \"{FORMAT}\", got {_show(top['format'])}")
+        raise c.fail("format", f"expected \"{FORMAT}\", got {show_value(top['format'])}")
     if top["version"] != VERSION or isinstance(top["version"], bool):
-        raise c.fail("version", f"expected {VERSION}, got {_show(top['version'])}")
+        raise c.fail("version", f"expected {VERSION}, got {show_value(top['version'])}")
 
     net = c.obj(top["network"], "network",
                 ("layers", "hidden_activation", "output_activation", "activations", "init",
                  "weights", "biases", "alphas"), ("layers",))
     raw_layers = net["layers"]
     if not isinstance(raw_layers, list):
-        raise c.fail("network.layers", f"expected a list of layer sizes, got {_show(raw_layers)}")
+        raise c.fail("network.layers",
+                     f"expected a list of layer sizes, got {show_value(raw_layers)}")
     if len(raw_layers) < 2:
         raise c.fail("network.layers",
                      f"expected at least 2 sizes (input and output), got {len(raw_layers)}: "
@@ -306,8 +196,8 @@ def parse_experiment(doc: Any, source: str = "experiment") -> Experiment:
         if not isinstance(raw_acts, list) or len(raw_acts) != depth:
             raise c.fail("network.activations",
                          f"expected a list of {depth} activations (one per non-input layer), "
-                         f"got {_show(raw_acts)}" + (f" of {len(raw_acts)}"
-                                                    if isinstance(raw_acts, list) else ""))
+                         f"got {show_value(raw_acts)}" + (f" of {len(raw_acts)}"
+                                                          if isinstance(raw_acts, list) else ""))
         acts = tuple(activation(a, f"network.activations[{i}]") for i, a in enumerate(raw_acts))
     try:
         init = parse_init(net.get("init", {"scheme": "xavier_uniform", "seed": 0}))
@@ -321,7 +211,7 @@ def parse_experiment(doc: Any, source: str = "experiment") -> Experiment:
         if not isinstance(w, list) or len(w) != depth:
             raise c.fail("network.weights",
                          f"expected a list of {depth} matrices (one per weight layer), got "
-                         + (f"{len(w)}" if isinstance(w, list) else _show(w)))
+                         + (f"{len(w)}" if isinstance(w, list) else show_value(w)))
         weights = tuple(
             c.array(m, f"network.weights[{i}]", (layers[i + 1], layers[i]),
                     f"layer {i + 1} is {layers[i + 1]}×{layers[i]}")
@@ -331,7 +221,7 @@ def parse_experiment(doc: Any, source: str = "experiment") -> Experiment:
         if not isinstance(b, list) or len(b) != depth:
             raise c.fail("network.biases",
                          f"expected a list of {depth} vectors (one per weight layer), got "
-                         + (f"{len(b)}" if isinstance(b, list) else _show(b)))
+                         + (f"{len(b)}" if isinstance(b, list) else show_value(b)))
         biases = tuple(c.array(v, f"network.biases[{i}]", (layers[i + 1],),
                                f"layer {i + 1} has {layers[i + 1]} neurons")
                        for i, v in enumerate(b))
@@ -340,7 +230,7 @@ def parse_experiment(doc: Any, source: str = "experiment") -> Experiment:
         if not isinstance(al, list) or len(al) != depth:
             raise c.fail("network.alphas",
                          f"expected a list of {depth} entries (one per non-input layer), got "
-                         + (f"{len(al)}" if isinstance(al, list) else _show(al)))
+                         + (f"{len(al)}" if isinstance(al, list) else show_value(al)))
         parsed: list[float | None] = []
         for i, (v, act) in enumerate(zip(al, acts)):
             f = f"network.alphas[{i}]"
@@ -350,7 +240,7 @@ def parse_experiment(doc: Any, source: str = "experiment") -> Experiment:
                 parsed.append(None if v is None else float(c.array(v, f, (), "a slope")))
             elif v is not None:
                 raise c.fail(f, f"expected null (layer {i + 1} is {act.name}, not prelu), "
-                                f"got {_show(v)}")
+                                f"got {show_value(v)}")
             else:
                 parsed.append(None)
         alphas = tuple(parsed)
@@ -368,7 +258,7 @@ def parse_experiment(doc: Any, source: str = "experiment") -> Experiment:
         dataset = data["dataset"]
         if not isinstance(dataset, str) or dataset not in datasets.DATASETS:
             raise c.fail("data.dataset", f"expected one of {', '.join(datasets.NAMES)}, "
-                                         f"got {_show(dataset)}")
+                                         f"got {show_value(dataset)}")
         samples = c.integer(data.get("samples", 200), "data.samples", 1, MAX_SAMPLES)
         noise = c.number(data.get("noise", 0.1), "data.noise", 0.0, datasets.MAX_NOISE)
         data_seed = c.integer(data.get("seed", 0), "data.seed", 0, 2**32 - 1)
@@ -388,7 +278,7 @@ def parse_experiment(doc: Any, source: str = "experiment") -> Experiment:
         raw_in = data["inputs"]
         if not isinstance(raw_in, list) or not 1 <= len(raw_in) <= MAX_SAMPLES:
             raise c.fail("data.inputs", f"expected a list of 1 to {MAX_SAMPLES} samples, got "
-                         + (f"{len(raw_in)}" if isinstance(raw_in, list) else _show(raw_in)))
+                         + (f"{len(raw_in)}" if isinstance(raw_in, list) else show_value(raw_in)))
         n = len(raw_in)
         inputs = c.array(raw_in, "data.inputs", (n, layers[0]),
                          f"{n} samples of {layers[0]} input(s)")
@@ -401,11 +291,11 @@ def parse_experiment(doc: Any, source: str = "experiment") -> Experiment:
     loss = train["loss"]
     if loss not in losses.NAMES:
         raise c.fail("training.loss", f"expected one of {', '.join(losses.NAMES)}, got "
-                                      f"{_show(loss)}")
+                                      f"{show_value(loss)}")
     optimizer = train.get("optimizer", "sgd")
     if optimizer not in optimizers.NAMES:
         raise c.fail("training.optimizer", f"expected one of {', '.join(optimizers.NAMES)}, "
-                                           f"got {_show(optimizer)}")
+                                           f"got {show_value(optimizer)}")
     lr = c.number(train["learning_rate"], "training.learning_rate", 0.0, MAX_LEARNING_RATE,
                   open_lo=True)
     momentum = c.number(train.get("momentum", 0.0), "training.momentum", 0.0, 1.0, open_hi=True)
@@ -435,46 +325,13 @@ def parse_experiment(doc: Any, source: str = "experiment") -> Experiment:
 
 def load_experiment(path: str | os.PathLike[str]) -> Experiment:
     """Read and check an experiment file; raises ExperimentError with one clear sentence."""
-    p = Path(path)
-    name = str(path)
-    try:
-        info = p.stat()
-        if stat.S_ISDIR(info.st_mode):
-            raise IsADirectoryError
-        if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
-            raise ExperimentError(f"{name}: is not a regular file; expected a JSON file")
-        size = info.st_size
-        if size > MAX_FILE_BYTES:
-            raise ExperimentError(f"{name}: the file is {size:,} bytes; an experiment is at "
-                                  f"most {MAX_FILE_BYTES:,}")
-        raw = p.read_bytes()
-    except ExperimentError:
-        raise
-    except IsADirectoryError:
-        raise ExperimentError(f"{name}: is a folder, not an experiment file") from None
-    except ValueError:  # a path with a NUL byte in it
-        raise ExperimentError(f"{name!r}: is not a usable file name") from None
-    except OSError as e:
-        raise ExperimentError(f"{name}: cannot be read ({e.strerror or e})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ExperimentError(f"{name}: is not a text file (not UTF-8); expected JSON") from None
-    return parse_text(text, name)
+    name = display_name(path)
+    return parse_experiment(read_json(path, ExperimentError, "experiment", name), name)
 
 
 def parse_text(text: str, source: str = "experiment") -> Experiment:
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ExperimentError(f"{source}: not valid JSON (line {e.lineno}, column {e.colno}: "
-                              f"{e.msg})") from None
-    except RecursionError:
-        raise ExperimentError(f"{source}: not valid JSON (nested too deeply)") from None
-    except ValueError:  # Python's limit on the digits of an integer
-        raise ExperimentError(f"{source}: not valid JSON here (a number has too many "
-                              "digits)") from None
-    return parse_experiment(doc, source)
+    """Check an experiment's JSON text (an autosave, say) as :func:`load_experiment` does."""
+    return parse_experiment(parse_json(text, source, ExperimentError), source)
 
 
 def dumps(experiment: Experiment) -> str:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .network import Pass
-from .trace import Event
 
 MAX_TERMS = 8  # terms of a sum spelled out; the rest are summarised
 
@@ -218,8 +217,7 @@ def weight_update(p: Pass, layer: int, neuron: int, source: int) -> WeightUpdate
         step=old - new,
         new=new,
         optimizer=p.update.optimizer,
-        plain=p.update.optimizer == "sgd" and p.update.state is not None
-        and getattr(p.update.state, "m", None) is None,
+        plain=p.update.optimizer == "sgd" and p.update.state.m is None,
     )
 
 
@@ -239,20 +237,6 @@ def weights_at(p: Pass, updated: np.ndarray) -> tuple[np.ndarray, ...]:
         else:
             out.append(np.vstack([new[:k], old[k:]]))
     return tuple(out)
-
-
-def event_neuron_values(p: Pass, event: Event, sample: int = 0) -> dict[str, float]:
-    """The headline numbers of an event (for a status line or a test)."""
-    if event.kind == "loss":
-        return {"loss": p.loss}
-    i, j = event.layer - 1, event.neuron
-    if event.kind == "forward":
-        return {"z": float(p.z[i][sample, j]), "a": float(p.a[i][sample, j])}
-    if event.kind == "delta":
-        return {"dact": float(p.dact[i][sample, j]), "delta": float(p.delta[i][sample, j])}
-    if event.kind == "gradient":
-        return {"grad_bias": float(p.grad_biases[i][j])}
-    return {}
 
 
 @dataclass(frozen=True)

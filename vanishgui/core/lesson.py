@@ -14,14 +14,14 @@ app would refuse to open. Like all of ``vanishgui.core`` this module never impor
 from __future__ import annotations
 
 import copy
-import json
 import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from .compare import ComparisonError, make_comparison
-from .experiment import Experiment, ExperimentError, join_field, parse_experiment
+from .experiment import Experiment, ExperimentError, parse_experiment
+from .jsonfile import Fields, display_name, join_field, read_json, show_value
 from .network import MAX_WEIGHT_LAYERS
 from .scene import (
     EVENT_KINDS,
@@ -53,7 +53,6 @@ __all__ = [
 
 FORMAT = "vanishgui-lesson"
 VERSION = 1
-MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_SCENES = 200
 MAX_TITLE = 80
 MAX_TEXT = 1200
@@ -70,36 +69,9 @@ class LessonError(ValueError):
 def load_lesson(path: str | Path, examples: Path | None = None) -> Lesson:
     """Read and check a lesson file. ``examples`` is the folder ``{"example": NAME}`` names."""
     p = Path(path)
-    name = p.name
-    try:
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise LessonError(f"{name}: the file is {size:,} bytes; a lesson is at most "
-                              f"{MAX_FILE_BYTES:,}")
-        raw = p.read_bytes()
-    except LessonError:
-        raise
-    except IsADirectoryError:
-        raise LessonError(f"{name}: is a folder, not a lesson file") from None
-    except OSError as e:
-        raise LessonError(f"{name}: cannot be read ({e.strerror or e})") from None
-    doc = _decode(raw, name, LessonError)
+    name = display_name(p.name)
+    doc = read_json(p, LessonError, "lesson", name)
     return parse_lesson(doc, name, p.resolve().parent, examples)
-
-
-def _decode(raw: bytes, name: str, error: type[ValueError]) -> Any:
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise error(f"{name}: is not a text file (not UTF-8); expected JSON") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as e:
-        raise error(f"{name}: not valid JSON (line {e.lineno}, column {e.colno}: "
-                    f"{e.msg})") from None
-    except (RecursionError, ValueError):
-        raise error(f"{name}: not valid JSON (nested too deeply, or a number too long)") \
-            from None
 
 
 def parse_lesson(doc: Any, source: str = "lesson", folder: Path | None = None,
@@ -109,14 +81,14 @@ def parse_lesson(doc: Any, source: str = "lesson", folder: Path | None = None,
     top = r.obj(doc, "", ("format", "version", "title", "description", "scenes"),
                 ("format", "version", "title", "scenes"))
     if top["format"] != FORMAT:
-        raise r.fail("format", f"expected \"{FORMAT}\", got {_show(top['format'])}")
+        raise r.fail("format", f"expected \"{FORMAT}\", got {show_value(top['format'])}")
     if top["version"] != VERSION or isinstance(top["version"], bool):
-        raise r.fail("version", f"expected {VERSION}, got {_show(top['version'])}")
+        raise r.fail("version", f"expected {VERSION}, got {show_value(top['version'])}")
     title = r.text(top["title"], "title", MAX_TITLE)
     description = r.text(top.get("description", ""), "description", MAX_TEXT, empty=True)
     raw_scenes = top["scenes"]
     if not isinstance(raw_scenes, list) or not 1 <= len(raw_scenes) <= MAX_SCENES:
-        got = f"{len(raw_scenes)}" if isinstance(raw_scenes, list) else _show(raw_scenes)
+        got = f"{len(raw_scenes)}" if isinstance(raw_scenes, list) else show_value(raw_scenes)
         raise r.fail("scenes", f"expected a list of 1 to {MAX_SCENES} scenes, got {got}")
     scenes: list[Scene] = []
     previous: dict[str, Any] | None = None
@@ -126,12 +98,12 @@ def parse_lesson(doc: Any, source: str = "lesson", folder: Path | None = None,
     return Lesson(title, description, tuple(scenes), source)
 
 
-class _Reader:
+class _Reader(Fields[LessonError]):
     """Checks one field at a time; errors name the file, the scene and the field."""
 
     def __init__(self, source: str, folder: Path | None, examples: Path | None,
                  where: str = "") -> None:
-        self.source = source
+        super().__init__(source, LessonError)
         self.folder = folder
         self.examples = examples
         self.where = where  # 'scenes[3] ("The loss")' inside a scene
@@ -142,44 +114,6 @@ class _Reader:
     def prefix(self) -> str:
         return f"{self.source}: {self.where}" if self.where else self.source
 
-    def fail(self, field: str, message: str) -> LessonError:
-        where = f"{self.prefix()}: {field}" if field else self.prefix()
-        return LessonError(f"{where}: {message}")
-
-    def obj(self, value: Any, field: str, allowed: tuple[str, ...],
-            required: tuple[str, ...] = ()) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
-            raise self.fail(field, f"expected a JSON object, got {_show(value)}")
-        for key in value:
-            if key not in allowed:
-                raise self.fail(join_field(field, key),
-                                f"unknown field (expected one of {', '.join(allowed)})")
-        for key in required:
-            if key not in value:
-                raise self.fail(join_field(field, key), "this field is required but missing")
-        return value
-
-    def text(self, value: Any, field: str, limit: int, *, empty: bool = False) -> str:
-        if not isinstance(value, str) or (not empty and not value.strip()):
-            raise self.fail(field, f"expected {'a' if empty else 'a non-empty'} string, got "
-                                   f"{_show(value)}")
-        if len(value) > limit:
-            raise self.fail(field, f"expected at most {limit} characters, got {len(value)}")
-        return value.strip()
-
-    def integer(self, value: Any, field: str, lo: int, hi: int) -> int:
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-            raise self.fail(field, f"expected a whole number from {lo} to {hi}, got "
-                                   f"{_show(value)}")
-        return value
-
-    def flag(self, value: Any, field: str) -> bool:
-        if not isinstance(value, bool):
-            raise self.fail(field, f"expected true or false, got {_show(value)}")
-        return value
-
     def experiment(self, doc: Any, field: str, label: str = "") -> Experiment:
         """parse_experiment, its message re-worded to name this scene and field."""
         where = f"{self.prefix()}: {field}{f' ({label})' if label else ''}"
@@ -189,12 +123,9 @@ class _Reader:
             raise LessonError(str(e)) from None
 
     def read_json(self, path: Path, field: str) -> Any:
+        """An experiment file the lesson names, read as any experiment file is."""
         try:
-            raw = path.read_bytes()
-        except OSError as e:
-            raise self.fail(field, f"cannot read {path.name} ({e.strerror or e})") from None
-        try:
-            return _decode(raw, path.name, LessonError)
+            return read_json(path, LessonError, "experiment", display_name(path.name))
         except LessonError as e:
             raise self.fail(field, str(e)) from None
 
@@ -251,23 +182,26 @@ class _SceneReader:
         key = given[0]
         name = spec[key]
         if not isinstance(name, str) or not name.strip():
-            raise r.fail(f"{field}.{key}", f"expected a file name, got {_show(name)}")
+            raise r.fail(f"{field}.{key}", f"expected a file name, got {show_value(name)}")
         if key == "example":
             if r.examples is None:
                 raise r.fail(f"{field}.example", "no examples folder is known here")
             path = r.examples / (name if name.endswith(".json") else f"{name}.json")
             if Path(name).name != name or not path.is_file():
                 known = sorted(p.stem for p in r.examples.glob("*.json"))
-                raise r.fail(f"{field}.example", f"no built-in example {_show(name)} "
+                raise r.fail(f"{field}.example", f"no built-in example {show_value(name)} "
                                                  f"(expected one of {', '.join(known)})")
         else:
             path = (r.folder or Path.cwd()) / name
-            if not path.is_file():
-                raise r.fail(f"{field}.file", f"no file {_show(name)} next to the lesson")
-        doc = r.read_json(path, f"{field}.{key}")
-        if not isinstance(doc, dict):
+            # exists, not is_file: a folder or a pipe of that name is refused by read_json,
+            # with a message that says what it is
+            if not path.exists():
+                raise r.fail(f"{field}.file", f"no file {show_value(name)} next to the lesson")
+        raw = r.read_json(path, f"{field}.{key}")
+        if not isinstance(raw, dict):
             raise r.fail(f"{field}.{key}", f"{path.name} is not an experiment (expected a "
                                            "JSON object)")
+        doc: dict[str, Any] = raw
         if "change" in spec:
             doc = self.changed(doc, spec["change"], f"{field}.change")
         return doc
@@ -277,7 +211,7 @@ class _SceneReader:
         r = self.r
         if not isinstance(change, Mapping) or not change:
             raise r.fail(field, f"expected an object of \"section.field\": value pairs, got "
-                                f"{_show(change)}")
+                                f"{show_value(change)}")
         out = copy.deepcopy(doc)
         for key, value in change.items():
             parts = str(key).split(".")
@@ -301,7 +235,7 @@ class _SceneReader:
     def actions(self, raw: Any, doc: dict[str, Any], base: Experiment) -> tuple[Action, ...]:
         r = self.r
         if not isinstance(raw, list):
-            raise r.fail("actions", f"expected a list of actions, got {_show(raw)}")
+            raise r.fail("actions", f"expected a list of actions, got {show_value(raw)}")
         out: list[Action] = []
         for k, item in enumerate(raw):
             out.append(self.action(item, f"actions[{k}]", doc, base))
@@ -316,13 +250,14 @@ class _SceneReader:
         r = self.r
         if not isinstance(raw, Mapping) or "do" not in raw:
             raise r.fail(field, "expected an object with \"do\": play, train, deepen, switch "
-                                f"or compare, got {_show(raw)}")
+                                f"or compare, got {show_value(raw)}")
         do = raw["do"]
         fields = {"play": ("phase", "speed"), "train": ("steps",),
                   "deepen": ("hidden_layers",), "switch": ("change",),
                   "compare": ("setting", "values")}
         if do not in fields:
-            raise r.fail(f"{field}.do", f"expected one of {', '.join(fields)}, got {_show(do)}")
+            raise r.fail(f"{field}.do", f"expected one of {', '.join(fields)}, got "
+                                        f"{show_value(do)}")
         spec = r.obj(raw, field, ("do", "label", "auto", *fields[do]),
                      () if do == "play" else fields[do])
         auto = r.flag(spec.get("auto", False), f"{field}.auto")
@@ -333,7 +268,7 @@ class _SceneReader:
             phase = spec.get("phase", "backward")
             if phase not in PLAY_PHASES:
                 raise r.fail(f"{field}.phase", f"expected one of {', '.join(PLAY_PHASES)}, "
-                                               f"got {_show(phase)}")
+                                               f"got {show_value(phase)}")
             speed = self.speed(spec.get("speed"), f"{field}.speed")
             what = "the whole step" if phase == "step" else f"the {phase} pass" \
                 if phase in ("forward", "backward") else f"the {phase}"
@@ -358,7 +293,7 @@ class _SceneReader:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or \
                 not 0.25 <= value <= 16:
             raise self.r.fail(field, f"expected a number from 0.25 to 16 or \"instant\", got "
-                                     f"{_show(value)}")
+                                     f"{show_value(value)}")
         return float(value)
 
     def deepen(self, raw: Any, field: str, doc: dict[str, Any], base: Experiment,
@@ -367,7 +302,7 @@ class _SceneReader:
         hi = MAX_WEIGHT_LAYERS - 1
         if not isinstance(raw, list) or not 1 <= len(raw) <= 10:
             raise r.fail(field, f"expected a list of 1 to 10 numbers of hidden layers, got "
-                                f"{_show(raw)}")
+                                f"{show_value(raw)}")
         counts = tuple(r.integer(h, f"{field}[{k}]", 1, hi) for k, h in enumerate(raw))
         width = base.layers[1] if base.depth > 1 else 1
         experiments = tuple(
@@ -382,7 +317,7 @@ class _SceneReader:
         values = spec["values"]
         if not isinstance(values, list):
             raise self.r.fail(f"{field}.values", f"expected a list of values, got "
-                                                 f"{_show(values)}")
+                                                 f"{show_value(values)}")
         try:
             comparison = make_comparison(base, spec["setting"], values,
                                          f"{self.r.prefix()}: {field}")
@@ -398,11 +333,11 @@ class _SceneReader:
         spec = r.obj(raw, "show", ("panels", "select", "at"))
         panels = spec.get("panels", [])
         if not isinstance(panels, list):
-            raise r.fail("show.panels", f"expected a list of panel names, got {_show(panels)}")
+            raise r.fail("show.panels", f"expected a list of panel names, got {show_value(panels)}")
         for k, name in enumerate(panels):
             if name not in PANELS:
                 raise r.fail(f"show.panels[{k}]", f"expected one of {', '.join(PANELS)}, got "
-                                                  f"{_show(name)}")
+                                                  f"{show_value(name)}")
         select = None
         if spec.get("select") is not None:
             select = self.select(spec["select"], shown)
@@ -418,7 +353,7 @@ class _SceneReader:
         except ValueError:
             parts = []
         if len(parts) not in (2, 3):
-            raise self.r.fail("show.select", f"{expect}, got {_show(value)}")
+            raise self.r.fail("show.select", f"{expect}, got {show_value(value)}")
         layer = parts[0]
         target = Target(layer, parts[1] - 1, parts[2] - 1 if len(parts) == 3 else None)
         for where, exp in shown:
@@ -427,19 +362,20 @@ class _SceneReader:
                   and (target.source is None or 0 <= target.source < sizes[layer - 1]))
             if not ok:
                 raise self.r.fail("show.select", f"{expect} inside the network "
-                                                 f"{list(sizes)} ({where}), got {_show(value)}")
+                                                 f"{list(sizes)} ({where}), got "
+                                                 f"{show_value(value)}")
         return target
 
     def at(self, value: Any, shown: list[tuple[str, Experiment]]) -> At:
         expect = ("expected start, end, a phase (forward, loss, backward, update), PHASE:N "
                   "or KIND:LAYER:NEURON (KIND one of forward, delta, gradient, update)")
         if not isinstance(value, str):
-            raise self.r.fail("show.at", f"{expect}, got {_show(value)}")
+            raise self.r.fail("show.at", f"{expect}, got {show_value(value)}")
         head, *rest = value.split(":")
         try:
             numbers = [int(v) for v in rest]
         except ValueError:
-            raise self.r.fail("show.at", f"{expect}, got {_show(value)}") from None
+            raise self.r.fail("show.at", f"{expect}, got {show_value(value)}") from None
         if head in ("start", "end") and not numbers:
             at = At(value, head)
         elif head in PHASES and not numbers:
@@ -449,7 +385,7 @@ class _SceneReader:
         elif head in EVENT_KINDS and len(numbers) == 2:
             at = At(value, head, layer=numbers[0], neuron=numbers[1] - 1)
         else:
-            raise self.r.fail("show.at", f"{expect}, got {_show(value)}")
+            raise self.r.fail("show.at", f"{expect}, got {show_value(value)}")
         for where, exp in shown:
             trace = Trace(exp.layers)
             if at.kind == "into":
@@ -457,13 +393,13 @@ class _SceneReader:
                 if at.count > end - start:
                     raise self.r.fail("show.at", f"the {head} phase of the network "
                                                  f"{list(exp.layers)} ({where}) has "
-                                                 f"{end - start} events, got {_show(value)}")
+                                                 f"{end - start} events, got {show_value(value)}")
             elif at.kind in EVENT_KINDS:
                 ok = 1 <= at.layer <= exp.depth and 0 <= at.neuron < exp.layers[at.layer]
                 if not ok:
                     raise self.r.fail("show.at", f"{expect} inside the network "
                                                  f"{list(exp.layers)} ({where}), got "
-                                                 f"{_show(value)}")
+                                                 f"{show_value(value)}")
         return at
 
 
@@ -493,16 +429,3 @@ def _switch_label(change: Any) -> str:
         name = value.get("name", "?") if isinstance(value, Mapping) else value
         return f"Switch the hidden layers to {name}"
     return "Change the experiment"
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and not math.isfinite(value):
-        return repr(value)
-    if isinstance(value, (dict, list)):
-        return "an object" if isinstance(value, dict) else "a list"
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 40 else text[:37] + "..."

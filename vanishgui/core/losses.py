@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 NAMES = ("squared", "mse", "bce")
 LABELS = {
@@ -26,7 +27,7 @@ LOG_CLAMP = -100.0
 BCE_OUTPUTS = frozenset({"sigmoid"})
 
 
-def loss_value(name: str, y_hat: np.ndarray, y: np.ndarray) -> float:
+def loss_value(name: str, y_hat: NDArray[np.float64], y: NDArray[np.float64]) -> float:
     """The averaged loss L."""
     batch = y_hat.shape[0]
     with np.errstate(all="ignore"):
@@ -44,11 +45,13 @@ def loss_value(name: str, y_hat: np.ndarray, y: np.ndarray) -> float:
     raise ValueError(f"unknown loss {name!r}")
 
 
-def loss_gradient(name: str, y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
+def loss_gradient(
+    name: str, y_hat: NDArray[np.float64], y: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """∂L/∂ŷ for the averaged loss L, shape (B, K)."""
     with np.errstate(all="ignore"):
         if name == "squared":
-            return (y_hat - y) / y_hat.shape[0]
+            return (y_hat - y) / len(y_hat)  # the batch size B
         if name == "mse":
             return 2.0 * (y_hat - y) / y_hat.size
         if name == "bce":

@@ -16,6 +16,7 @@ import numpy as np
 
 from . import losses
 from .activations import PRELU_INIT, Activation
+from .optimizers import OptimizerState
 
 MAX_WEIGHT_LAYERS = 64
 MAX_WIDTH = 256
@@ -99,7 +100,7 @@ class Update:
     alphas: tuple[float | None, ...]
     learning_rate: float
     optimizer: str
-    state: object = None  # the optimiser state after the step (opaque to views)
+    state: OptimizerState  # the optimiser's state after the step
 
 
 @dataclass(frozen=True, eq=False)
@@ -162,13 +163,14 @@ def run_pass(
     acts = network.activations
     alphas = network.alphas
     depth = len(weights)
-    zs: list[np.ndarray] = [None] * depth  # type: ignore[list-item]
-    activations: list[np.ndarray] = [None] * depth  # type: ignore[list-item]
-    dacts: list[np.ndarray] = [None] * depth  # type: ignore[list-item]
-    grad_as: list[np.ndarray] = [None] * depth  # type: ignore[list-item]
-    deltas: list[np.ndarray] = [None] * depth  # type: ignore[list-item]
-    gws: list[np.ndarray] = [None] * depth  # type: ignore[list-item]
-    gbs: list[np.ndarray] = [None] * depth  # type: ignore[list-item]
+    zs: list[np.ndarray] = []
+    activations: list[np.ndarray] = []
+    # The backward lists are filled from the last layer to the first, and reversed below.
+    dacts: list[np.ndarray] = []
+    grad_as: list[np.ndarray] = []
+    deltas: list[np.ndarray] = []
+    gws: list[np.ndarray] = []
+    gbs: list[np.ndarray] = []
     galphas: list[float | None] = [None] * depth
     add_reduce = np.add.reduce
     a = inputs
@@ -176,8 +178,8 @@ def run_pass(
         for i in range(depth):
             z = a @ weights[i].T + network.biases[i]
             a = acts[i].forward(z, alphas[i])
-            zs[i] = z
-            activations[i] = a
+            zs.append(z)
+            activations.append(a)
         loss = losses.loss_value(loss_name, a, targets)
         grad = losses.loss_gradient(loss_name, a, targets)
         for i in range(depth - 1, -1, -1):
@@ -185,11 +187,11 @@ def run_pass(
             z = zs[i]
             d = act.derivative(z, activations[i], alphas[i])
             delta = grad * d
-            dacts[i] = d
-            grad_as[i] = grad
-            deltas[i] = delta
-            gws[i] = delta.T @ (activations[i - 1] if i else inputs)
-            gbs[i] = add_reduce(delta, 0)  # delta.sum(axis=0), the same reduction
+            dacts.append(d)
+            grad_as.append(grad)
+            deltas.append(delta)
+            gws.append(delta.T @ (activations[i - 1] if i else inputs))
+            gbs.append(add_reduce(delta, 0))  # delta.sum(axis=0), the same reduction
             if act.learnable:
                 galphas[i] = float(np.sum(grad * np.minimum(z, 0.0)))
             if i:
@@ -201,11 +203,11 @@ def run_pass(
         targets=targets,
         z=tuple(zs),
         a=tuple(activations),
-        dact=tuple(dacts),
-        grad_a=tuple(grad_as),
-        delta=tuple(deltas),
-        grad_weights=tuple(gws),
-        grad_biases=tuple(gbs),
+        dact=tuple(reversed(dacts)),
+        grad_a=tuple(reversed(grad_as)),
+        delta=tuple(reversed(deltas)),
+        grad_weights=tuple(reversed(gws)),
+        grad_biases=tuple(reversed(gbs)),
         grad_alphas=tuple(galphas),
         loss=loss,
         batch=batch,

@@ -200,5 +200,5 @@ class Player:
                 return self.seek(start)
         return self.seek(0)
 
-    def reveal(self):
+    def reveal(self) -> Reveal:
         return self.trace.reveal(self.position)

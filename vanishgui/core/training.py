@@ -270,8 +270,10 @@ class Trainer:
             grads += (gw, gb)
             if alpha is not None:
                 learnable = True
-                params.append(np.float64(alpha))
-                grads.append(np.float64(ga))
+                # the slope as a 0-d array, as the optimiser takes arrays; its arithmetic
+                # (and so the step) is exactly that of a float64
+                params.append(np.array(alpha, dtype=np.float64))
+                grads.append(np.array(ga, dtype=np.float64))
         new, state = optimizer_step(self.optimizer, params, grads, self.state)
         if not learnable:  # (W₁, b₁, W₂, b₂, …); the alphas are all None
             weights, biases, new_alphas = tuple(new[0::2]), tuple(new[1::2]), alphas
@@ -313,7 +315,7 @@ class Trainer:
             # inside: the running sum of two huge finite figures may overflow to inf
             self.history.record(p.loss, acc, gma, gnorm, dmean, upd)
         self.network = old.with_parameters(u.weights, u.biases, u.alphas)
-        self.state = u.state  # type: ignore[assignment]
+        self.state = u.state
         self.cursor = self.next_batch()[1]
         self.step_count += 1
 

@@ -5,7 +5,7 @@ import sys
 from PySide6.QtWidgets import QApplication
 
 from ...core.experiment import classic, load_experiment
-from ..session import Session
+from ..model.session import Session
 from .view import DiagramPanel
 
 app = QApplication(sys.argv)

@@ -18,9 +18,9 @@ from PySide6.QtWidgets import QGraphicsScene, QGraphicsSimpleTextItem
 
 from ...core import explain
 from ...core.trace import Reveal
-from ..numbers import num
-from ..session import Selection, Session
-from . import palette
+from ..model import palette
+from ..model.numbers import num
+from ..model.session import Selection, Session
 from .items import BoxItem, EdgeLayerItem, HighlightItem, LabelItem, NeuronLayerItem
 
 SMALL_WIDTH = 8  # up to this many neurons per layer, numbers are written beside neurons

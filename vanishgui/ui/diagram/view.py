@@ -14,9 +14,9 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.explain import zero_gradient_layers
-from ..describe import caption
-from ..session import Session
-from . import palette
+from ..model import palette
+from ..model.describe import caption
+from ..model.session import Session
 from .scene import DiagramScene
 
 

@@ -1,10 +1,12 @@
 """The live plot panels, and the hub that creates them and paces their redraws.
 
-The main window makes one :class:`PlotHub` per session and docks its panels::
+A panel is one module plus one :data:`PANELS` row (its title, class, group and order in
+the group); the main window derives its layout from the rows, so a new panel needs no
+other edit. The main window makes one :class:`PlotHub` per session and docks its panels::
 
-    hub = PlotHub(session, window)
+    hub = PlotHub(session, presentation, window)
     for name, panel in hub.panels.items():
-        dock(hub.titles[name], panel)
+        dock(PANELS[name].title, panel)
 
 Panels only mark themselves dirty when the Session signals; the hub's single timer
 redraws the dirty panels that are visible at most once a frame (~60 Hz), however fast
@@ -14,14 +16,16 @@ training steps, and never a hidden panel.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer
 
 from ...core.curves import history_csv
 from ...core.experiment import write_atomic
-from ..session import Session
-from .base import PlotPanel
+from ..model.presentation import Presentation
+from ..model.session import Session
+from .base import PlotPanel, adopt_strays, top_level_widgets
 from .boundary import BoundaryPanel
 from .dact import DactPanel
 from .flow import FlowPanel
@@ -29,14 +33,28 @@ from .gradients import GradientsPanel
 from .loss import LossPanel
 from .updates import UpdatesPanel
 
-# name -> (dock title, panel class), in the order the docks should appear
-PANELS: dict[str, tuple[str, type[PlotPanel]]] = {
-    "gradients": ("Gradient per layer over training", GradientsPanel),
-    "flow": ("Gradient flow now", FlowPanel),
-    "dact": ("σ'(z) now", DactPanel),
-    "loss": ("Loss", LossPanel),
-    "updates": ("Weight change per layer", UpdatesPanel),
-    "boundary": ("Decision boundary", BoundaryPanel),
+
+@dataclass(frozen=True)
+class PanelSpec:
+    """One plot panel: its dock title, class, group (panels of a group share a tab stack;
+    groups sit side by side, "now" first) and order within the group (first in front)."""
+
+    title: str
+    cls: type[PlotPanel]
+    group: str
+    order: int
+
+
+GROUPS = ("now", "training")  # what the current pass shows; what training has done
+
+# name -> row. The names are the ones lesson files use (core.scene.PLOTS; a test checks).
+PANELS: dict[str, PanelSpec] = {
+    "gradients": PanelSpec("Gradient per layer over training", GradientsPanel, "training", 0),
+    "flow": PanelSpec("Gradient flow now", FlowPanel, "now", 0),
+    "dact": PanelSpec("σ'(z) now", DactPanel, "now", 1),
+    "loss": PanelSpec("Loss", LossPanel, "training", 2),
+    "updates": PanelSpec("Weight change per layer", UpdatesPanel, "training", 1),
+    "boundary": PanelSpec("Decision boundary", BoundaryPanel, "training", 3),
 }
 
 FRAME_MS = 16  # the hub's timer: at most ~60 redraws a second per panel
@@ -45,13 +63,16 @@ FRAME_MS = 16  # the hub's timer: at most ~60 redraws a second per panel
 class PlotHub(QObject):
     """Creates every plot panel for a session and owns the one redraw timer."""
 
-    def __init__(self, session: Session, parent: QObject | None = None) -> None:
+    def __init__(self, session: Session, presentation: Presentation,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.titles: dict[str, str] = {name: title for name, (title, _) in PANELS.items()}
-        self.panels: dict[str, PlotPanel] = {
-            name: cls(session) for name, (_, cls) in PANELS.items()
-        }
+        self.presentation = presentation
+        self.panels: dict[str, PlotPanel] = {}
+        for name, spec in PANELS.items():
+            before = top_level_widgets()
+            self.panels[name] = panel = spec.cls(session, presentation)
+            adopt_strays(panel, before)
         for name, panel in self.panels.items():
             panel.setObjectName(f"plot_{name}")
             panel.needs_redraw.connect(self._on_redraw_changed)
@@ -59,7 +80,15 @@ class PlotHub(QObject):
         self.timer.setSingleShot(True)
         self.timer.setInterval(FRAME_MS)
         self.timer.timeout.connect(self._on_frame)
-        self.projector = False
+
+    @staticmethod
+    def groups() -> list[list[str]]:
+        """The panel names of each group, groups in GROUPS' order (then any other), each
+        group in its rows' order."""
+        names = sorted(PANELS, key=lambda n: PANELS[n].order)
+        known = [g for g in GROUPS if any(PANELS[n].group == g for n in names)]
+        extra = sorted({PANELS[n].group for n in names} - set(GROUPS))
+        return [[n for n in names if PANELS[n].group == g] for g in known + extra]
 
     def _on_redraw_changed(self) -> None:
         if not self.timer.isActive():
@@ -80,12 +109,6 @@ class PlotHub(QObject):
         for panel in self.panels.values():
             panel.refresh(now, force=True)
 
-    def set_projector(self, on: bool) -> None:
-        """Large fonts and thick lines in every panel."""
-        self.projector = bool(on)
-        for panel in self.panels.values():
-            panel.set_projector(on)
-
     def export_history_csv(self, path: str | Path) -> None:
         """Write the training history (every recorded step, every layer) as CSV.
 
@@ -94,4 +117,4 @@ class PlotHub(QObject):
         write_atomic(path, history_csv(self.session.trainer.history))
 
 
-__all__ = ["PANELS", "PlotHub", "PlotPanel"]
+__all__ = ["GROUPS", "PANELS", "PanelSpec", "PlotHub", "PlotPanel"]

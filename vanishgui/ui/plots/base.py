@@ -19,10 +19,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont, QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ..diagram.palette import NONFINITE, OUTLINE, TEXT, viridis
-from ..session import Session
+from ..model.palette import NONFINITE, OUTLINE, TEXT, viridis
+from ..model.presentation import Presentation
+from ..model.session import Session
 
 # Okabe–Ito
 BLUE = QColor("#0072B2")
@@ -35,11 +36,7 @@ INK = QColor(TEXT)
 GRID_ALPHA = 0.25
 VIRIDIS_END = 0.9  # viridis' last tenth is a yellow too pale on white
 
-# Sizes (points / pixels) in normal and projector mode.
-SIZES = {
-    False: {"tick": 12, "label": 13, "title": 14, "legend": 11, "line": 2.5, "symbol": 9},
-    True: {"tick": 18, "label": 19, "title": 20, "legend": 16, "line": 4.5, "symbol": 14},
-}
+Sizes = dict[str, float]  # Presentation.sizes(): tick, label, title, legend, line, symbol
 
 
 def depth_colors(depth: int) -> list[QColor]:
@@ -115,6 +112,23 @@ def decade_axes() -> dict[str, pg.AxisItem]:
     return {"left": DecadeAxis("left")}
 
 
+def top_level_widgets() -> set[QWidget]:
+    return set(QApplication.topLevelWidgets())
+
+
+def adopt_strays(owner: QWidget, before: set[QWidget]) -> int:
+    """Give ``owner`` the parentless widgets made since ``before`` (pyqtgraph makes each
+    plot's context menus and option panels without a parent, so they would outlive their
+    window: ~55 widgets a plot). They keep their window flags, so right-click Export… and
+    View All work as before; they are deleted with ``owner``. Returns how many."""
+    adopted = 0
+    for w in top_level_widgets() - before:
+        if w is not owner and w.parent() is None and not w.isVisible():
+            w.setParent(owner, w.windowFlags())
+            adopted += 1
+    return adopted
+
+
 def make_plot_widget(parent: QWidget | None = None) -> pg.PlotWidget:
     """A white plot; the context menu keeps pyqtgraph's Export… (PNG, SVG, CSV)."""
     w = pg.PlotWidget(parent, background="w", axisItems=decade_axes())
@@ -125,12 +139,16 @@ def make_plot_widget(parent: QWidget | None = None) -> pg.PlotWidget:
     return w
 
 
-def style_plot(item: pg.PlotItem, projector: bool, left: str | None = None,
+def style_plot(item: pg.PlotItem, s: Sizes, left: str | None = None,
                bottom: str | None = None) -> None:
-    """Dark axes with large tick labels, plain numbers (no "×0.001" SI scaling)."""
-    s = SIZES[projector]
+    """Dark axes with large tick labels, plain numbers (no "×0.001" SI scaling).
+
+    The right-click menu keeps View All, the axes' ranges and Export…; pyqtgraph's "Plot
+    Options" submenu is left out: its FFT, dy/dx, averaging and alpha transforms mean
+    nothing for these plots, and ticking them on bars or markers raised."""
+    item.setMenuEnabled(False, True)
     for side in ("left", "bottom", "right"):
-        style_plot_axis(item.getAxis(side), projector)
+        style_plot_axis(item.getAxis(side), s)
     label_style = {"color": INK.name(), "font-size": f"{s['label']}pt"}
     if left is not None:
         item.setLabel("left", left, **label_style)
@@ -138,19 +156,19 @@ def style_plot(item: pg.PlotItem, projector: bool, left: str | None = None,
         item.setLabel("bottom", bottom, **label_style)
 
 
-def style_plot_axis(axis: pg.AxisItem, projector: bool) -> None:
+def style_plot_axis(axis: pg.AxisItem, s: Sizes) -> None:
     font = QFont()
-    font.setPointSizeF(SIZES[projector]["tick"])
-    axis.setPen(pg.mkPen(OUTLINE, width=1.5 if projector else 1))
+    font.setPointSizeF(s["tick"])
+    axis.setPen(pg.mkPen(OUTLINE, width=s["tick"] / 12))
     axis.setTextPen(pg.mkPen(INK))
     axis.setTickFont(font)
     axis.enableAutoSIPrefix(False)
-    axis.setStyle(tickTextOffset=6 if projector else 4)
+    axis.setStyle(tickTextOffset=round(s["tick"] / 3))
 
 
-def style_legend(legend: pg.LegendItem, projector: bool) -> None:
+def style_legend(legend: pg.LegendItem, s: Sizes) -> None:
     """Large dark labels on white; for entries added before and after."""
-    legend.setLabelTextSize(f"{SIZES[projector]['legend']}pt")
+    legend.setLabelTextSize(f"{s['legend']}pt")
     legend.setLabelTextColor(INK)
     for _, label in legend.items:
         label.setText(label.text)  # setAttr alone does not re-render a label
@@ -185,10 +203,12 @@ class PlotPanel(QWidget):
     # redraw's duration before the next, so it never takes more than ~1/(1+k) of the time.
     COST_FACTOR = 4.0
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, presentation: Presentation | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.projector = False
+        # A panel on its own (tests, previews) gets a presentation of its own.
+        self.presentation = presentation or Presentation(self)
         # A header line above the plot (live numbers and notes; it wraps, unlike a
         # plot title, which would force the plot's minimum width), a row for controls,
         # and the body the subclass fills.
@@ -217,6 +237,7 @@ class PlotPanel(QWidget):
         session.experiment_changed.connect(self._on_experiment_changed)
         session.pass_changed.connect(self._on_pass_changed)
         session.trained.connect(self._on_trained_changed)
+        self.presentation.changed.connect(self._on_presentation_changed)
 
     # -- marking -------------------------------------------------------------------------
     def mark_dirty(self) -> None:
@@ -269,16 +290,20 @@ class PlotPanel(QWidget):
     def redraw(self) -> None:
         """Draw the current data into the items ``rebuild`` made (each panel has its own)."""
 
-    def set_projector(self, on: bool) -> None:
-        """Large fonts and thick lines for a projector; redraws on the next frame."""
-        self.projector = bool(on)
+    @property
+    def projector(self) -> bool:
+        """Whether the panel draws at its large (projector) sizes."""
+        return self.presentation.large
+
+    def _on_presentation_changed(self) -> None:
+        """New sizes: restyle the header now, rebuild the plot items on the next frame."""
         self._style_header()
         self.stale = True
         self.mark_dirty()
 
     def _style_header(self) -> None:
         # Style sheets, not setFont: the app's style sheet would override a set font.
-        s = SIZES[self.projector]
+        s = self.sizes
         self.header.setStyleSheet(f"color: {INK.name()}; font-size: {s['title']}pt;")
         for i in range(self.controls.count()):
             w = self.controls.itemAt(i).widget()
@@ -294,5 +319,6 @@ class PlotPanel(QWidget):
         self.header.setText(text)
 
     @property
-    def sizes(self) -> dict[str, float]:
-        return SIZES[self.projector]
+    def sizes(self) -> Sizes:
+        return self.presentation.sizes()
+

@@ -16,7 +16,8 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
 
 from ...core.curves import OutputGrid, fitted_curve, output_grid, plane_extent, special_counts
-from ..session import Session
+from ..model.presentation import Presentation
+from ..model.session import Session
 from .base import (
     BLUE,
     INK,
@@ -65,8 +66,9 @@ def to_rgba(values: np.ndarray, lo: float, hi: float, lut: np.ndarray) -> np.nda
 class BoundaryPanel(PlotPanel):
     min_interval_s = 0.1  # at most 10 Hz: the costly panel
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
-        super().__init__(session, parent)
+    def __init__(self, session: Session, presentation: Presentation | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(session, presentation, parent)
         self.lut = diverging_lut()
         self.widget = make_plot_widget(self)
         self.plot: pg.PlotItem = self.widget.getPlotItem()
@@ -106,7 +108,7 @@ class BoundaryPanel(PlotPanel):
         if self.plot.legend is None:
             self.plot.addLegend(offset=(-8, 8))
         self.plot.legend.clear()
-        style_legend(self.plot.legend, self.projector)
+        style_legend(self.plot.legend, self.sizes)
         if self.mode == "none":
             self.message.setText(
                 f"The decision boundary is drawn for networks with 1 or 2 inputs; this one "
@@ -164,12 +166,12 @@ class BoundaryPanel(PlotPanel):
             self.plot.legend.addItem(pg.PlotDataItem(pen=pen(INK, s["line"])), "ŷ = 0.5")
         self.colorbar.setVisible(True)
         self.colorbar.setLevels(self.levels)
-        style_plot_axis(self.colorbar.axis, self.projector)
+        style_plot_axis(self.colorbar.axis, self.sizes)
         self.colorbar.getAxis("left").setLabel(
             "ŷ", color=INK.name(), **{"font-size": f"{self.sizes['label']}pt"})
         self.plot.setAspectLocked(True)
         self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
-        style_plot(self.plot, self.projector, left="x₂", bottom="x₁")
+        style_plot(self.plot, self.sizes, left="x₂", bottom="x₁")
 
     def _build_line(self) -> None:
         s = self.sizes
@@ -187,7 +189,7 @@ class BoundaryPanel(PlotPanel):
         self.plot.legend.addItem(self.dots, "samples (x, target)")
         self.colorbar.setVisible(False)
         self.plot.enableAutoRange()
-        style_plot(self.plot, self.projector, left="y", bottom="x")
+        style_plot(self.plot, self.sizes, left="y", bottom="x")
 
     # -- numbers -------------------------------------------------------------------------
     def redraw(self) -> None:

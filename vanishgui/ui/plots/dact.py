@@ -17,8 +17,9 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from ...core.curves import CURVE_RANGE, ActivationCurve, activation_curve, derivative_bound
 from ...core.network import Pass
-from ..numbers import num
-from ..session import Session
+from ..model.numbers import num
+from ..model.presentation import Presentation
+from ..model.session import Session
 from .base import (
     INK,
     VERMILLION,
@@ -45,8 +46,9 @@ def spread_offsets(n: int, layer: int) -> np.ndarray:
 
 
 class DactPanel(PlotPanel):
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
-        super().__init__(session, parent)
+    def __init__(self, session: Session, presentation: Presentation | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(session, presentation, parent)
         self.view = pg.GraphicsLayoutWidget(self)
         self.view.setBackground("w")
         self.layers_plot: pg.PlotItem = self.view.addPlot(row=0, col=0, rowspan=2)
@@ -126,7 +128,7 @@ class DactPanel(PlotPanel):
             lp.setYRange(-0.04 * top, 1.3 * top, padding=0)
         else:
             lp.enableAutoRange(axis="y")
-        style_plot(lp, self.projector, left=d_label, bottom="layer")
+        style_plot(lp, self.sizes, left=d_label, bottom="layer")
         # -- right: the hidden activation's curves with the neurons on them
         act = acts[0]  # the hidden activation (the output's when there is no hidden layer)
         for plot, marks_attr, label in (
@@ -144,7 +146,7 @@ class DactPanel(PlotPanel):
             else:
                 self.df_curve = line
             plot.setXRange(*CURVE_RANGE, padding=0.03)
-            style_plot(plot, self.projector, left=label,
+            style_plot(plot, self.sizes, left=label,
                        bottom="z" if plot is self.df_plot else None)
         self._set_bound_text()
 

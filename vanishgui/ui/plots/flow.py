@@ -16,8 +16,9 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QWidget
 
 from ...core.curves import layer_grad_mean_abs, ratios_to_output, special_counts
-from ..numbers import num, ratio
-from ..session import Session
+from ..model.numbers import num, ratio
+from ..model.presentation import Presentation
+from ..model.session import Session
 from .base import (
     INK,
     NONFINITE_COLOR,
@@ -45,9 +46,29 @@ def ratio_label(r: float) -> str:
     return "×" + num(r)
 
 
+class Bars(pg.BarGraphItem):
+    """Bars that ignore the curve options of pyqtgraph's right-click Plot Options menu.
+
+    PlotItem applies its Transforms, Downsample, Clip-to-view and Alpha options to every
+    data item it holds, and BarGraphItem has none of those methods, so ticking one raised.
+    None of them means anything for one bar per layer.
+    """
+
+    def setDownsampling(self, *_args: object) -> None: ...
+
+    def setClipToView(self, *_args: object) -> None: ...
+
+    def setFftMode(self, *_args: object) -> None: ...
+
+    def setSubtractMeanMode(self, *_args: object) -> None: ...
+
+    def setAlpha(self, *_args: object) -> None: ...
+
+
 class FlowPanel(PlotPanel):
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
-        super().__init__(session, parent)
+    def __init__(self, session: Session, presentation: Presentation | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(session, presentation, parent)
         self.widget = make_plot_widget(self)
         self.plot: pg.PlotItem = self.widget.getPlotItem()
         self.plot.setLogMode(x=False, y=True)
@@ -55,7 +76,7 @@ class FlowPanel(PlotPanel):
         self.values = np.zeros(0)
         self.ratios = np.zeros(0)
         self.floor = 1e-12
-        self.bars = pg.BarGraphItem(x=[], height=[], width=BAR_WIDTH)
+        self.bars = Bars(x=[], height=[], width=BAR_WIDTH)
         self.zero_marks = pg.ScatterPlotItem()
         self.labels: list[pg.TextItem] = []
         self.body.addWidget(self.widget)
@@ -64,7 +85,7 @@ class FlowPanel(PlotPanel):
         s = self.sizes
         depth = self.session.experiment.depth
         self.plot.clear()
-        self.bars = pg.BarGraphItem(x=np.arange(1, depth + 1), height=np.zeros(depth),
+        self.bars = Bars(x=np.arange(1, depth + 1), height=np.zeros(depth),
                                     width=BAR_WIDTH)
         self.plot.addItem(self.bars)
         self.zero_marks = pg.ScatterPlotItem(symbol="x", size=s["symbol"] + 5,
@@ -85,7 +106,7 @@ class FlowPanel(PlotPanel):
                  for i in range(depth) if i % step == 0 or i == depth - 1]
         self.plot.getAxis("bottom").setTicks([ticks])
         self.plot.setXRange(0.4, depth + 0.6, padding=0)
-        style_plot(self.plot, self.projector, left="mean |∂L/∂W|", bottom="layer")
+        style_plot(self.plot, self.sizes, left="mean |∂L/∂W|", bottom="layer")
 
     def redraw(self) -> None:
         p = self.session.current

@@ -15,7 +15,8 @@ import numpy as np
 from PySide6.QtWidgets import QCheckBox, QWidget
 
 from ...core.curves import ratios_to_output
-from ..session import Session
+from ..model.presentation import Presentation
+from ..model.session import Session
 from .flow import ratio_label
 from .layers import LayerHistoryPanel
 
@@ -27,8 +28,9 @@ class GradientsPanel(LayerHistoryPanel):
     figure = "grad_mean_abs"
     y_label = GRADIENT
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
-        super().__init__(session, parent)
+    def __init__(self, session: Session, presentation: Presentation | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(session, presentation, parent)
         self.accumulated = QCheckBox("Accumulated (sum over all steps)", self)
         self.accumulated.setObjectName("gradientsAccumulated")
         self.accumulated.setToolTip(

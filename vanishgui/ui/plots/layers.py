@@ -15,7 +15,8 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ...core.curves import SpecialCounts, special_counts
-from ..session import Session
+from ..model.presentation import Presentation
+from ..model.session import Session
 from .base import (
     INK,
     NONFINITE_COLOR,
@@ -50,8 +51,9 @@ class LayerHistoryPanel(PlotPanel):
     figure = "grad_mean_abs"
     y_label = "value"
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
-        super().__init__(session, parent)
+    def __init__(self, session: Session, presentation: Presentation | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(session, presentation, parent)
         self.view = pg.GraphicsLayoutWidget(self)
         self.view.setBackground("w")
         self.plot: pg.PlotItem = self.view.addPlot(row=0, col=0, axisItems=decade_axes())
@@ -113,8 +115,8 @@ class LayerHistoryPanel(PlotPanel):
                                          "fill": (255, 255, 255, 200)})
         self.diverged_line.setVisible(False)
         self.plot.addItem(self.diverged_line, ignoreBounds=True)
-        style_plot(self.plot, self.projector, left=self.y_label, bottom="training step")
-        style_legend(self.legend, self.projector)
+        style_plot(self.plot, self.sizes, left=self.y_label, bottom="training step")
+        style_legend(self.legend, self.sizes)
 
     def redraw(self) -> None:
         steps, block = self.data()

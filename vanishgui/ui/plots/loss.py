@@ -8,8 +8,9 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QWidget
 
 from ...core.curves import special_counts
-from ..numbers import num
-from ..session import Session
+from ..model.numbers import num
+from ..model.presentation import Presentation
+from ..model.session import Session
 from .base import (
     BLUE,
     GREEN,
@@ -27,8 +28,9 @@ from .base import (
 
 
 class LossPanel(PlotPanel):
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
-        super().__init__(session, parent)
+    def __init__(self, session: Session, presentation: Presentation | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(session, presentation, parent)
         self.log_y = QCheckBox("Log scale", self)
         self.log_y.setObjectName("lossLogScale")
         self.log_y.setChecked(False)
@@ -76,7 +78,7 @@ class LossPanel(PlotPanel):
                                          "fill": (255, 255, 255, 200)})
         self.diverged_line.setVisible(False)
         self.loss_plot.addItem(self.diverged_line, ignoreBounds=True)
-        style_plot(self.loss_plot, self.projector, left="loss",
+        style_plot(self.loss_plot, self.sizes, left="loss",
                    bottom=None if self.classification else "training step")
         self.accuracy_plot.clear()
         self.accuracy_curve = pg.PlotDataItem(pen=pen(GREEN, s["line"]), connect="finite",
@@ -84,7 +86,7 @@ class LossPanel(PlotPanel):
         self.accuracy_curve.setClipToView(True)
         self.accuracy_curve.setDownsampling(auto=True, method="peak")
         self.accuracy_plot.addItem(self.accuracy_curve)
-        style_plot(self.accuracy_plot, self.projector, left="accuracy",
+        style_plot(self.accuracy_plot, self.sizes, left="accuracy",
                    bottom="training step")
         self.accuracy_widget.setVisible(self.classification)
 

@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import __version__
+from ... import __version__
 
 KEEP_LOGS = 20  # older crash logs are deleted when a new one starts
 MAX_LOGGED_REPEATS = 5  # the same error is written to the log at most this many times

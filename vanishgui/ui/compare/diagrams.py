@@ -11,11 +11,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
-from .compare_plots import NETWORK_COLORS, swatch
-from .diagram.view import DiagramPanel
-from .numbers import num
-from .plots.base import INK, SIZES
-from .session import Session
+from ..diagram.view import DiagramPanel
+from ..model.numbers import num
+from ..model.presentation import Presentation
+from ..model.session import Session
+from ..plots.base import INK
+from .plots import NETWORK_COLORS, swatch
 
 QWIDGETSIZE_MAX = 16_777_215  # Qt's "no maximum" for a widget's size
 
@@ -26,12 +27,12 @@ class NetworkColumn(QWidget):
     is drawn as small as its neurons."""
 
     def __init__(self, session: Session, label: str, index: int,
-                 parent: QWidget | None = None) -> None:
+                 presentation: Presentation, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        self.presentation = presentation
         self.label = label
         self.color = NETWORK_COLORS[index]
-        self.projector = False
         self.beside = False  # the name left of the diagram (a row) rather than above it
         self.beside_width = 0  # the grid's: every row's name equally wide, diagrams aligned
         self.header = QLabel(self)
@@ -50,6 +51,7 @@ class NetworkColumn(QWidget):
         self.set_beside(False)
         session.cursor_moved.connect(self._write_header)
         session.pass_changed.connect(self._write_header)
+        presentation.changed.connect(self._style)
 
     def loss_text(self) -> str:
         """'loss 0.00106', or 'loss ?' before the shown step's forward pass reaches it."""
@@ -81,12 +83,8 @@ class NetworkColumn(QWidget):
             box.setRowStretch(1, 1)
         self._style()
 
-    def set_projector(self, on: bool) -> None:
-        self.projector = bool(on)
-        self._style()
-
     def header_points(self) -> float:
-        return SIZES[self.projector]["title"] + 6
+        return self.presentation.sizes()["title"] + 6
 
     def _style(self) -> None:
         size = self.header_points()

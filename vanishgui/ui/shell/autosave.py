@@ -31,7 +31,7 @@ from PySide6.QtCore import QCoreApplication, QLockFile, QObject, QStandardPaths,
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from ..core.experiment import Experiment, ExperimentError, dumps, parse_text, write_atomic
+from ...core.experiment import Experiment, ExperimentError, dumps, parse_text, write_atomic
 
 INTERVAL_ENV = "VANISHGUI_AUTOSAVE_MS"
 ANSWER_ENV = "VANISHGUI_RECOVERY"

@@ -1,6 +1,8 @@
-"""``python -m vanishgui bench [--json] [--repeat N] [--long]``: how fast the core is.
+"""Benchmark: how fast the numeric core is, against PyTorch eager, and that its memory is bounded.
 
-It prints figures and asserts nothing about time. Measured, per full-batch training step:
+Run: .venv/bin/python tests/bench/bench_core.py [--json] [--repeat N] [--long]
+(``make bench`` runs it). It prints figures and asserts nothing about time. Measured, per
+full-batch training step:
 
 * the core: :meth:`Trainer.step` (forward, backward, the SGD update and the History row)
   of the classic 1-1-1-1 sigmoid network on its one sample, and of a 10-weight-layer
@@ -11,8 +13,8 @@ It prints figures and asserts nothing about time. Measured, per full-batch train
   weights: ``nn.Sequential`` of ``nn.Linear`` + ``nn.Sigmoid``, the loss
   ``F.mse_loss(out, y, reduction="sum") * (0.5 / B)`` (the core's squared loss),
   ``backward()``, ``torch.optim.SGD.step()``, ``zero_grad()``; with one thread per CPU
-  (torch's default when ``OMP_NUM_THREADS`` is unset; ``python -m vanishgui`` sets it to 1
-  for the app, so the benchmark calls ``torch.set_num_threads`` itself) and with
+  (torch's default when ``OMP_NUM_THREADS`` is unset; the app, and so this script, sets it
+  to 1, so the benchmark calls ``torch.set_num_threads`` itself) and with
   ``torch.set_num_threads(1)``.
 
 The speed-up column compares the core with the *faster* of the two torch settings.
@@ -22,8 +24,8 @@ shorter run under ``tracemalloc``) every byte Python allocated and still holds. 
 is 100,000 steps by default, with the time for 1,000,000 extrapolated and labelled so;
 ``--long`` runs and measures all 1,000,000 (over a minute).
 
-torch is imported here, lazily: ``vanishgui.core`` never needs it, and without it the
-benchmark prints the core's figures only.
+torch is imported lazily: ``vanishgui.core`` never needs it, and without it the benchmark
+prints the core's figures only.
 """
 
 from __future__ import annotations
@@ -40,12 +42,18 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TextIO
+
+# As the app runs (vanishgui/__main__.py), set before numpy loads its BLAS, so the figures
+# are the app's. A user's setting wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import numpy as np
 
-from .experiment import CLASSIC, Experiment, classic, parse_experiment
-from .training import Trainer
+from vanishgui.core.experiment import CLASSIC, Experiment, classic, parse_experiment
+from vanishgui.core.training import Trainer
 
 DEEP_LAYERS = [2] + [32] * 9 + [1]  # 10 weight layers: 2→32, eight 32→32, 32→1
 DEEP_SAMPLES = 256
@@ -151,7 +159,7 @@ def torch_step(torch: Any, trainer: Trainer) -> tuple[Callable[[], None], Callab
     def step() -> None:
         out = model(x)
         loss = F.mse_loss(out, y, reduction="sum") * scale
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]  # torch's own stub leaves it untyped
         optimizer.step()
         optimizer.zero_grad()
         last[0] = loss
@@ -357,9 +365,10 @@ def machine_info(torch: Any) -> dict[str, Any]:
 
 
 def run(repeat: int, memory_steps: int, traced_steps: int) -> dict[str, Any]:
+    torch: Any  # the module, or None: it is not typed here
     try:
         import torch
-    except ImportError:
+    except ImportError:  # torch is optional: the core's figures only
         torch = None
     result: dict[str, Any] = {"machine": machine_info(torch), "steps": []}
     for key, label, experiment in cases():
@@ -400,7 +409,7 @@ def _mb(n: float | None) -> str:
     return "n/a" if n is None else f"{n / 1e6:.2f} MB"
 
 
-def print_text(r: dict[str, Any], out=sys.stdout) -> None:
+def print_text(r: dict[str, Any], out: TextIO = sys.stdout) -> None:
     m = r["machine"]
     w = out.write
     w("vanishgui bench: one full-batch training step (SGD, squared loss, float64)\n\n")
@@ -474,7 +483,7 @@ def print_text(r: dict[str, Any], out=sys.stdout) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="vanishgui bench",
+        prog="bench_core.py",
         description="Time one training step of the core (and of PyTorch eager, when it is "
         "installed) and show that the History's memory stays bounded. Prints figures only.",
     )

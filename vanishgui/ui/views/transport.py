@@ -7,8 +7,9 @@ import math
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QToolButton, QWidget
 
-from .describe import status_line
-from .session import SPEEDS, Session
+from ..model.describe import status_line
+from ..model.presentation import Presentation
+from ..model.session import SPEEDS, Session
 
 # The buttons of a transport bar, in order (None: a gap); the main window's and a
 # comparison's bars share them and their actions' names.
@@ -48,9 +49,31 @@ def add_speed_choice(bar: QWidget, lay: QHBoxLayout, tooltip: str) -> tuple[QLab
     return label, box
 
 
-class TransportBar(QWidget):
+class SlimBar(QWidget):
+    """A transport bar that goes slim in projector mode: what a class needs (buttons,
+    status, step) stays."""
+
+    _presentation: Presentation | None = None
+
+    def follow(self, presentation: Presentation | None) -> None:
+        if presentation is not None:
+            self._presentation = presentation
+            # a bound method: Qt drops the connection when this bar is deleted
+            presentation.changed.connect(self._on_presentation_changed)
+            self._on_presentation_changed()
+
+    def _on_presentation_changed(self) -> None:
+        if self._presentation is not None:
+            self.set_slim(self._presentation.projector)
+
+    def set_slim(self, slim: bool) -> None:
+        """Hide what a projector does not need (each bar says what)."""
+
+
+class TransportBar(SlimBar):
     def __init__(self, session: Session, actions: dict[str, QAction],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *,
+                 presentation: Presentation | None = None) -> None:
         super().__init__(parent)
         self.session = session
         lay = QHBoxLayout(self)
@@ -84,6 +107,12 @@ class TransportBar(QWidget):
         session.speed_changed.connect(self._on_speed_changed)
         self._on_cursor_moved(session.position)
         self._on_trained(session.trainer.step_count)
+        self.follow(presentation)
+
+    def set_slim(self, slim: bool) -> None:
+        """Hide Train N and the speed choice (projector mode), or show them again."""
+        for w in (self.train_n, self.train_n_button, self.speed_label, self.speed):
+            w.setVisible(not slim)
 
     def _on_experiment_changed(self) -> None:
         self._on_cursor_moved(self.session.position)

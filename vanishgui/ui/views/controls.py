@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core import activations, datasets, initializers, losses, optimizers
-from ..core.experiment import MAX_LEARNING_RATE, Experiment, ExperimentError, parse_experiment
-from ..core.network import MAX_WEIGHT_LAYERS, MAX_WIDTH
-from .session import Session
+from ...core import activations, datasets, initializers, losses, optimizers
+from ...core.experiment import MAX_LEARNING_RATE, Experiment, ExperimentError, parse_experiment
+from ...core.network import MAX_WEIGHT_LAYERS, MAX_WIDTH
+from ..model.session import Session
 
 LR_MIN_EXP, LR_MAX_EXP = -4.0, math.log10(MAX_LEARNING_RATE)
 LR_TICKS = 500

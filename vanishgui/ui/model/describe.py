@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from ..core import explain
-from ..core.network import Pass
-from ..core.trace import Event, Trace
+from collections.abc import Sequence
+
+from ...core import explain
+from ...core.network import Pass
+from ...core.trace import Event, Trace
 from .numbers import MINUS, num
 
 PHASE_LABELS = {"forward": "Forward", "loss": "Loss", "backward": "Backward", "update": "Update"}
@@ -23,7 +25,7 @@ def status_line(trace: Trace, position: int) -> str:
     return " · ".join(parts)
 
 
-def _terms(terms, hidden: int, left: str, right: str) -> str:
+def _terms(terms: Sequence[explain.Term], hidden: int, left: str, right: str) -> str:
     out = " + ".join(f"{num(t.left)}×{num(t.right)}" for t in terms)
     if hidden:
         out += f" + … ({hidden} more)"

@@ -3,24 +3,27 @@
 A theme file starts with declarations such as ``@ink: #1a1a1a;`` and uses ``@ink`` below.
 Font sizes are not written in the files: they use ``@base_pt``, ``@title_pt`` and
 ``@formula_pt``, which :func:`apply_theme` computes from the zoom, so one zoom setting
-scales every widget (the projector's zoom ladder).
+scales every widget (the projector's zoom ladder, see :mod:`vanishgui.ui.model.presentation`).
 """
 
 from __future__ import annotations
 
 import re
+from string import Template
 
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
+from ..model.presentation import THEMES, ZOOM_LADDER, next_zoom
 from . import resources
 
 BASE_POINT_SIZE = 11.0
-THEMES = {"light": "Light", "projector-light": "High contrast, light",
-          "projector-dark": "High contrast, dark"}
-ZOOM_LADDER = (1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 3.0)
 
 _DECLARATION = re.compile(r"^\s*@([a-z_]+)\s*:\s*([^;]+);\s*$", re.M)
+
+
+class _Qss(Template):
+    delimiter = "@"
 
 
 def load_qss(name: str, zoom: float = 1.0) -> str:
@@ -32,25 +35,22 @@ def load_qss(name: str, zoom: float = 1.0) -> str:
         "title_pt": f"{BASE_POINT_SIZE * zoom * 1.35:.1f}pt",
         "formula_pt": f"{BASE_POINT_SIZE * zoom * 1.2:.1f}pt",
     })
-    body = _DECLARATION.sub("", text)
-    for key in sorted(names, key=len, reverse=True):  # @ink_soft before @ink
-        body = body.replace(f"@{key}", names[key])
-    leftover = re.search(r"@[a-z_]+", body)
-    if leftover:
-        raise ValueError(f"theme {name}: {leftover.group(0)} is used but never named")
-    return body
+    try:
+        return _Qss(_DECLARATION.sub("", text)).substitute(names)
+    except KeyError as e:
+        raise ValueError(f"theme {name}: @{e.args[0]} is used but never named") from None
 
 
 def apply_theme(app: QApplication, name: str = "light", zoom: float = 1.0) -> None:
+    """Set the application's font and stylesheet; an unchanged stylesheet is not set again
+    (restyling every live widget is the most expensive thing Qt does here)."""
     font = QFont(app.font())
     font.setPointSizeF(BASE_POINT_SIZE * zoom)
-    app.setFont(font)
-    app.setStyleSheet(load_qss(name, zoom))
+    if font != app.font():
+        app.setFont(font)
+    qss = load_qss(name, zoom)
+    if qss != app.styleSheet():
+        app.setStyleSheet(qss)
 
 
-def next_zoom(zoom: float, direction: int) -> float:
-    """The next rung of the zoom ladder up (+1) or down (−1)."""
-    rungs = list(ZOOM_LADDER)
-    if direction > 0:
-        return next((z for z in rungs if z > zoom + 1e-9), rungs[-1])
-    return next((z for z in reversed(rungs) if z < zoom - 1e-9), rungs[0])
+__all__ = ["BASE_POINT_SIZE", "THEMES", "ZOOM_LADDER", "apply_theme", "load_qss", "next_zoom"]

@@ -23,22 +23,24 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
-from ..core.curves import layer_grad_mean_abs
-from .numbers import num
-from .plots.base import (
+from ...core.curves import layer_grad_mean_abs
+from ..model.numbers import num
+from ..model.presentation import Presentation
+from ..model.session import Session
+from ..plots.base import (
     BLUE,
     GREEN,
     INK,
     PURPLE,
-    SIZES,
     VERMILLION,
+    adopt_strays,
     log_floor,
     log_safe,
     make_plot_widget,
     pen,
     style_plot,
+    top_level_widgets,
 )
-from .session import Session
 
 NETWORK_COLORS = (BLUE, VERMILLION, GREEN, PURPLE)  # Okabe–Ito, in the networks' order
 FRAME_MS = 16
@@ -55,12 +57,13 @@ class GradientComparison(QWidget):
     """The readout and the two plots for 2–4 sessions."""
 
     def __init__(self, sessions: Sequence[Session], labels: Sequence[str],
-                 parent: QWidget | None = None) -> None:
+                 presentation: Presentation, parent: QWidget | None = None) -> None:
+        before = top_level_widgets()
         super().__init__(parent)
         self.sessions = list(sessions)
         self.labels = list(labels)
+        self.presentation = presentation
         self.colors = list(NETWORK_COLORS[: len(self.sessions)])
-        self.projector = False
         self.readout = QLabel(self)
         self.readout.setObjectName("compareReadout")
         self.readout.setTextFormat(Qt.TextFormat.RichText)
@@ -88,6 +91,7 @@ class GradientComparison(QWidget):
         grid.addWidget(self.now_widget, 2, 0)
         grid.addWidget(self.train_widget, 2, 1)
         grid.setRowStretch(2, 1)
+        adopt_strays(self, before)  # the plots' menus go with this widget
         self.now_curves: list[pg.PlotDataItem] = []
         self.value_labels: list[pg.TextItem] = []
         self.first_curves: list[pg.PlotDataItem] = []
@@ -106,6 +110,7 @@ class GradientComparison(QWidget):
             s.experiment_changed.connect(self._on_experiment_changed)
             s.pass_changed.connect(self.mark_dirty)
             s.trained.connect(self.mark_dirty)
+        presentation.changed.connect(self._on_presentation_changed)
         self._style()
 
     # -- pacing --------------------------------------------------------------------------
@@ -146,22 +151,25 @@ class GradientComparison(QWidget):
         self._last_redraw = time.monotonic()
         self._redraw_seconds = time.perf_counter() - started
 
-    def set_projector(self, on: bool) -> None:
-        """Large fonts and thick lines for a projector."""
-        self.projector = bool(on)
+    @property
+    def projector(self) -> bool:
+        return self.presentation.large
+
+    def _on_presentation_changed(self) -> None:
+        """New sizes: restyle now, rebuild the plots on the next frame."""
         self._style()
         self.stale = True
         self.mark_dirty()
 
     def _style(self) -> None:
-        s = SIZES[self.projector]
+        s = self.presentation.sizes()
         self.readout.setStyleSheet(f"color: {INK.name()}; font-size: {s['title'] + 4}pt;")
         for header in (self.now_header, self.train_header):
             header.setStyleSheet(f"color: {INK.name()}; font-size: {s['title']}pt;")
 
     # -- drawing -------------------------------------------------------------------------
     def rebuild(self) -> None:
-        s = SIZES[self.projector]
+        s = self.presentation.sizes()
         width = s["line"] + 1
         self.now_plot.clear()
         self.train_plot.clear()
@@ -193,9 +201,9 @@ class GradientComparison(QWidget):
         ticks = [(i, f"{i}\nout" if same and i == widest else str(i))
                  for i in range(1, widest + 1) if (i - 1) % step == 0 or i == widest]
         self.now_plot.getAxis("bottom").setTicks([ticks])
-        style_plot(self.now_plot, self.projector, left="mean |∂L/∂W|",
+        style_plot(self.now_plot, s, left="mean |∂L/∂W|",
                    bottom="layer (1 = next to the input)")
-        style_plot(self.train_plot, self.projector, left="mean |∂L/∂W|",
+        style_plot(self.train_plot, s, left="mean |∂L/∂W|",
                    bottom="training step")
 
     def redraw(self) -> None:

@@ -1,12 +1,17 @@
 """The main window: assembles the diagram, docks, menus and transport bar.
 
-It has no logic of its own beyond routing actions to the Session and file dialogs.
+It has no logic of its own beyond routing actions to the Session and file dialogs. It is
+the :class:`~vanishgui.ui.shell.shell.Shell` that features (lessons, comparisons) are
+installed into; it imports none of them.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QByteArray, QFile, QIODevice, QRectF, QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QImage, QKeySequence, QPainter
@@ -25,19 +30,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import __version__
-from ..core.experiment import ExperimentError
-from . import compare_menu, resources
+from ... import __version__
+from ...core.experiment import Experiment, ExperimentError
+from ..diagram.view import DiagramPanel
+from ..model.presentation import Presentation
+from ..model.session import Session
+from ..plots import PANELS, PlotHub
+from ..views.controls import ControlsPanel
+from ..views.inspector import InspectorPanel
+from ..views.ledger import LedgerPanel
+from ..views.transport import TransportBar
+from . import dialogs, resources
 from .actions import ACTIONS, ActionSpec, make_action
-from .controls import ControlsPanel
-from .diagram.view import DiagramPanel
-from .inspector import InspectorPanel
-from .ledger import LedgerPanel
-from .lesson import install as install_lessons
-from .plots import PlotHub
 from .projector import Projector
-from .session import Session
-from .transport import TransportBar
+from .shell import ComparisonOpener
 
 FILE_FILTER = "vanishgui experiments (*.vanishgui.json *.json);;All files (*)"
 MAX_RECENT = 8
@@ -63,9 +69,14 @@ def settings() -> QSettings:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, session: Session | None = None, *, restore: bool = True) -> None:
+    """The main window; also the :class:`~vanishgui.ui.shell.shell.Shell` of features."""
+
+    def __init__(self, session: Session | None = None, *,
+                 presentation: Presentation | None = None, restore: bool = True) -> None:
         super().__init__()
         self.session = session or Session()
+        self.presentation = presentation or Presentation(self)
+        self._comparison_opener: ComparisonOpener | None = None
         self.setObjectName("vanishguiMainWindow")
         self.setMinimumSize(QSize(900, 560))
         self.actions_by_name: dict[str, QAction] = {}
@@ -81,14 +92,17 @@ class MainWindow(QMainWindow):
                        Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("inspector", "Neuron inspector", self.inspector,
                        Qt.DockWidgetArea.RightDockWidgetArea)
-        self.plots = PlotHub(self.session, self)
+        self.plots = PlotHub(self.session, self.presentation, self)
         for name, panel in self.plots.panels.items():
-            self._add_dock(f"plot_{name}", self.plots.titles[name], panel, None)
+            self._add_dock(f"plot_{name}", PANELS[name].title, panel, None)
         self._arranged = False
+        self._lent_corner: Qt.Corner | None = None
+        self._controls_were_shown = True
         self._restore = restore
         self._plot_wall_state: QByteArray | None = None
         self.session.selection_changed.connect(self._on_selection_changed)
-        self.transport = TransportBar(self.session, self.actions_by_name, self)
+        self.transport = TransportBar(self.session, self.actions_by_name, self,
+                                      presentation=self.presentation)
         bar = QToolBar("Transport", self)
         bar.setObjectName("transportBar")
         bar.setMovable(False)
@@ -104,9 +118,8 @@ class MainWindow(QMainWindow):
         self._on_title_changed()
         self.resize(1600, 900)
         self.headless = False  # set for --screenshot and --self-test: never ask anything
-        self.projector = Projector(self)
-        self.lesson_player = install_lessons(self)
-        compare_menu.install(self)
+        self.projector = Projector(self, self.presentation, self.docks, settings, self.add_action)
+        self.presentation.changed.connect(self.diagram.colorbar.updateGeometry)
 
     def settings_store(self) -> QSettings:
         return settings()
@@ -155,7 +168,8 @@ class MainWindow(QMainWindow):
             self.menus[title] = m
         return self.menus[title]
 
-    def _add_dock(self, name: str, title: str, widget: QWidget, area) -> None:
+    def _add_dock(self, name: str, title: str, widget: QWidget,
+                  area: Qt.DockWidgetArea | None) -> QDockWidget:
         """A dock for ``widget``; with ``area`` None the caller places it (split or tab)."""
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{name}")
@@ -163,6 +177,66 @@ class MainWindow(QMainWindow):
         if area is not None:
             self.addDockWidget(area, dock)
         self.docks[name] = dock
+        return dock
+
+    # -- the Shell features use ----------------------------------------------------------
+    def widget(self) -> QWidget:
+        return self
+
+    def action(self, name: str) -> QAction:
+        return self.actions_by_name[name]
+
+    def add_toolbar(self, bar: QToolBar) -> None:
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+
+    def add_dock(self, name: str, title: str, widget: QWidget,
+                 area: Qt.DockWidgetArea | None = None) -> QDockWidget:
+        return self._add_dock(name, title, widget, area)
+
+    def dock(self, name: str) -> QDockWidget:
+        return self.docks[name]
+
+    def dock_names(self) -> list[str]:
+        return list(self.docks)
+
+    def give_left_side(self, dock: QDockWidget, share: float) -> None:
+        """``dock`` takes the controls' place and the whole height of the left side."""
+        corner = Qt.Corner.BottomLeftCorner
+        if self._lent_corner is None:
+            self._lent_corner = self.corner(corner)
+            self._controls_were_shown = self.docks["controls"].isVisible()
+        self.setCorner(corner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.docks["controls"].hide()  # a feature that names them shows them under it
+        dock.show()
+        dock.raise_()
+        self.resizeDocks([dock], [int(self.width() * share)], Qt.Orientation.Horizontal)
+        if self.projector.active:
+            self.projector.fit_docks()  # the ledger keeps the room projector mode gives it
+
+    def take_back_left_side(self, dock: QDockWidget) -> None:
+        dock.hide()
+        if self._lent_corner is not None:
+            self.docks["controls"].setVisible(self._controls_were_shown)
+            self.setCorner(Qt.Corner.BottomLeftCorner, self._lent_corner)
+            self._lent_corner = None
+
+    def show_panel(self, name: str, below: QDockWidget | None = None) -> None:
+        dock = self.docks[f"plot_{name}" if name in PANELS else name]
+        if below is not None and not dock.isVisible():
+            self.splitDockWidget(below, dock, Qt.Orientation.Vertical)
+        dock.show()
+        dock.raise_()
+
+    def set_comparison_opener(self, opener: ComparisonOpener) -> None:
+        self._comparison_opener = opener
+
+    def open_comparison(self, experiment: Experiment, setting: str,
+                        values: Sequence[Any]) -> bool:
+        if self._comparison_opener is None:
+            self.show_error("Side-by-side comparison is not available",
+                            "This window was opened without the comparison feature.")
+            return False
+        return self._comparison_opener(experiment, setting, values) is not None
 
     def _build_menus(self) -> None:
         self.menus: dict[str, QMenu] = {}
@@ -181,21 +255,27 @@ class MainWindow(QMainWindow):
         self._fill_recent()
 
     def _arrange_plots(self) -> None:
-        """Two groups under the diagram: what the current pass shows (left) and what
-        training has done (right); the rest are tabs."""
+        """The plot groups side by side under the diagram (what the current pass shows,
+        then what training has done), each group's panels as tabs, its first in front.
+        Derived from the PANELS rows: a new panel needs no edit here."""
         d = self.docks
         self.tabifyDockWidget(d["ledger"], d["inspector"])
         d["ledger"].raise_()
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, d["plot_flow"])
-        self.splitDockWidget(d["plot_flow"], d["plot_gradients"], Qt.Orientation.Horizontal)
-        self.tabifyDockWidget(d["plot_flow"], d["plot_dact"])
-        for name in ("updates", "loss", "boundary"):
-            self.tabifyDockWidget(d["plot_gradients"], d[f"plot_{name}"])
-        d["plot_flow"].raise_()
-        d["plot_gradients"].raise_()
+        firsts: list[QDockWidget] = []
+        for group in self.plots.groups():
+            docks = [d[f"plot_{name}"] for name in group]
+            if not firsts:
+                self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, docks[0])
+            else:
+                self.splitDockWidget(firsts[-1], docks[0], Qt.Orientation.Horizontal)
+            for dock in docks[1:]:
+                self.tabifyDockWidget(docks[0], dock)
+            firsts.append(docks[0])
+        for dock in firsts:
+            dock.raise_()
 
     def set_plot_wall(self, on: bool) -> None:
-        """All six plots in a 3 × 2 grid (the diagram and controls step aside), or back."""
+        """Every plot in a grid of two rows (the diagram and controls step aside), or back."""
         d = self.docks
         if on == (self._plot_wall_state is not None):
             return
@@ -208,8 +288,9 @@ class MainWindow(QMainWindow):
                 dock = d[f"plot_{name}"]
                 dock.setFloating(False)
                 self.removeDockWidget(dock)
-            top = [d[f"plot_{n}"] for n in names[:3]]
-            bottom = [d[f"plot_{n}"] for n in names[3:]]
+            columns = math.ceil(len(names) / 2)
+            top = [d[f"plot_{n}"] for n in names[:columns]]
+            bottom = [d[f"plot_{n}"] for n in names[columns:]]
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, top[0])
             self.splitDockWidget(top[0], bottom[0], Qt.Orientation.Vertical)
             for row in (top, bottom):
@@ -218,10 +299,10 @@ class MainWindow(QMainWindow):
             for dock in top + bottom:
                 dock.show()
             self.centralWidget().hide()
-            third = max(200, self.width() // 3)
+            third = max(200, self.width() // columns)
             half = max(150, self.height() // 2)
-            self.resizeDocks(top, [third] * 3, Qt.Orientation.Horizontal)
-            self.resizeDocks(bottom, [third] * 3, Qt.Orientation.Horizontal)
+            self.resizeDocks(top, [third] * len(top), Qt.Orientation.Horizontal)
+            self.resizeDocks(bottom, [third] * len(bottom), Qt.Orientation.Horizontal)
             self.resizeDocks([top[0], bottom[0]], [half, half], Qt.Orientation.Vertical)
         else:
             self.centralWidget().show()
@@ -329,18 +410,13 @@ class MainWindow(QMainWindow):
         if resources.is_bundled(path):
             # a shipped example is a template: Save asks for a new name instead of
             # overwriting it (an installed copy may not even be writable)
-            self.session.path = None
-            self.session.path_changed.emit("")
+            self.session.forget_path()
         else:
             self._remember(Path(path))
         return True
 
     def show_error(self, title: str, message: str) -> None:
-        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok,
-                          self)
-        box.setObjectName("errorDialog")
-        box.open()
-        self.last_error = message
+        dialogs.show_error(self, title, message)
 
     def on_new(self) -> None:
         if self.maybe_proceed("starting a new experiment"):

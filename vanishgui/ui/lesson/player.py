@@ -2,11 +2,11 @@
 
 The :class:`LessonPlayer` keeps the lesson's place (which scene, how many of its steps have
 run, the depth table) and drives the Session; the
-:class:`~vanishgui.ui.lesson_panel.LessonPanel` dock shows the scene. In lesson mode Page
+:class:`~vanishgui.ui.lesson.panel.LessonPanel` dock shows the scene. In lesson mode Page
 Down and → run the scene's next step (play the backward pass, train, one more depth, …)
 or, when none is left, open the next scene; Page Up and ← go back one scene. Those keys
 are lent by the event-stepping actions (which keep N and P) and given back on leaving.
-:func:`install` adds all of this to a MainWindow.
+:func:`install` adds all of this to a shell (the main window, through its Shell surface).
 """
 
 from __future__ import annotations
@@ -14,14 +14,13 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog
+from PySide6.QtWidgets import QFileDialog
 
-from ..core.scene import (
-    PLOTS,
+from ...core.jsonfile import show_value
+from ...core.scene import (
     CompareAction,
     DeepenAction,
     DepthRow,
@@ -33,13 +32,11 @@ from ..core.scene import (
     TrainAction,
     depth_row,
 )
-from . import resources
-from .actions import ActionSpec
-from .lesson_panel import LessonPanel
-from .session import Selection
-
-if TYPE_CHECKING:
-    from .main_window import MainWindow
+from ..model.session import Selection
+from ..shell import dialogs, resources
+from ..shell.actions import ActionSpec
+from ..shell.shell import Shell
+from .panel import LessonPanel
 
 LESSON_FILTER = "vanishgui lessons (*.json);;All files (*)"
 LESSON_SHARE = 0.3  # of the window's width, for the lesson dock
@@ -74,14 +71,14 @@ def lesson_title(path: Path) -> str:
 def read_lesson(path: str | Path) -> Lesson:
     """A lesson file; its experiments may name the built-in examples. A bad file raises
     :class:`~vanishgui.core.lesson.LessonError`, whose text names the scene and field."""
-    from ..core.lesson import load_lesson  # parsing is loaded when a lesson opens
+    from ...core.lesson import load_lesson  # parsing is loaded when a lesson opens
 
     return load_lesson(path, resources.path("examples"))
 
 
 def try_read_lesson(path: str | Path) -> tuple[Lesson | None, str]:
     """(the lesson, "") or (None, the one-sentence reason it cannot be read)."""
-    from ..core.lesson import LessonError
+    from ...core.lesson import LessonError
 
     try:
         return read_lesson(path), ""
@@ -96,10 +93,11 @@ class LessonPlayer(QObject):
     scene_changed = Signal()  # a new scene, or a step of it started or finished
     step_finished = Signal()
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.session = window.session
+    def __init__(self, shell: Shell) -> None:
+        super().__init__(shell.widget())
+        self.shell = shell
+        self._window = shell.widget()
+        self.session = shell.session
         self.lesson: Lesson | None = None
         self.index = 0
         self.done = 0  # how many of the scene's steps have started
@@ -108,25 +106,21 @@ class LessonPlayer(QObject):
         self.instant = False  # play without animating (tests, screenshots)
         self._play_until: int | None = None
         self._lent: dict[str, list[QKeySequence]] = {}
-        self._corner: Qt.DockWidgetArea | None = None  # the window's own, while we borrow it
-        self._controls_shown = True  # whether the controls were shown before the lesson
-        self.panel = LessonPanel(self, window)
-        self.dock = QDockWidget("Lesson", window)
-        self.dock.setObjectName("dock_lesson")
-        self.dock.setWidget(self.panel)
-        window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
+        self._placed = False  # the dock holds the window's left side for this lesson
+        self.panel = LessonPanel(self, self._window)
+        self.dock = shell.add_dock("lesson", "Lesson", self.panel,
+                                   Qt.DockWidgetArea.LeftDockWidgetArea)
         self.dock.hide()
-        window.docks["lesson"] = self.dock
         self._add_actions()
         self.panel.use_actions(self.actions)
-        window.installEventFilter(self)
+        self._window.installEventFilter(self)
         self.session.cursor_moved.connect(self._on_cursor_moved)
         self.session.playing_changed.connect(self._on_playing_changed)
         self.session.training_changed.connect(self._on_training_changed)
 
     # -- the menus -----------------------------------------------------------------------
     def _add_actions(self) -> None:
-        w = self.window
+        w = self.shell
         for path in builtin_lessons():
             title = lesson_title(path)
             spec = ActionSpec(f"lesson_{path.stem.replace('-', '_')}", title,
@@ -141,10 +135,10 @@ class LessonPlayer(QObject):
         spec = ActionSpec("open_lesson", "Open &lesson…",
                           "Open a lesson file: scenes written by a teacher")
         opener = w.add_action(spec, self.on_open_lesson)
-        w.menu("File").insertAction(w.actions_by_name["save"], opener)
+        w.menu("File").insertAction(w.action("save"), opener)
 
     def on_open_lesson(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.window, "Open lesson",
+        path, _ = QFileDialog.getOpenFileName(self._window, "Open lesson",
                                               str(resources.path("lessons")), LESSON_FILTER)
         if path:
             self.open_path(path)
@@ -158,45 +152,26 @@ class LessonPlayer(QObject):
         """Open a lesson file; a bad one gets a dialog naming the scene and field."""
         lesson, why = try_read_lesson(path)
         if lesson is None:
-            self.window.show_error("This lesson could not be opened", why)
+            self.shell.show_error("This lesson could not be opened", why)
             return False
         return self.start(lesson, scene)
 
     def start(self, lesson: Lesson, scene: int = 0) -> bool:
         """Enter lesson mode at a scene (0-based); False if the user keeps unsaved work."""
-        if self.lesson is None and not self.window.maybe_proceed("starting a lesson"):
+        if self.lesson is None and not self.shell.maybe_proceed("starting a lesson"):
             return False
         if self.lesson is None:
             self._lend_keys()
         self.lesson = lesson
-        s = self.session
-        s.path = None  # the lesson's networks are not the file that was open
-        s.path_changed.emit("")
-        if self._corner is None:  # not yet placed for this lesson
-            self._show_dock()
+        self.session.forget_path()  # the lesson's networks are not the file that was open
+        if not self._placed:  # the lesson takes the whole height of the left side: its
+            self._placed = True  # text must be read from the back of the room
+            self.shell.give_left_side(self.dock, LESSON_SHARE)
         for act in self.actions.values():
             act.setEnabled(True)
         self.lesson_changed.emit()
         self.go_to(scene)
         return True
-
-    def _show_dock(self) -> None:
-        """The lesson takes the controls' place and the whole height of the window's left
-        side (its text must be read from the back of the room)."""
-        w = self.window
-        corner = Qt.Corner.BottomLeftCorner
-        if self._corner is None:
-            self._corner = w.corner(corner)
-        w.setCorner(corner, Qt.DockWidgetArea.LeftDockWidgetArea)
-        controls = w.docks["controls"]
-        self._controls_shown = controls.isVisible()
-        controls.hide()  # a scene that names them shows them under the lesson
-        self.dock.show()
-        self.dock.raise_()
-        w.resizeDocks([self.dock], [int(w.width() * LESSON_SHARE)], Qt.Orientation.Horizontal)
-        projector = getattr(w, "projector", None)
-        if projector is not None and projector.active:
-            projector.fit_docks()  # the ledger keeps the room projector mode gives it
 
     def leave(self) -> None:
         if self.lesson is None:
@@ -206,20 +181,17 @@ class LessonPlayer(QObject):
         self._return_keys()
         for act in self.actions.values():
             act.setEnabled(False)
-        self.dock.hide()
-        self.window.docks["controls"].setVisible(self._controls_shown)
-        if self._corner is not None:
-            self.window.setCorner(Qt.Corner.BottomLeftCorner, self._corner)
-            self._corner = None
+        self.shell.take_back_left_side(self.dock)
+        self._placed = False
         self.lesson_changed.emit()
         self.scene_changed.emit()
 
     def _lend_keys(self) -> None:
-        acts = self.window.actions_by_name
         for name, keys in LENT_KEYS.items():
             lent = [QKeySequence(k) for k in keys]
-            self._lent[name] = acts[name].shortcuts()
-            acts[name].setShortcuts([k for k in acts[name].shortcuts() if k not in lent])
+            act = self.shell.action(name)
+            self._lent[name] = act.shortcuts()
+            act.setShortcuts([k for k in act.shortcuts() if k not in lent])
         for spec in NAV:
             self.actions[spec.name].setShortcuts([QKeySequence(k) for k in spec.shortcuts])
 
@@ -227,7 +199,7 @@ class LessonPlayer(QObject):
         for act in self.actions.values():
             act.setShortcuts([])
         for name, keys in self._lent.items():
-            self.window.actions_by_name[name].setShortcuts(keys)
+            self.shell.action(name).setShortcuts(keys)
         self._lent.clear()
 
     # -- moving through the lesson -------------------------------------------------------
@@ -317,13 +289,7 @@ class LessonPlayer(QObject):
             self._finish()
 
     def _compare(self, a: CompareAction) -> None:
-        try:
-            from .compare import open_comparison  # the comparison window is loaded on demand
-        except ImportError:
-            self.window.show_error("Side-by-side comparison is not available",
-                                   "This version of vanishgui cannot show networks side by side.")
-            return
-        open_comparison(self.window, self.session.experiment, a.setting, list(a.values))
+        self.shell.open_comparison(self.session.experiment, a.setting, list(a.values))
 
     def _finish(self) -> None:
         if self.running is None:
@@ -363,18 +329,13 @@ class LessonPlayer(QObject):
             s.select(Selection(t.layer, t.neuron, t.source))
         if show.at is not None:
             s.seek(show.at.position(s.trace))
-        for name in show.panels:
-            dock = self.window.docks[f"plot_{name}" if name in PLOTS else name]
-            if name == "controls" and not dock.isVisible():
-                # under the lesson, not in a tab in front of it
-                self.window.splitDockWidget(self.dock, dock, Qt.Orientation.Vertical)
-            dock.show()
-            dock.raise_()
+        for name in show.panels:  # the controls under the lesson, not in a tab in front of it
+            self.shell.show_panel(name, below=self.dock if name == "controls" else None)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         # A window state saved with the lesson open would show an empty lesson dock on the
         # next start: once the window has restored its state, put it away again.
-        if event.type() == QEvent.Type.Show and obj is getattr(self, "window", None):
+        if event.type() == QEvent.Type.Show and obj is getattr(self, "_window", None):
             QTimer.singleShot(0, self._on_window_shown)
         return False
 
@@ -400,37 +361,34 @@ class LessonPlayer(QObject):
             self._finish()
 
 
-def install(window: MainWindow) -> LessonPlayer:
-    """Add lesson mode to a window (once): the Lesson menu, File → Open lesson…, the dock."""
-    player = getattr(window, "lesson_player", None)
-    if player is None:
-        player = LessonPlayer(window)
-        window.lesson_player = player  # type: ignore[attr-defined]
+def install(shell: Shell) -> LessonPlayer:
+    """Add lesson mode to a shell (once): the Lesson menu, File → Open lesson…, the dock."""
+    player = shell.widget().findChild(LessonPlayer)
+    if not isinstance(player, LessonPlayer):
+        player = LessonPlayer(shell)
     return player
 
 
-def apply_lesson_cli(window: MainWindow, name: str, scene: int = 1, *,
-                     run_steps: bool = False) -> None:
-    """``--lesson NAME --scene K``: open a built-in lesson (by file name, such as
-    vanishing-gradient) or a lesson file at scene K (1-based, as the panel counts).
-    With ``run_steps`` the scene's steps run at once (except a comparison, which opens
-    another window), so a screenshot shows the scene as it ends. Bad input exits with
-    a one-line message."""
-    player = install(window)
+def lesson_path(name: str) -> tuple[Path | None, str]:
+    """A built-in lesson by its file name (such as vanishing-gradient) or a lesson file:
+    (its path, "") or (None, why not)."""
     builtin = {p.stem: p for p in builtin_lessons()}
     path = builtin.get(name, Path(name))
     if not path.is_file():
-        raise SystemExit(f"vanishgui: --lesson expects a lesson file or one of "
-                         f"{', '.join(builtin)}, got {name!r}")
-    lesson, why = try_read_lesson(path)
-    if lesson is None:
-        raise SystemExit(f"vanishgui: {why}")
-    if not 1 <= scene <= len(lesson.scenes):
-        raise SystemExit(f"vanishgui: --scene must be from 1 to {len(lesson.scenes)} for "
-                         f"{path.name}, got {scene}")
-    for _ in range(10):  # the window's own dock layout first, or a stale tab bar is drawn
-        QApplication.processEvents()
+        return None, (f"--lesson expects a lesson file or one of {', '.join(builtin)}, "
+                      f"got {show_value(name)}")
+    return path, ""
+
+
+def apply_lesson_cli(shell: Shell, lesson: Lesson, scene: int = 0, *,
+                     run_steps: bool = False) -> LessonPlayer:
+    """``--lesson NAME --scene K``: start a lesson (read and checked already) at a scene
+    (0-based). With ``run_steps`` the scene's steps run at once (except a comparison,
+    which opens another window), so a screenshot shows the scene as it ends."""
+    player = install(shell)
+    dialogs.settle()  # the window's own dock layout first, or a stale tab bar is drawn
     player.instant = run_steps
-    player.start(lesson, scene - 1)
+    player.start(lesson, scene)
     if run_steps:
         player.finish_scene()
+    return player

@@ -11,16 +11,24 @@ zoom ladder; the last projector zoom and theme are remembered.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, Qt
-from PySide6.QtGui import QFont, QFontInfo
-from PySide6.QtWidgets import QApplication, QLabel, QToolBar, QWidget
+from collections.abc import Callable, Mapping
 
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt
+from PySide6.QtGui import QAction, QFont, QFontInfo
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QToolBar,
+    QWidget,
+)
+
+from ..model.presentation import PROJECTOR_ZOOM, Presentation, next_zoom
 from .actions import ActionSpec
-from .theme import apply_theme, next_zoom
+from .theme import apply_theme
 
-PROJECTOR_ZOOM = 1.75  # 11 pt × 1.75 ≈ 26 px at 96 dpi: at least 24 px on a 1080p projector
 HIDDEN_DOCKS = ("controls", "inspector")  # editing and detail panels
-SLIM_TRANSPORT = ("train_n", "train_n_button", "speed_label", "speed")  # hidden from the bar
 
 ACTIONS = (
     ActionSpec("projector", "&Projector mode", "Full screen, large type, high contrast; "
@@ -59,14 +67,19 @@ class Blank(QWidget):
 
 
 class Projector(QObject):
-    """Owns projector mode for one main window."""
+    """Owns projector mode for one main window: it sets the window's Presentation (theme,
+    zoom, projector flag), which every view follows, and puts the window's docks, menus and
+    toolbars away and back."""
 
-    def __init__(self, window) -> None:
+    def __init__(self, window: QMainWindow, presentation: Presentation,
+                 docks: Mapping[str, QDockWidget], store: Callable[[], QSettings],
+                 add_action: Callable[[ActionSpec, Callable[[], None]], QAction]) -> None:
         super().__init__(window)
         self.window = window
-        self.active = False
-        self.zoom = 1.0
-        s = window.settings_store()
+        self.presentation = presentation
+        self.docks = docks  # the window's, by name (a feature's dock joins it later)
+        self.store = store
+        s = store()
         self.projector_zoom = _float(s.value("projector/zoom"), PROJECTOR_ZOOM)
         self.dark = s.value("projector/theme") == "projector-dark"
         self._saved_state: QByteArray | None = None
@@ -74,29 +87,39 @@ class Projector(QObject):
         self._was_maximized = False
         self.blank = Blank(window)
         window.installEventFilter(self)
-        self.actions = {spec.name: window.add_action(spec, getattr(self, f"on_{spec.name}"))
+        self.actions = {spec.name: add_action(spec, getattr(self, f"on_{spec.name}"))
                         for spec in ACTIONS}
         self.actions["projector_dark"].setChecked(self.dark)
 
     # -- the theme and the zoom, one setting for everything ---------------------------------
     @property
+    def active(self) -> bool:
+        return self.presentation.projector
+
+    @property
+    def zoom(self) -> float:
+        return self.presentation.zoom
+
+    @property
     def theme(self) -> str:
-        if not self.active:
+        return self.presentation.theme
+
+    def _theme(self, active: bool) -> str:
+        if not active:
             return "light"
         return "projector-dark" if self.dark else "projector-light"
 
-    def apply(self) -> None:
-        app = QApplication.instance()
-        apply_theme(app, self.theme, self.zoom)
-        self.window.plots.set_projector(self.active or self.zoom >= PROJECTOR_ZOOM)
-        self.window.diagram.colorbar.updateGeometry()
+    def _present(self, active: bool, zoom: float) -> None:
+        """Set the presentation; the app's stylesheet follows it, the views redraw."""
+        theme = self._theme(active)
+        apply_theme(QApplication.instance(), theme, zoom)
+        self.presentation.set(theme=theme, zoom=zoom, projector=active)
 
     def set_zoom(self, zoom: float) -> None:
-        self.zoom = zoom
         if self.active:
             self.projector_zoom = zoom
-            self.window.settings_store().setValue("projector/zoom", zoom)
-        self.apply()
+            self.store().setValue("projector/zoom", zoom)
+        self._present(self.active, zoom)
 
     # -- entering and leaving ---------------------------------------------------------------
     def enter(self) -> None:
@@ -106,19 +129,15 @@ class Projector(QObject):
         self._saved_state = w.saveState()
         self._saved_geometry = w.saveGeometry()
         self._was_maximized = w.isMaximized()
-        self.active = True
         for name in HIDDEN_DOCKS:
-            w.docks[name].hide()
-        w.docks["ledger"].show()
+            self.docks[name].hide()
+        self.docks["ledger"].show()
         w.menuBar().hide()
         self._hidden_bars = [b for b in w.findChildren(QToolBar)
                              if b.objectName() != "transportBar" and b.isVisible()]
         for bar in self._hidden_bars:
             bar.hide()
-        for name in SLIM_TRANSPORT:
-            getattr(w.transport, name).hide()
-        self.zoom = self.projector_zoom
-        self.apply()
+        self._present(True, self.projector_zoom)  # the transport bar goes slim by itself
         w.showFullScreen()
         self.fit_docks()
         self.actions["projector"].setChecked(True)
@@ -126,14 +145,14 @@ class Projector(QObject):
     def fit_docks(self) -> None:
         """Room for the ledger's four columns and for plots that can be read."""
         w = self.window
-        plots = [d for n, d in w.docks.items() if n.startswith("plot_") and d.isVisible()]
-        lesson = w.docks.get("lesson")
+        plots = [d for n, d in self.docks.items() if n.startswith("plot_") and d.isVisible()]
+        lesson = self.docks.get("lesson")
         if lesson is not None and lesson.isVisible():  # three columns: lesson, diagram, ledger
-            w.resizeDocks([lesson, w.docks["ledger"]], [int(w.width() * 0.22),
+            w.resizeDocks([lesson, self.docks["ledger"]], [int(w.width() * 0.22),
                                                         int(w.width() * 0.24)],
                           Qt.Orientation.Horizontal)
         else:
-            w.resizeDocks([w.docks["ledger"]], [int(w.width() * 0.3)],
+            w.resizeDocks([self.docks["ledger"]], [int(w.width() * 0.3)],
                           Qt.Orientation.Horizontal)
         if plots:
             w.resizeDocks(plots[:1], [int(w.height() * 0.4)], Qt.Orientation.Vertical)
@@ -143,14 +162,10 @@ class Projector(QObject):
             return
         w = self.window
         self.blank.hide()
-        self.active = False
-        self.zoom = 1.0
-        self.apply()
+        self._present(False, 1.0)
         w.menuBar().show()
         for bar in getattr(self, "_hidden_bars", []):
             bar.show()
-        for name in SLIM_TRANSPORT:
-            getattr(w.transport, name).show()
         w.showMaximized() if self._was_maximized else w.showNormal()
         if self._saved_geometry is not None:
             w.restoreGeometry(self._saved_geometry)
@@ -185,10 +200,10 @@ class Projector(QObject):
 
     def on_projector_dark(self) -> None:
         self.dark = self.actions["projector_dark"].isChecked()
-        self.window.settings_store().setValue("projector/theme", "projector-dark"
+        self.store().setValue("projector/theme", "projector-dark"
                                               if self.dark else "projector-light")
         if self.active:
-            self.apply()
+            self._present(True, self.zoom)
 
     def on_ui_zoom_in(self) -> None:
         self.set_zoom(next_zoom(self.zoom, +1))

@@ -2,64 +2,69 @@
 
 A :class:`ComparisonWindow` shows one diagram per network (headed by its name and
 colour), the networks' gradients on shared log axes
-(:class:`~vanishgui.ui.compare_plots.GradientComparison`) and one transport bar with
-the main window's keys. A :class:`~vanishgui.ui.lockstep.Lockstep` moves every session
+(:class:`~vanishgui.ui.compare.plots.GradientComparison`) and one transport bar with
+the main window's keys. A :class:`~vanishgui.ui.model.lockstep.Lockstep` moves every session
 together, so the networks' step counts are always equal.
 
-Entry points: :func:`~vanishgui.ui.compare_menu.install` (the Compare menu and toolbar
-button of a main window, which imports this module when first used), :func:`open_comparison`
-(a lesson scene calls it) and :func:`apply_compare_cli` (``--screenshot --compare
-activation:sigmoid,relu``).
+Entry points: :func:`~vanishgui.ui.compare.menu.install` (the Compare menu and toolbar
+button of a shell, which imports this module when first used, and registers
+:func:`open_comparison` as the shell's comparison opener, which lessons use) and
+:func:`show_comparison_for_picture` (``--screenshot --compare activation:sigmoid,relu``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QApplication,
     QFileDialog,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
-from ..core.compare import (
+from ...core.compare import (
     SETTING_LABELS,
-    SETTINGS,
     Comparison,
     ComparisonError,
     load_comparison,
     make_comparison,
     save_comparison,
 )
-from ..core.experiment import Experiment, ExperimentError
-from .actions import ACTIONS, ActionSpec, make_action
-from .compare_diagrams import DiagramGrid, NetworkColumn
-from .compare_menu import FILE_FILTER
-from .compare_plots import GradientComparison
-from .describe import caption
-from .diagram.view import ColorBar
-from .lockstep import ComparisonTransport, Lockstep, apply_lockstep_at, parse_at
-from .session import Session
-from .transport import TRANSPORT
+from ...core.experiment import Experiment, ExperimentError
+from ..diagram.view import ColorBar
+from ..model.describe import caption
+from ..model.lockstep import Lockstep, apply_lockstep_at
+from ..model.presentation import Presentation
+from ..model.session import Session
+from ..shell import dialogs
+from ..shell.actions import ACTIONS, ActionSpec, make_action
+from ..shell.shell import Shell
+from ..views.transport import TRANSPORT
+from .diagrams import DiagramGrid, NetworkColumn
+from .plots import GradientComparison
+from .transport import ComparisonTransport
 
+FILE_FILTER = "vanishgui comparisons (*.comparison.json *.json);;All files (*)"
 PLOT_SHARE = (0.62, 0.38)  # of the window's height: diagrams, plots
 
 
 class ComparisonWindow(QMainWindow):
     """2–4 networks that differ in one setting, side by side, moving together."""
 
-    def __init__(self, comparison: Comparison, parent: QWidget | None = None) -> None:
+    def __init__(self, comparison: Comparison, parent: QWidget | None = None, *,
+                 presentation: Presentation | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("comparisonWindow")
+        # the opening window's presentation: projector mode and zoom follow it live
+        self.presentation = presentation or Presentation(self)
         self.comparison = comparison
         self.path: Path | None = None
         self.last_error = ""
@@ -68,7 +73,7 @@ class ComparisonWindow(QMainWindow):
         self.lockstep = Lockstep(self.sessions, self)
         self.actions_by_name: dict[str, QAction] = {}
         self._build_actions()
-        self.columns = [NetworkColumn(s, label, i)
+        self.columns = [NetworkColumn(s, label, i, self.presentation)
                         for i, (s, label) in enumerate(zip(self.sessions, self.labels))]
         # Networks of one shape go through the same events: their title is said once.
         self.shared_events = len({e.layers for e in comparison.networks}) == 1
@@ -87,14 +92,15 @@ class ComparisonWindow(QMainWindow):
         top_lay.addWidget(self.event_title)
         top_lay.addWidget(self.diagrams, 1)
         top_lay.addWidget(self.colorbar)
-        self.gradients = GradientComparison(self.sessions, self.labels)
+        self.gradients = GradientComparison(self.sessions, self.labels, self.presentation)
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.splitter.addWidget(top)
         self.splitter.addWidget(self.gradients)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.setCentralWidget(self.splitter)
-        self.transport = ComparisonTransport(self.lockstep, self.actions_by_name, self)
+        self.transport = ComparisonTransport(self.lockstep, self.actions_by_name, self,
+                                             presentation=self.presentation)
         bar = QToolBar("Transport", self)
         bar.setObjectName("transportBar")
         bar.setMovable(False)
@@ -107,8 +113,8 @@ class ComparisonWindow(QMainWindow):
         setting = SETTING_LABELS[comparison.setting]
         self.setWindowTitle(f"Compare {setting}: {' vs '.join(self.labels)} — vanishgui")
         self._split_once = False
-        self.projector = False
-        self.set_projector(False)
+        self.presentation.changed.connect(self._on_presentation_changed)
+        self._on_presentation_changed()
         self.resize(1600, 900)
 
     # -- assembly ------------------------------------------------------------------------
@@ -156,15 +162,13 @@ class ComparisonWindow(QMainWindow):
             total = sum(self.splitter.sizes())
             self.splitter.setSizes([round(total * PLOT_SHARE[0]), round(total * PLOT_SHARE[1])])
 
-    def set_projector(self, on: bool) -> None:
-        """Large fonts and thick lines for a projector (the text follows the theme's zoom)."""
-        self.projector = bool(on)
+    @property
+    def projector(self) -> bool:
+        return self.presentation.projector
+
+    def _on_presentation_changed(self) -> None:
+        """The text follows the theme's zoom; in projector mode the transport bar is slim."""
         self.event_title.setStyleSheet("background: white; padding: 4px 12px;")
-        for w in (self.transport.speed_label, self.transport.speed):  # a slim bar, as the main
-            w.setVisible(not on)
-        for c in self.columns:
-            c.set_projector(on)
-        self.gradients.set_projector(on)
 
     def flush(self) -> None:
         """Draw everything now (screenshots, tests): plots redrawn, diagrams fitted."""
@@ -173,30 +177,13 @@ class ComparisonWindow(QMainWindow):
         for c in self.columns:
             c.panel.view.fit()
 
-    def changeEvent(self, event) -> None:
-        super().changeEvent(event)
-        # Projector mode may have been entered or left in the main window meanwhile.
-        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
-            self.follow_presentation()
-
-    def follow_presentation(self) -> None:
-        """Take the projector look of the window that opened this one, if it has one."""
-        plots = getattr(self.parentWidget(), "plots", None)
-        on = bool(getattr(plots, "projector", False))
-        if on != self.projector:
-            self.set_projector(on)
-
     def closeEvent(self, event) -> None:
         self.lockstep.pause()
         super().closeEvent(event)
 
     # -- files ---------------------------------------------------------------------------
     def show_error(self, title: str, message: str) -> None:
-        box = QMessageBox(QMessageBox.Icon.Warning, title, message,
-                          QMessageBox.StandardButton.Ok, self)
-        box.setObjectName("errorDialog")
-        box.open()
-        self.last_error = message
+        dialogs.show_error(self, title, message)
 
     def save(self, path: str | Path) -> bool:
         """Save the set-up (base experiment, setting, values) atomically; a dialog if not."""
@@ -229,13 +216,13 @@ def default_file_name(labels: list[str]) -> str:
 # -- opening ---------------------------------------------------------------------------------
 
 
-def show_comparison(window: QWidget, comparison: Comparison,
+def show_comparison(shell: Shell, comparison: Comparison,
                     path: str | Path | None = None) -> ComparisonWindow:
-    """A comparison window over ``window``, shown, at its size and in its presentation."""
-    cw = ComparisonWindow(comparison, window)
+    """A comparison window over the shell's, shown, at its size and in its presentation."""
+    window = shell.widget()
+    cw = ComparisonWindow(comparison, window, presentation=shell.presentation)
     cw.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # its sessions go with it
     cw.path = Path(path) if path else None
-    cw.follow_presentation()
     cw.resize(window.size())
     if window.isFullScreen():  # projector mode: the comparison takes the screen too
         cw.showFullScreen()
@@ -246,73 +233,50 @@ def show_comparison(window: QWidget, comparison: Comparison,
     return cw
 
 
-def open_comparison(window: QWidget, base_experiment: Experiment, setting: str,
-                    values: list[Any]) -> ComparisonWindow | None:
+def open_comparison(shell: Shell, base_experiment: Experiment, setting: str,
+                    values: Sequence[Any]) -> ComparisonWindow | None:
     """Compare ``base_experiment`` with itself, ``setting`` taking each of ``values``.
 
     A setting or value that cannot be applied gets a dialog naming it (and None).
     """
     try:
-        comparison = make_comparison(base_experiment, setting, values)
+        comparison = make_comparison(base_experiment, setting, list(values))
     except ComparisonError as e:
-        window.show_error("These networks cannot be compared", str(e))
+        shell.show_error("These networks cannot be compared", str(e))
         return None
-    return show_comparison(window, comparison)
+    return show_comparison(shell, comparison)
 
 
-def open_comparison_file(window: QWidget, path: str | Path) -> ComparisonWindow | None:
+def open_comparison_file(shell: Shell, path: str | Path) -> ComparisonWindow | None:
     """Open a comparison file; a bad one gets a dialog naming the file and field."""
     try:
         comparison = load_comparison(path)
     except ComparisonError as e:
-        window.show_error("This comparison could not be opened", str(e))
+        shell.show_error("This comparison could not be opened", str(e))
         return None
-    return show_comparison(window, comparison, path)
+    return show_comparison(shell, comparison, path)
 
 
-def comparisons(window: QWidget) -> list[ComparisonWindow]:
-    """The window's open comparisons, oldest first."""
-    return [c for c in window.findChildren(ComparisonWindow) if c.isVisible()]
+def comparisons(shell: Shell) -> list[ComparisonWindow]:
+    """The shell's open comparisons, oldest first."""
+    return [c for c in shell.widget().findChildren(ComparisonWindow) if c.isVisible()]
 
 
-# -- the command line ----------------------------------------------------------------------
+# -- pictures ------------------------------------------------------------------------------
 
 
-def parse_compare_spec(spec: str) -> tuple[str, list[Any]]:
-    """``activation:sigmoid,relu`` → ("activation", ["sigmoid", "relu"]); depths are ints."""
-    setting, _, rest = spec.partition(":")
-    values: list[Any] = [v.strip() for v in rest.split(",") if v.strip()]
-    if setting not in SETTINGS or not values:
-        raise SystemExit(f"vanishgui: --compare expects SETTING:VALUE,VALUE (SETTING one of "
-                         f"{', '.join(SETTINGS)}), got {spec!r}")
-    if setting == "depth":
-        try:
-            values = [int(v) for v in values]
-        except ValueError:
-            raise SystemExit(f"vanishgui: --compare depth: expects whole numbers of hidden "
-                             f"layers, got {rest!r}") from None
-    return setting, values
-
-
-def apply_compare_cli(window, spec: str, at: str | None) -> ComparisonWindow:
-    """For ``--screenshot``: compare the window's experiment as ``spec`` says, move the
-    networks to ``at``, and return the comparison window, drawn and ready to grab."""
-    setting, values = parse_compare_spec(spec)
-    parse_at(at)  # a bad --at stops before any window is made
-    try:
-        comparison = make_comparison(window.session.experiment, setting, values, "--compare")
-    except ComparisonError as e:
-        raise SystemExit(f"vanishgui: {e}") from None
-    cw = ComparisonWindow(comparison, window)
+def show_comparison_for_picture(shell: Shell, comparison: Comparison,
+                                at: tuple[str, int] | None) -> ComparisonWindow:
+    """For ``--screenshot --compare``: the comparison window off screen at the shell's size
+    and presentation, its networks moved to ``at`` (phase, N), drawn and ready to grab."""
+    window = shell.widget()
+    cw = ComparisonWindow(comparison, window, presentation=shell.presentation)
     cw.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
-    cw.follow_presentation()
     cw.resize(window.size())
     cw.show()
-    apply_lockstep_at(cw.lockstep, at)
-    app = QApplication.instance()
-    for _ in range(10):
-        app.processEvents()
+    if at is not None:
+        apply_lockstep_at(cw.lockstep, *at)
+    dialogs.settle()
     cw.flush()
-    for _ in range(10):
-        app.processEvents()
+    dialogs.settle()
     return cw

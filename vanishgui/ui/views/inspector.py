@@ -13,9 +13,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.explain import NeuronReport, inspect_neuron
-from .numbers import num
-from .session import Session
+from ...core.explain import NeuronReport, inspect_neuron
+from ..model.numbers import num
+from ..model.session import Session
 
 
 class InspectorPanel(QWidget):

@@ -6,7 +6,7 @@ Every number in the table comes from :func:`vanishgui.core.scene.depth_row`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QAction
@@ -26,12 +26,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.scene import DepthRow, TrainAction
-from .numbers import num, ratio
-from .theme import BASE_POINT_SIZE
+from ...core.scene import DepthRow, Lesson, Scene, Step, TrainAction
+from ..model.numbers import num, ratio
+from ..model.session import Session
+from ..shell.theme import BASE_POINT_SIZE
 
-if TYPE_CHECKING:
-    from .lesson import LessonPlayer
+
+class ScenePlace(Protocol):
+    """What the panel reads of the lesson player (which drives it): where the lesson is."""
+
+    scene_changed: Any  # a Qt signal: a new scene, or a step of it started or finished
+    session: Session
+    lesson: Lesson | None
+    done: int  # how many of the scene's steps have started
+    rows: list[DepthRow]  # the depth table of a "deepen" scene
+    running: Step | None
+
+    @property
+    def scene(self) -> Scene | None: ...
 
 # (label, size relative to the application's font, more style): read from the back row.
 # The boost fades as the theme's zoom grows: at projector zoom every text is large already.
@@ -47,7 +59,7 @@ class LessonPanel(QWidget):
 
     COLUMNS = ("L", "bound", "product\n∏ f'(z)", "layer 1\n÷ output")
 
-    def __init__(self, player: LessonPlayer, parent: QWidget | None = None) -> None:
+    def __init__(self, player: ScenePlace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.player = player
         self.place = QLabel(self)

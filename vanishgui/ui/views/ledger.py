@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.explain import ChainRule, chain_rule
-from .numbers import num
-from .session import Session
+from ...core.explain import ChainRule, chain_rule
+from ..model.numbers import num
+from ..model.session import Session
 
 COLUMNS = ("factor", "value", "at most", "product so far")
 

@@ -12,30 +12,20 @@ Stepping past its last event (or pressing T) commits it and previews the next.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
-from ..core.experiment import Experiment, classic, load_experiment, save_experiment
-from ..core.network import Pass
-from ..core.trace import Player, Reveal, Trace
-from ..core.training import Trainer
+from ...core.experiment import Experiment, classic, load_experiment, save_experiment
+from ...core.network import Pass
+from ...core.trace import Player, Reveal, Trace
+from ...core.training import Trainer
+from .clock import SPEEDS, PlayClock, play_interval_ms
 from .training_loop import TrainingLoop
 
-# Player speed: events per second at 1×, and the transition time within an event.
-EVENTS_PER_SECOND = 1.5
-TRANSITION_MS = 200
-SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, math.inf)  # inf: "instant"
-
-
-def play_interval_ms(speed: float) -> int:
-    """Milliseconds between Play's events at ``speed`` (0: instant, as fast as Qt allows)."""
-    if math.isinf(speed):
-        return 0
-    return max(1, round(1000 / (EVENTS_PER_SECOND * speed)))
+__all__ = ["SPEEDS", "Selection", "Session", "play_interval_ms"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +46,7 @@ class Session(QObject):
     pass_changed = Signal()  # a new step is shown (same shapes)
     cursor_moved = Signal(int)  # the player's position
     selection_changed = Signal()
+    sample_changed = Signal(int)  # the sample the inspector and ledger show
     playing_changed = Signal(bool)
     training_changed = Signal(bool)  # continuous training started (True) or paused
     trained = Signal(int)  # steps committed so far
@@ -71,9 +62,7 @@ class Session(QObject):
         self.modified = False
         self.sample = 0
         self.selection: Selection | None = None
-        self.speed = 1.0
-        self._play_timer = QTimer(self)
-        self._play_timer.timeout.connect(self._on_play_tick)
+        self._clock = PlayClock(self._on_play_tick, self)
         self._loop = TrainingLoop(self.train_round, lambda: self.trainer.step_count,
                                   lambda: self.announce_training(None), self.stop_training,
                                   self)
@@ -98,7 +87,11 @@ class Session(QObject):
 
     @property
     def playing(self) -> bool:
-        return self._play_timer.isActive()
+        return self._clock.running
+
+    @property
+    def speed(self) -> float:
+        return self._clock.speed
 
     @property
     def training(self) -> bool:
@@ -146,6 +139,17 @@ class Session(QObject):
         self.set_experiment(classic(), modified=False)
         self.path_changed.emit("")
 
+    def set_path(self, path: str | Path) -> None:
+        """The file this experiment is saved to from now on (it was opened from it)."""
+        self.path = Path(path)
+        self.path_changed.emit(str(self.path))
+
+    def forget_path(self) -> None:
+        """No file: Save asks for a name (a shipped template, or a lesson's network)."""
+        if self.path is not None:
+            self.path = None
+            self.path_changed.emit("")
+
     def _set_modified(self, value: bool) -> None:
         if value != self.modified:
             self.modified = value
@@ -161,6 +165,7 @@ class Session(QObject):
         sample = max(0, min(int(sample), len(self.current.inputs) - 1))
         if sample != self.sample:
             self.sample = sample
+            self.sample_changed.emit(sample)
             self.cursor_moved.emit(self.position)
 
     # -- stepping through one step's events ----------------------------------------------
@@ -193,28 +198,23 @@ class Session(QObject):
 
     # -- playing the animation -----------------------------------------------------------
     def set_speed(self, speed: float) -> None:
-        self.speed = speed
-        if self.playing:
-            self._play_timer.setInterval(self._play_interval())
+        self._clock.set_speed(speed)
         self.speed_changed.emit(speed)
-
-    def _play_interval(self) -> int:
-        return play_interval_ms(self.speed)
 
     def transition_ms(self) -> int:
         """How long a view should take to blend into the new event's state."""
-        return 0 if math.isinf(self.speed) else round(TRANSITION_MS / self.speed)
+        return self._clock.transition_ms()
 
     def play(self) -> None:
         self.stop_training()
         if self.player.at_end:
             self._commit(position=0)
-        self._play_timer.start(self._play_interval())
+        self._clock.start()
         self.playing_changed.emit(True)
 
     def pause(self) -> None:
         was = self.playing or self.training
-        self._play_timer.stop()
+        self._clock.stop()
         self.stop_training()
         if was:
             self.playing_changed.emit(False)
@@ -226,12 +226,12 @@ class Session(QObject):
             self.play()
 
     def _on_play_tick(self) -> None:
-        if math.isinf(self.speed):
+        if self._clock.instant:
             self.player.seek(len(self.trace))
         else:
             self.player.advance(1)
         if self.player.at_end:
-            self._play_timer.stop()
+            self._clock.stop()
             self.playing_changed.emit(False)
 
     # -- training ------------------------------------------------------------------------
@@ -268,12 +268,12 @@ class Session(QObject):
 
     def train_step(self) -> None:
         """T: one whole training step; shows the next step's gradients."""
-        self._play_timer.stop()
+        self._clock.stop()
         self._commit()
 
     def train(self, steps: int | None = None) -> None:
         """Shift+T: train continuously (or ``steps`` steps) in slices, keeping the UI live."""
-        self._play_timer.stop()
+        self._clock.stop()
         self._loop.start(steps)
         self.training_changed.emit(True)
 
@@ -295,6 +295,15 @@ class Session(QObject):
         self.last = self.current
         self.current = t.preview()
         return t.history.diverged_at_step == t.step_count - 1
+
+    def train_now(self, steps: int) -> None:
+        """Commit ``steps`` steps at once (or until a divergence) and tell the views once:
+        for scripted runs (``--at trained:N``), not for a live window."""
+        for _ in range(int(steps)):
+            self.train_round()
+            if self.trainer.history.diverged_at_step is not None:
+                break
+        self.announce_training(None)
 
     def reset(self) -> None:
         """R: back to the initial weights, a fresh optimiser and an empty history."""

@@ -1,0 +1,149 @@
+"""The comparison feature's entry: the Compare menu, the "Compare with… ReLU" toolbar
+button, and the shell's comparison opener (lessons open comparisons through it).
+
+Kept apart from :mod:`vanishgui.ui.compare.window` so that the comparison window, its
+diagrams, plots and lockstep are imported only when a comparison is first opened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+from typing import Any
+
+from PySide6.QtWidgets import QFileDialog, QToolBar
+
+from ...core.activations import parse_activation
+from ...core.compare import MAX_HIDDEN
+from ...core.experiment import Experiment
+from ..shell.actions import ActionSpec
+from ..shell.shell import Shell
+
+# "Compare with… <label>" switches the hidden activation.
+ACTIVATION_CHOICES = (("relu", "ReLU"), ("tanh", "Tanh"), ("sigmoid", "Sigmoid"),
+                      ("leaky_relu", "Leaky ReLU"), ("gelu", "GELU"))
+INIT_CHOICES = ({"scheme": "normal", "std": 1.0}, "xavier_normal", "he_normal")
+
+
+def depth_values(hidden: int) -> list[int]:
+    """Three depths to compare with a net of ``hidden`` hidden layers (it among them)."""
+    if hidden >= 3:
+        return sorted({1, max(2, hidden // 2), hidden})
+    return [d for d in (hidden, hidden + 3, hidden + 6) if d <= MAX_HIDDEN]
+
+
+def _hidden_activation(experiment: Experiment) -> Any:
+    return experiment.activations[0].to_json()
+
+
+def _opener(shell: Shell) -> Any:
+    """The shell's comparison opener: loads the comparison window when first used."""
+
+    def open_comparison(experiment: Experiment, setting: str, values: Sequence[Any]) -> object:
+        from .window import open_comparison as open_window
+
+        return open_window(shell, experiment, setting, values)
+
+    return open_comparison
+
+
+def _open(shell: Shell, setting: str, values: list[Any]) -> None:
+    shell.open_comparison(shell.session.experiment, setting, values)
+
+
+def _on_compare_activation(shell: Shell, name: str, *_args: object) -> None:
+    _open(shell, "activation", [_hidden_activation(shell.session.experiment), name])
+
+
+def _on_compare_inits(shell: Shell, *_args: object) -> None:
+    _open(shell, "init", list(INIT_CHOICES))
+
+
+def _on_compare_depths(shell: Shell, *_args: object) -> None:
+    _open(shell, "depth", depth_values(shell.session.experiment.depth - 1))
+
+
+def _on_open_comparison(shell: Shell, *_args: object) -> None:
+    from .window import FILE_FILTER, open_comparison_file
+
+    path, _ = QFileDialog.getOpenFileName(shell.widget(), "Open comparison", "", FILE_FILTER)
+    if path:
+        open_comparison_file(shell, path)
+
+
+def _on_save_comparison(shell: Shell, *_args: object) -> None:
+    from .window import comparisons
+
+    open_now = comparisons(shell)
+    if not open_now:
+        shell.show_error("There is no comparison to save",
+                         "Open one first, for example with Compare → Compare with… ReLU.")
+        return
+    open_now[-1].on_save()
+
+
+def _on_experiment_changed(shell: Shell) -> None:
+    """Grey out what the current experiment cannot compare."""
+    exp = shell.session.experiment
+    hidden = exp.depth - 1
+    current = exp.activations[0] if hidden else None
+    for name, label in ACTIVATION_CHOICES:
+        act = shell.action(f"compare_{name}")
+        same = current is not None and current == parse_activation(name)
+        act.setEnabled(bool(hidden) and not same)
+        if not hidden:
+            act.setToolTip("This network has no hidden layer, so no activation to switch")
+        elif same:
+            act.setToolTip(f"The hidden layers already use {label}")
+        else:
+            act.setToolTip(f"Train this network beside the same one with {label} hidden "
+                           "layers: same data, seed and starting weights")
+    depths = depth_values(hidden) if hidden else []
+    act = shell.action("compare_depths")
+    act.setEnabled(bool(hidden))
+    act.setText("Compare depths" + (f" ({', '.join(map(str, depths))} hidden layers)"
+                                    if depths else ""))
+
+
+def install(shell: Shell) -> None:
+    """Add the Compare menu, the toolbar button "Compare with… ReLU" and the comparison
+    opener to a shell (once: a second call changes nothing)."""
+    try:
+        shell.action("compare_relu")
+        return
+    except KeyError:
+        pass
+    shell.set_comparison_opener(_opener(shell))
+    for name, label in ACTIVATION_CHOICES:
+        shell.add_action(
+            ActionSpec(f"compare_{name}", f"Compare with… {label}",
+                       f"Train this network beside the same one with {label} hidden layers",
+                       menu="Compare", toolbar=name == "relu"),
+            partial(_on_compare_activation, shell, name))
+    shell.menu("Compare").addSeparator()
+    shell.add_action(
+        ActionSpec("compare_inits", "Compare initialisers (normal(1), Xavier, He)",
+                   "Three copies of this network whose weights start from normal(0, 1), "
+                   "Xavier and He, drawn from the same seed", menu="Compare"),
+        partial(_on_compare_inits, shell))
+    shell.add_action(
+        ActionSpec("compare_depths", "Compare depths",
+                   "Copies of this network with fewer or more hidden layers; the layers "
+                   "they share start with the same weights", menu="Compare"),
+        partial(_on_compare_depths, shell))
+    shell.menu("Compare").addSeparator()
+    shell.add_action(
+        ActionSpec("open_comparison", "Open comparison…", "Open a saved comparison file",
+                   menu="Compare"),
+        partial(_on_open_comparison, shell))
+    shell.add_action(
+        ActionSpec("save_comparison", "Save comparison…",
+                   "Save the newest open comparison's set-up as a file", menu="Compare"),
+        partial(_on_save_comparison, shell))
+    bar = QToolBar("Compare", shell.widget())
+    bar.setObjectName("compareToolBar")
+    bar.setMovable(False)
+    bar.addAction(shell.action("compare_relu"))
+    shell.add_toolbar(bar)
+    shell.session.experiment_changed.connect(partial(_on_experiment_changed, shell))
+    _on_experiment_changed(shell)
