@@ -25,12 +25,15 @@ lint: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 
-# The fast suite: lint, layer contracts, types, and every test not marked slow.
-# PYTEST_ARGS='-m "not slow and not packaging"' also skips the PyInstaller and wheel builds.
+# The fast suite: lint, layer contracts, types, and every test not marked slow, on two
+# workers (a test file stays on one worker). PYTEST_ARGS="-m 'not slow and not packaging'"
+# also skips the PyInstaller and wheel builds.
 test: lint
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m 'not slow' $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m 'not slow' -n 2 --dist loadfile \
+		$(PYTEST_ARGS)
 
-# The rest: real-window runs, long live training, the dated monkey seed, the frozen app.
+# The rest, one at a time (timing tests must not share the machine with another worker):
+# responsiveness while training, the frozen app.
 test-slow: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
 

@@ -86,6 +86,7 @@ def test_divergence_stops_training_and_shows_a_banner(qtbot):
     assert not w.diagram.banner.isVisibleTo(w)
 
 
+@pytest.mark.slow  # a timing test: run alone (make test-slow), not beside other workers
 def test_the_window_stays_responsive_while_training(live, qtbot):
     """A timer on the GUI thread fires on time while training runs continuously."""
     s = live.session
