@@ -16,6 +16,7 @@ from vanishgui.cli.gui import plan
 from vanishgui.core.compare import load_comparison, make_comparison, save_comparison
 from vanishgui.core.curves import layer_grad_mean_abs
 from vanishgui.core.experiment import Experiment, load_experiment, parse_experiment
+from vanishgui.core.numbers import num
 from vanishgui.core.training import History
 from vanishgui.ui.compare.diagrams import best_grid
 from vanishgui.ui.compare.menu import install
@@ -27,7 +28,6 @@ from vanishgui.ui.compare.window import (
     open_comparison_file,
     show_comparison_for_picture,
 )
-from vanishgui.ui.model.numbers import num
 from vanishgui.ui.shell.theme import apply_theme
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"

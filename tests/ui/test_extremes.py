@@ -19,8 +19,8 @@ from vanishgui.cli.window import build_window
 from vanishgui.core import activations, datasets, initializers
 from vanishgui.core.curves import layer_grad_mean_abs
 from vanishgui.core.experiment import classic, parse_experiment
+from vanishgui.core.numbers import num
 from vanishgui.ui.model import palette
-from vanishgui.ui.model.numbers import num
 from vanishgui.ui.model.session import Selection, Session
 
 

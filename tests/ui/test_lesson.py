@@ -28,6 +28,7 @@ from vanishgui.core.lesson import (
     depth_row,
     parse_lesson,
 )
+from vanishgui.core.numbers import num, ratio
 from vanishgui.core.report import layer_rows
 from vanishgui.ui.lesson.player import (
     apply_lesson_cli,
@@ -36,7 +37,6 @@ from vanishgui.ui.lesson.player import (
     lesson_path,
     read_lesson,
 )
-from vanishgui.ui.model.numbers import num, ratio
 from vanishgui.ui.model.session import Selection
 from vanishgui.ui.shell import resources
 from vanishgui.ui.shell.projector import font_pixels

@@ -10,10 +10,10 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from vanishgui.core.experiment import classic, parse_experiment
+from vanishgui.core.numbers import num
 from vanishgui.core.trace import Trace
 from vanishgui.ui.model import palette
 from vanishgui.ui.model.describe import status_line
-from vanishgui.ui.model.numbers import num
 from vanishgui.ui.model.session import Selection
 
 

@@ -48,8 +48,8 @@ from vanishgui.cli.window import build_window
 from vanishgui.core import explain
 from vanishgui.core.experiment import classic
 from vanishgui.core.network import MAX_WEIGHT_LAYERS, MAX_WIDTH
+from vanishgui.core.numbers import num
 from vanishgui.ui.model.describe import caption, status_line
-from vanishgui.ui.model.numbers import num
 from vanishgui.ui.model.session import Session
 from vanishgui.ui.shell import resources
 from vanishgui.ui.shell.main_window import MainWindow

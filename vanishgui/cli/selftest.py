@@ -8,7 +8,7 @@ import sys
 from PySide6.QtWidgets import QApplication
 
 from ..core.experiment import classic
-from ..ui.model.numbers import num
+from ..core.numbers import num
 
 
 def run_self_test(window) -> int:

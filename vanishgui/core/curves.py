@@ -9,6 +9,8 @@ and the training history as CSV. Like all of ``vanishgui.core`` it never imports
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from dataclasses import dataclass
 
@@ -230,8 +232,9 @@ def history_csv(history: History) -> str:
     ``-inf`` and ``nan``, which most spreadsheet and numpy readers understand.
     """
     cols = history_columns(history)
-    lines = [",".join(name for name, _ in cols)]
-    lists = [c.tolist() for _, c in cols]
-    for row in zip(*lists):
-        lines.append(",".join(repr(v) if isinstance(v, float) else str(v) for v in row))
-    return "\n".join(lines) + "\n"
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(name for name, _ in cols)
+    for row in zip(*(c.tolist() for _, c in cols)):
+        writer.writerow(repr(v) if isinstance(v, float) else str(v) for v in row)
+    return out.getvalue()

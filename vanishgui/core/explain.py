@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .network import Pass
+from .numbers import subscript
 
 MAX_TERMS = 8  # terms of a sum spelled out; the rest are summarised
 
@@ -75,8 +76,6 @@ class ChainRule:
     recursion: DeltaRecursion
 
 
-def _sub(n: int) -> str:
-    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
 def delta_recursion(p: Pass, layer: int, neuron: int, sample: int = 0) -> DeltaRecursion:
@@ -125,17 +124,17 @@ def chain_rule(p: Pass, layer: int, neuron: int, source: int, sample: int = 0) -
             None, "loss")
         for m in range(depth, layer, -1):
             act = p.network.activations[m - 1]
-            add(f"{act.info.derivative_label.replace('(z)', '')}(z{_sub(m)})",
+            add(f"{act.info.derivative_label.replace('(z)', '')}(z{subscript(m)})",
                 f"slope of layer {m}'s {act.info.label}",
                 float(p.dact[m - 1][sample, 0]), act.max_derivative, "dact")
-            add(f"w{_sub(m)}", f"weight into layer {m}",
+            add(f"w{subscript(m)}", f"weight into layer {m}",
                 float(p.network.weights[m - 1][0, neuron if m == layer + 1 else 0]), None,
                 "weight")
         act = p.network.activations[layer - 1]
-        add(f"{act.info.derivative_label.replace('(z)', '')}(z{_sub(layer)})",
+        add(f"{act.info.derivative_label.replace('(z)', '')}(z{subscript(layer)})",
             f"slope of layer {layer}'s {act.info.label}",
             float(p.dact[layer - 1][sample, neuron]), act.max_derivative, "dact")
-        add(f"a{_sub(layer - 1)}" if layer > 1 else "x",
+        add(f"a{subscript(layer - 1)}" if layer > 1 else "x",
             "the input this weight multiplies", a_in, None, "input")
         product = running
     return ChainRule(

@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
+from ...core.numbers import num
 from ..diagram.view import DiagramPanel
-from ..model.numbers import num
 from ..model.presentation import Presentation
 from ..model.session import Session
 from ..plots.base import INK

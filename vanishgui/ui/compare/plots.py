@@ -24,7 +24,7 @@ from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from ...core.curves import layer_grad_mean_abs
-from ..model.numbers import num
+from ...core.numbers import num
 from ..model.presentation import Presentation
 from ..model.session import Session
 from ..plots.base import (

@@ -1,7 +1,8 @@
 """Drawing items of the network diagram, each drawing a whole layer in one ``paint``.
 
 One item per layer pair draws all its edges, grouped by colour and width into a few
-``drawLines`` calls (thousands of per-edge items would be far slower); one item per
+paths built from numpy arrays by ``pg.arrayToQPath(connect="pairs")`` (thousands of
+per-edge items, or a QLineF made per edge in Python, would be far slower); one item per
 layer draws all its neurons. Items keep their data as numpy arrays and call
 ``prepareGeometryChange`` before their shape changes, as pyqtgraph's items do.
 """
@@ -9,8 +10,9 @@ layer draws all its neurons. Items keep their data as numpy arrays and call
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsSimpleTextItem
 
 from ..model import palette
@@ -32,13 +34,7 @@ class EdgeLayerItem(QGraphicsItem):
         self.max_px = 8.0
         self.dimmed = False
         self.shown_edges = 0
-        self._groups: list[tuple[QPen, list[QLineF]]] = []
-        # each edge's line, made once when there are few enough to keep: edge (j, i) is
-        # _lines[j * n_in + i]; a dense pair makes only the lines it draws
-        n_in = len(src)
-        self._lines: list[QLineF] | None = None
-        if len(src) * len(dst) <= 4096:
-            self._lines = [self._line(k, n_in) for k in range(len(src) * len(dst))]
+        self._groups: list[tuple[QPen, QPainterPath]] = []
         x0 = float(min(src[:, 0].min(), dst[:, 0].min()))
         x1 = float(max(src[:, 0].max(), dst[:, 0].max()))
         y0 = float(min(src[:, 1].min(), dst[:, 1].min()))
@@ -57,11 +53,14 @@ class EdgeLayerItem(QGraphicsItem):
         self._groups = self._build_groups()
         self.update()
 
-    def _line(self, k: int, n_in: int) -> QLineF:
-        s, d = self.src[k % n_in], self.dst[k // n_in]
-        return QLineF(float(s[0]), float(s[1]), float(d[0]), float(d[1]))
+    def _path(self, rows: np.ndarray, cols: np.ndarray) -> QPainterPath:
+        """One path of the edges (rows[k] ← cols[k]): a move and a line per edge."""
+        xy = np.empty((2 * len(rows), 2))
+        xy[0::2] = self.src[cols]
+        xy[1::2] = self.dst[rows]
+        return pg.arrayToQPath(xy[:, 0], xy[:, 1], connect="pairs")
 
-    def _build_groups(self) -> list[tuple[QPen, list[QLineF]]]:
+    def _build_groups(self) -> list[tuple[QPen, QPainterPath]]:
         w = self.weights
         n_in = w.shape[1]
         flat = np.abs(w).ravel()
@@ -79,7 +78,6 @@ class EdgeLayerItem(QGraphicsItem):
         # Opaque colours only: translucent lines are ~25× slower to rasterise. Dense layers
         # get paler, thinner lines instead, weakest first so strong edges end on top.
         pale = 0.0 if flat.size <= 256 else 0.5
-        all_lines = self._lines
         for lv in range(WIDTH_LEVELS):
             for sign, base in ((True, palette.POSITIVE), (False, palette.NEGATIVE)):
                 sel = np.flatnonzero((positive == sign) & (level == lv))
@@ -93,11 +91,7 @@ class EdgeLayerItem(QGraphicsItem):
                 pen = QPen(color, width)
                 pen.setCosmetic(True)
                 pen.setCapStyle(Qt.PenCapStyle.FlatCap)
-                flat_idx = (rows[sel] * n_in + cols[sel]).tolist()
-                if all_lines is not None:
-                    groups.append((pen, [all_lines[k] for k in flat_idx]))
-                else:
-                    groups.append((pen, [self._line(k, n_in) for k in flat_idx]))
+                groups.append((pen, self._path(rows[sel], cols[sel])))
         return groups
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
@@ -105,9 +99,10 @@ class EdgeLayerItem(QGraphicsItem):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, self.shown_edges <= 256)
         if self.dimmed:
             painter.setOpacity(0.35)
-        for pen, lines in self._groups:
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for pen, path in self._groups:
             painter.setPen(pen)
-            painter.drawLines(lines)
+            painter.drawPath(path)
 
 
 class NeuronLayerItem(QGraphicsItem):

@@ -17,9 +17,9 @@ from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSimpleTextItem
 
 from ...core import explain
+from ...core.numbers import num, subscript
 from ...core.trace import Reveal
 from ..model import palette
-from ..model.numbers import num
 from ..model.session import Selection, Session
 from .items import BoxItem, EdgeLayerItem, HighlightItem, LabelItem, NeuronLayerItem
 
@@ -28,8 +28,6 @@ MIN_LABEL_PX = 13  # numbers drawn smaller than this on screen are hidden (hover
 MAX_EDGES_DRAWN = 24_000  # across the whole diagram; the strongest edges per layer pair
 
 
-def _subscript(n: int) -> str:
-    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
 @dataclass(frozen=True)
@@ -305,7 +303,7 @@ class DiagramScene(QGraphicsScene):
                 self.edge_items[i].set_weights(shown[i], self._edge_scale, max_px)
                 if i + 1 in self.edge_labels:
                     self._set_label(self.edge_labels[i + 1],
-                                    f"w{_subscript(i + 1)} = {num(shown[i][0, 0])}")
+                                    f"w{subscript(i + 1)} = {num(shown[i][0, 0])}")
             self._weights_dirty = False
         # labels beside small networks' neurons
         if lay.small:

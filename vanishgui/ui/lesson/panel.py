@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...core.numbers import num, ratio
 from ...core.scene import DepthRow, Lesson, Scene, Step, TrainAction
-from ..model.numbers import num, ratio
 from ..model.session import Session
 from ..shell.theme import BASE_POINT_SIZE
 

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from ...core import explain
 from ...core.network import Pass
+from ...core.numbers import MINUS, num
 from ...core.trace import Event, Trace
-from .numbers import MINUS, num
 
 PHASE_LABELS = {"forward": "Forward", "loss": "Loss", "backward": "Backward", "update": "Update"}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtGui import QColor
 
 POSITIVE = QColor("#0072B2")  # Okabe–Ito blue
@@ -24,24 +25,12 @@ TEXT = QColor("#1a1a1a")
 
 DELTA_DECADES = (-12, 0)  # log10 range of the |δ| colour scale
 
-# viridis, 9 anchors (matplotlib's), interpolated linearly
-_VIRIDIS = np.array([
-    [0.267004, 0.004874, 0.329415], [0.282623, 0.140926, 0.457517],
-    [0.253935, 0.265254, 0.529983], [0.206756, 0.371758, 0.553117],
-    [0.163625, 0.471133, 0.558148], [0.127568, 0.566949, 0.550556],
-    [0.134692, 0.658636, 0.517649], [0.266941, 0.748751, 0.440573],
-    [0.477504, 0.821444, 0.318195], [0.741388, 0.873449, 0.149561],
-    [0.993248, 0.906157, 0.143936],
-])
+VIRIDIS = pg.colormap.get("viridis")  # matplotlib's, as pyqtgraph ships it
 
 
 def viridis(t: float) -> QColor:
-    t = min(1.0, max(0.0, t))
-    x = t * (len(_VIRIDIS) - 1)
-    i = min(int(x), len(_VIRIDIS) - 2)
-    f = x - i
-    r, g, b = _VIRIDIS[i] * (1 - f) + _VIRIDIS[i + 1] * f
-    return QColor.fromRgbF(float(r), float(g), float(b))
+    """The viridis colour at ``t`` (clipped to 0..1)."""
+    return QColor(VIRIDIS.map(min(1.0, max(0.0, t)), mode="qcolor"))
 
 
 def delta_position(value: float) -> float:

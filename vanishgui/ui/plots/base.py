@@ -84,8 +84,6 @@ def log_floor(*arrays: np.ndarray) -> float:
     return min(10.0 ** exponent, smallest)
 
 
-def superscript(n: int) -> str:
-    return str(n).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
 
 
 def layer_name(index: int, depth: int) -> str:

@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
 
 from ...core.curves import OutputGrid, fitted_curve, output_grid, plane_extent, special_counts
+from ..model.palette import mix
 from ..model.presentation import Presentation
 from ..model.session import Session
 from .base import (
@@ -37,18 +38,17 @@ PALE = 0.55  # how far the image's colours are blended towards white
 LUT_SIZE = 256
 
 
+def diverging_map(pale: float = PALE) -> pg.ColorMap:
+    """Blue (0) → white (½) → vermillion (1), both ends lightened by ``pale``."""
+    white = QColor("#ffffff")
+    return pg.ColorMap([0.0, 0.5, 1.0], [mix(BLUE, white, pale), white,
+                                         mix(VERMILLION, white, pale)])
+
+
 def diverging_lut(pale: float = PALE) -> np.ndarray:
-    """(LUT_SIZE, 4) uint8 colours: blue (0) → white (½) → vermillion (1), lightened."""
-    white = np.array([255.0, 255.0, 255.0])
-    blue = np.array(BLUE.getRgb()[:3], dtype=np.float64)
-    verm = np.array(VERMILLION.getRgb()[:3], dtype=np.float64)
-    blue = blue + (white - blue) * pale
-    verm = verm + (white - verm) * pale
-    t = np.linspace(0.0, 1.0, LUT_SIZE)[:, None]
-    low = blue + (white - blue) * np.clip(2 * t, 0, 1)
-    high = white + (verm - white) * np.clip(2 * t - 1, 0, 1)
-    rgb = np.where(t < 0.5, low, high)
-    return np.column_stack([rgb, np.full(LUT_SIZE, 255.0)]).round().astype(np.uint8)
+    """(LUT_SIZE, 4) uint8 colours of :func:`diverging_map`."""
+    lut = diverging_map(pale).getLookupTable(nPts=LUT_SIZE, alpha=True)
+    return np.asarray(lut, dtype=np.uint8)
 
 
 def to_rgba(values: np.ndarray, lo: float, hi: float, lut: np.ndarray) -> np.ndarray:
@@ -97,7 +97,7 @@ class BoundaryPanel(PlotPanel):
         self.fit_y = np.zeros(0)
 
     def _colormap(self) -> pg.ColorMap:
-        return pg.ColorMap(np.linspace(0.0, 1.0, LUT_SIZE), self.lut)
+        return diverging_map()
 
     # -- items ---------------------------------------------------------------------------
     def rebuild(self) -> None:

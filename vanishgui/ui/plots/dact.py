@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from ...core.curves import CURVE_RANGE, ActivationCurve, activation_curve, derivative_bound
 from ...core.network import Pass
-from ..model.numbers import num
+from ...core.numbers import num, superscript
 from ..model.presentation import Presentation
 from ..model.session import Session
 from .base import (
@@ -28,7 +28,6 @@ from .base import (
     notes_text,
     pen,
     style_plot,
-    superscript,
 )
 
 SATURATING = frozenset({"sigmoid", "tanh"})  # f'(z) → 0 on both tails

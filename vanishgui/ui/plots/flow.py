@@ -16,7 +16,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QWidget
 
 from ...core.curves import layer_grad_mean_abs, ratios_to_output, special_counts
-from ..model.numbers import num, ratio
+from ...core.numbers import num, ratio
 from ..model.presentation import Presentation
 from ..model.session import Session
 from .base import (

@@ -8,7 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QWidget
 
 from ...core.curves import special_counts
-from ..model.numbers import num
+from ...core.numbers import num
 from ..model.presentation import Presentation
 from ..model.session import Session
 from .base import (

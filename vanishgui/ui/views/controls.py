@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -63,20 +63,17 @@ class ActivationPicker(QWidget):
         if params:
             key, default = params[0]
             self.param.setToolTip(f"{key} (default {default:g})")
-            self.param.blockSignals(True)
-            self.param.setValue(default)
-            self.param.blockSignals(False)
+            with QSignalBlocker(self.param):
+                self.param.setValue(default)
 
     def set_activation(self, act: activations.Activation) -> None:
-        self.combo.blockSignals(True)
-        self.combo.setCurrentIndex(self.combo.findData(act.name))
-        self.combo.blockSignals(False)
+        with QSignalBlocker(self.combo):
+            self.combo.setCurrentIndex(self.combo.findData(act.name))
         self._sync_param()
         params = activations.INFO[act.name].params
         if params:
-            self.param.blockSignals(True)
-            self.param.setValue(act.param(params[0][0]))
-            self.param.blockSignals(False)
+            with QSignalBlocker(self.param):
+                self.param.setValue(act.param(params[0][0]))
 
     def value(self) -> Any:
         name = self.combo.currentData()
@@ -112,10 +109,9 @@ class LogSlider(QWidget):
         self.spin.setValue(float(f"{lr:.4g}"))
 
     def _on_spin(self, lr: float) -> None:
-        self.slider.blockSignals(True)
-        pos = (math.log10(max(lr, 1e-12)) - LR_MIN_EXP) / (LR_MAX_EXP - LR_MIN_EXP)
-        self.slider.setValue(round(pos * LR_TICKS))
-        self.slider.blockSignals(False)
+        with QSignalBlocker(self.slider):
+            pos = (math.log10(max(lr, 1e-12)) - LR_MIN_EXP) / (LR_MAX_EXP - LR_MIN_EXP)
+            self.slider.setValue(round(pos * LR_TICKS))
 
     def set_value(self, lr: float) -> None:
         self.spin.setValue(lr)
@@ -304,9 +300,8 @@ class ControlsPanel(QScrollArea):
             self.init_param.setToolTip(f"{params[0][0]} of the {self.init.currentText()} "
                                        "initialiser")
             if not self._loading:
-                self.init_param.blockSignals(True)
-                self.init_param.setValue(params[0][1])
-                self.init_param.blockSignals(False)
+                with QSignalBlocker(self.init_param):
+                    self.init_param.setValue(params[0][1])
 
     # -- controls -> experiment ----------------------------------------------------------
     def _changed(self, *_args) -> None:

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.explain import NeuronReport, inspect_neuron
-from ..model.numbers import num
+from ...core.numbers import num
 from ..model.session import Session
 
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.explain import ChainRule, chain_rule
-from ..model.numbers import num
+from ...core.numbers import num
 from ..model.session import Session
 
 COLUMNS = ("factor", "value", "at most", "product so far")

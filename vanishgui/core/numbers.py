@@ -1,6 +1,5 @@
-"""How numbers are written on screen: 3 significant figures, a real minus sign.
-
-Formatting only; every value comes from the core.
+"""How numbers are written for people, on screen and in reports: 3 significant figures, a
+real minus sign, sub- and superscript digits. Formatting only: it makes no new numbers.
 """
 
 from __future__ import annotations
@@ -8,9 +7,21 @@ from __future__ import annotations
 import math
 
 MINUS = "\u2212"
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+_SUPER = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
-def num(x: float, digits: int = 3) -> str:
+def subscript(n: int) -> str:
+    """w₁₂ for w12: the index of a weight or layer."""
+    return str(n).translate(_SUB)
+
+
+def superscript(n: int) -> str:
+    """0.25³, 10⁻⁶: a power."""
+    return str(n).translate(_SUPER)
+
+
+def num(x: float | None, digits: int = 3) -> str:
     """0.263, −1.10e−2, 0, inf, NaN."""
     if x is None:
         return "—"
@@ -32,7 +43,7 @@ def num(x: float, digits: int = 3) -> str:
     return text.replace("-", MINUS)
 
 
-def ratio(x: float) -> str:
+def ratio(x: float | None) -> str:
     """A fraction for a person: '1/4096' for small ratios, '0.54' near 1."""
     if x is None or not math.isfinite(x):
         return "—"
