@@ -7,19 +7,18 @@ sigmoid net's line falls decades towards layer 1 while a ReLU net's stays level.
 Right: over training, each network's layer 1 (solid) and output layer (dashed).
 
 Every number comes from the core (:func:`~vanishgui.core.curves.layer_grad_mean_abs`,
-the History); this module only maps them to the screen. Like the plot panels it redraws
-at most once a frame, on a timer, however fast the networks train.
+the History); this module only maps them to the screen. It is a plot panel: it redraws
+at most once a frame, on its window's Pacer, however fast the networks train.
 """
 
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
@@ -33,6 +32,7 @@ from ..plots.base import (
     INK,
     PURPLE,
     VERMILLION,
+    PlotPanel,
     adopt_strays,
     log_floor,
     log_safe,
@@ -43,8 +43,6 @@ from ..plots.base import (
 )
 
 NETWORK_COLORS = (BLUE, VERMILLION, GREEN, PURPLE)  # Okabe–Ito, in the networks' order
-FRAME_MS = 16
-COST_FACTOR = 4.0  # wait this many times the last redraw's duration before the next
 MIN_DECADES = 2.4  # a log axis spanning fewer decades labels its minor ticks
 
 
@@ -53,21 +51,21 @@ def swatch(color: QColor) -> str:
     return f'<span style="color:{color.name()}">■</span>'
 
 
-class GradientComparison(QWidget):
-    """The readout and the two plots for 2–4 sessions."""
+class GradientComparison(PlotPanel):
+    """The readout and the two plots for 2–4 sessions: a plot panel like the main window's
+    (marked dirty by any network's signals, redrawn by a :class:`~vanishgui.ui.plots.Pacer`
+    at most once a frame), drawing every network's numbers."""
 
     def __init__(self, sessions: Sequence[Session], labels: Sequence[str],
                  presentation: Presentation, parent: QWidget | None = None) -> None:
         before = top_level_widgets()
-        super().__init__(parent)
+        super().__init__(sessions[0], presentation, parent)
         self.sessions = list(sessions)
         self.labels = list(labels)
-        self.presentation = presentation
         self.colors = list(NETWORK_COLORS[: len(self.sessions)])
-        self.readout = QLabel(self)
+        self.readout = self.header  # the panel's header line is the layer-1 readout
         self.readout.setObjectName("compareReadout")
         self.readout.setTextFormat(Qt.TextFormat.RichText)
-        self.readout.setWordWrap(True)
         self.now_header = QLabel(self)
         self.train_header = QLabel(self)
         for header in (self.now_header, self.train_header):
@@ -81,95 +79,39 @@ class GradientComparison(QWidget):
         self.train_plot.setLogMode(x=False, y=True)
         self.train_plot.getViewBox().setAutoVisible(y=True)
         self.train_plot.getViewBox().setLimits(minYRange=MIN_DECADES)
-        grid = QGridLayout(self)
-        grid.setContentsMargins(8, 4, 8, 4)
+        grid = QGridLayout()
+        grid.setContentsMargins(4, 2, 4, 2)
         grid.setHorizontalSpacing(16)
         grid.setVerticalSpacing(2)
-        grid.addWidget(self.readout, 0, 0, 1, 2)
-        grid.addWidget(self.now_header, 1, 0)
-        grid.addWidget(self.train_header, 1, 1)
-        grid.addWidget(self.now_widget, 2, 0)
-        grid.addWidget(self.train_widget, 2, 1)
-        grid.setRowStretch(2, 1)
+        grid.addWidget(self.now_header, 0, 0)
+        grid.addWidget(self.train_header, 0, 1)
+        grid.addWidget(self.now_widget, 1, 0)
+        grid.addWidget(self.train_widget, 1, 1)
+        grid.setRowStretch(1, 1)
+        self.body.addLayout(grid)
         adopt_strays(self, before)  # the plots' menus go with this widget
         self.now_curves: list[pg.PlotDataItem] = []
         self.value_labels: list[pg.TextItem] = []
         self.first_curves: list[pg.PlotDataItem] = []
         self.last_curves: list[pg.PlotDataItem] = []
         self.values: list[np.ndarray] = []  # what the left plot shows, per network
-        self.dirty = True
-        self.stale = True
-        self.redraw_count = 0
-        self._last_redraw = -math.inf
-        self._redraw_seconds = 0.0
-        self.timer = QTimer(self)
-        self.timer.setSingleShot(True)
-        self.timer.setInterval(FRAME_MS)
-        self.timer.timeout.connect(self._on_frame)
-        for s in self.sessions:
-            s.experiment_changed.connect(self._on_experiment_changed)
-            s.pass_changed.connect(self.mark_dirty)
-            s.trained.connect(self.mark_dirty)
-        presentation.changed.connect(self._on_presentation_changed)
-        self._style()
+        for other in self.sessions[1:]:  # the first is the panel's own session
+            other.experiment_changed.connect(self._on_experiment_changed)
+            other.pass_changed.connect(self._on_pass_changed)
+            other.trained.connect(self._on_trained_changed)
+        self._style_header()
 
-    # -- pacing --------------------------------------------------------------------------
-    def mark_dirty(self, *_args) -> None:
-        self.dirty = True
-        if not self.timer.isActive():
-            self.timer.start()
-
-    def _on_experiment_changed(self) -> None:
-        self.stale = True
-        self.mark_dirty()
-
-    def _on_frame(self) -> None:
-        if not (self.dirty and self.isVisible()):
-            return
-        wait = COST_FACTOR * self._redraw_seconds - (time.monotonic() - self._last_redraw)
-        if wait > 0:
-            self.timer.start(max(FRAME_MS, int(wait * 1000)))
-            return
-        self.flush()
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if self.dirty:
-            self.mark_dirty()
-
-    def flush(self) -> None:
-        """Redraw now if anything changed (screenshots, tests)."""
-        if not self.dirty:
-            return
-        started = time.perf_counter()
-        if self.stale:
-            self.rebuild()
-            self.stale = False
-        self.redraw()
-        self.dirty = False
-        self.redraw_count += 1
-        self._last_redraw = time.monotonic()
-        self._redraw_seconds = time.perf_counter() - started
-
-    @property
-    def projector(self) -> bool:
-        return self.presentation.large
-
-    def _on_presentation_changed(self) -> None:
-        """New sizes: restyle now, rebuild the plots on the next frame."""
-        self._style()
-        self.stale = True
-        self.mark_dirty()
-
-    def _style(self) -> None:
-        s = self.presentation.sizes()
-        self.readout.setStyleSheet(f"color: {INK.name()}; font-size: {s['title'] + 4}pt;")
-        for header in (self.now_header, self.train_header):
-            header.setStyleSheet(f"color: {INK.name()}; font-size: {s['title']}pt;")
+    def _style_header(self) -> None:
+        super()._style_header()
+        s = self.sizes
+        self.header.setStyleSheet(f"color: {INK.name()}; font-size: {s['title'] + 4}pt;")
+        for header in (getattr(self, "now_header", None), getattr(self, "train_header", None)):
+            if header is not None:
+                header.setStyleSheet(f"color: {INK.name()}; font-size: {s['title']}pt;")
 
     # -- drawing -------------------------------------------------------------------------
     def rebuild(self) -> None:
-        s = self.presentation.sizes()
+        s = self.sizes
         width = s["line"] + 1
         self.now_plot.clear()
         self.train_plot.clear()

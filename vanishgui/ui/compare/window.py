@@ -44,6 +44,7 @@ from ..model.describe import caption
 from ..model.lockstep import Lockstep, apply_lockstep_at
 from ..model.presentation import Presentation
 from ..model.session import Session
+from ..plots import Pacer
 from ..shell import dialogs
 from ..shell.actions import ACTIONS, ActionSpec, make_action
 from ..shell.shell import Shell
@@ -93,6 +94,7 @@ class ComparisonWindow(QMainWindow):
         top_lay.addWidget(self.diagrams, 1)
         top_lay.addWidget(self.colorbar)
         self.gradients = GradientComparison(self.sessions, self.labels, self.presentation)
+        self.pacer = Pacer({"compare_gradients": self.gradients}, self)
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.splitter.addWidget(top)
         self.splitter.addWidget(self.gradients)

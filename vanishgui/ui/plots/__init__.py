@@ -60,35 +60,20 @@ PANELS: dict[str, PanelSpec] = {
 FRAME_MS = 16  # the hub's timer: at most ~60 redraws a second per panel
 
 
-class PlotHub(QObject):
-    """Creates every plot panel for a session and owns the one redraw timer."""
+class Pacer(QObject):
+    """One redraw timer for some plot panels: the dirty, visible ones redraw at most once
+    a frame, a costly one less often (its own throttle), a hidden one not at all."""
 
-    def __init__(self, session: Session, presentation: Presentation,
-                 parent: QObject | None = None) -> None:
+    def __init__(self, panels: dict[str, PlotPanel], parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.session = session
-        self.presentation = presentation
-        self.panels: dict[str, PlotPanel] = {}
-        for name, spec in PANELS.items():
-            before = top_level_widgets()
-            self.panels[name] = panel = spec.cls(session, presentation)
-            adopt_strays(panel, before)
-        for name, panel in self.panels.items():
-            panel.setObjectName(f"plot_{name}")
-            panel.needs_redraw.connect(self._on_redraw_changed)
+        self.panels = panels
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(FRAME_MS)
         self.timer.timeout.connect(self._on_frame)
-
-    @staticmethod
-    def groups() -> list[list[str]]:
-        """The panel names of each group, groups in GROUPS' order (then any other), each
-        group in its rows' order."""
-        names = sorted(PANELS, key=lambda n: PANELS[n].order)
-        known = [g for g in GROUPS if any(PANELS[n].group == g for n in names)]
-        extra = sorted({PANELS[n].group for n in names} - set(GROUPS))
-        return [[n for n in names if PANELS[n].group == g] for g in known + extra]
+        for name, panel in panels.items():
+            panel.setObjectName(f"plot_{name}")
+            panel.needs_redraw.connect(self._on_redraw_changed)
 
     def _on_redraw_changed(self) -> None:
         if not self.timer.isActive():
@@ -109,6 +94,30 @@ class PlotHub(QObject):
         for panel in self.panels.values():
             panel.refresh(now, force=True)
 
+
+class PlotHub(Pacer):
+    """Creates every plot panel of :data:`PANELS` for a session, and paces them."""
+
+    def __init__(self, session: Session, presentation: Presentation,
+                 parent: QObject | None = None) -> None:
+        panels: dict[str, PlotPanel] = {}
+        for name, spec in PANELS.items():
+            before = top_level_widgets()
+            panels[name] = panel = spec.cls(session, presentation)
+            adopt_strays(panel, before)
+        super().__init__(panels, parent)
+        self.session = session
+        self.presentation = presentation
+
+    @staticmethod
+    def groups() -> list[list[str]]:
+        """The panel names of each group, groups in GROUPS' order (then any other), each
+        group in its rows' order."""
+        names = sorted(PANELS, key=lambda n: PANELS[n].order)
+        known = [g for g in GROUPS if any(PANELS[n].group == g for n in names)]
+        extra = sorted({PANELS[n].group for n in names} - set(GROUPS))
+        return [[n for n in names if PANELS[n].group == g] for g in known + extra]
+
     def export_history_csv(self, path: str | Path) -> None:
         """Write the training history (every recorded step, every layer) as CSV.
 
@@ -117,4 +126,4 @@ class PlotHub(QObject):
         write_atomic(path, history_csv(self.session.trainer.history))
 
 
-__all__ = ["GROUPS", "PANELS", "PanelSpec", "PlotHub", "PlotPanel"]
+__all__ = ["GROUPS", "PANELS", "Pacer", "PanelSpec", "PlotHub", "PlotPanel"]

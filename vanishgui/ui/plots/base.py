@@ -282,6 +282,10 @@ class PlotPanel(QWidget):
         self.redraw_count += 1
         return True
 
+    def flush(self) -> bool:
+        """Redraw now if anything changed (screenshots, tests); True if it redrew."""
+        return self.refresh(force=True)
+
     def rebuild(self) -> None:
         """Create the plot items for the current experiment's shapes."""
 
