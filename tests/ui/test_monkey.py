@@ -466,6 +466,13 @@ class Monkey:
             assert w.transport.steps.text().startswith(f"step {s.trainer.step_count:,}"), where
         assert ("•" in w.windowTitle()) == s.modified, where
         assert w.diagram.banner.isHidden() == (s.diverged_at is None), where
+        # the ledger and the inspector show the session's sample, not one of their own
+        sel = s.selection
+        if w.ledger.rule is not None and sel is not None and sel.is_weight:
+            assert w.ledger.rule.sample == s.sample, where
+        if w.inspector.report is not None and sel is not None and not sel.is_weight:
+            assert w.inspector.report == explain.inspect_neuron(
+                p, s.last, sel.layer, sel.neuron, s.sample), where
         if scene.layout.small:
             self.check_labels(where)
         self.check_ledger(where)

@@ -12,9 +12,10 @@ from PySide6.QtWidgets import QApplication
 
 from vanishgui.cli.window import build_window
 from vanishgui.core.experiment import classic, load_experiment
+from vanishgui.core.explain import inspect_neuron
 from vanishgui.ui import plots
 from vanishgui.ui.model.presentation import Presentation
-from vanishgui.ui.model.session import Session
+from vanishgui.ui.model.session import Selection, Session
 from vanishgui.ui.plots import PANELS, PanelSpec, PlotHub
 from vanishgui.ui.plots.base import PlotPanel, make_plot_widget
 from vanishgui.ui.shell import resources
@@ -146,3 +147,23 @@ def panel_plot_items(panel) -> list[pg.PlotItem]:
 def panel_graphics_items(panel) -> list:
     views = panel.findChildren(pg.GraphicsView)
     return [item for v in views for item in v.scene().items()]
+
+
+def test_every_view_follows_the_selected_sample(qtbot) -> None:
+    """The ledger, the inspector and the σ'(z) panel show the sample the session has; the
+    ledger kept showing sample 1 before the session said when the sample changed."""
+    exp = load_experiment(resources.path("examples") / "deep-sigmoid-circles.json")
+    w = build_window(Session(exp), restore=False)
+    qtbot.addWidget(w)
+    w.show()
+    s = w.session
+    s.select(Selection(2, 0, 1))  # a weight: the ledger
+    s.set_sample(5)
+    assert w.ledger.rule is not None and w.ledger.rule.sample == 5
+    s.select(Selection(2, 0))  # a neuron: the inspector
+    s.set_sample(7)
+    dact = w.plots.panels["dact"]
+    dact.flush()
+    assert dact.header.text().startswith("Sample 8,")
+    assert w.inspector.report == inspect_neuron(s.current, s.last, 2, 0, 7)
+    assert w.inspector.report != inspect_neuron(s.current, s.last, 2, 0, 0)

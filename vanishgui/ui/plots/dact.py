@@ -76,15 +76,12 @@ class DactPanel(PlotPanel):
         self.curve_where = "every layer"
         self.curve: ActivationCurve | None = None
         self.bound = derivative_bound(session.experiment.activations)
-        self._sample = session.sample
-        session.cursor_moved.connect(self._on_sample_changed)
+        session.sample_changed.connect(self._on_sample_changed)
         self.body.addWidget(self.view, 1)
         self.body.addWidget(self.bound_label)
 
-    def _on_sample_changed(self, _position: int) -> None:
-        if self.session.sample != self._sample:
-            self._sample = self.session.sample
-            self.mark_dirty()
+    def _on_sample_changed(self, _sample: int) -> None:
+        self.mark_dirty()
 
     # -- items ---------------------------------------------------------------------------
     def rebuild(self) -> None:

@@ -41,16 +41,10 @@ class InspectorPanel(QWidget):
         session.selection_changed.connect(self._on_changed)
         session.pass_changed.connect(self._on_changed)
         session.experiment_changed.connect(self._on_changed)
-        session.cursor_moved.connect(self._on_sample_changed)
-        self._sample = session.sample
+        session.sample_changed.connect(self._on_changed)
         self._on_changed()
 
-    def _on_sample_changed(self, _pos: int) -> None:
-        if self.session.sample != self._sample:
-            self._sample = self.session.sample
-            self._on_changed()
-
-    def _on_changed(self) -> None:
+    def _on_changed(self, *_args: object) -> None:
         s = self.session
         sel = s.selection
         self.table.setRowCount(0)

@@ -52,9 +52,10 @@ class LedgerPanel(QWidget):
         session.selection_changed.connect(self._on_changed)
         session.pass_changed.connect(self._on_changed)
         session.experiment_changed.connect(self._on_changed)
+        session.sample_changed.connect(self._on_changed)
         self._on_changed()
 
-    def _on_changed(self) -> None:
+    def _on_changed(self, *_args: object) -> None:
         s = self.session
         sel = s.selection
         self.table.setRowCount(0)
