@@ -40,6 +40,7 @@ import platform
 import statistics
 import sys
 import time
+import timeit
 import tracemalloc
 from collections.abc import Callable
 from typing import Any, TextIO
@@ -105,22 +106,11 @@ def time_steps(step: Callable[[], object], repeat: int) -> dict[str, float]:
     """
     for _ in range(WARMUP_STEPS):
         step()
-    number = 1
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(number):
-            step()
-        elapsed = time.perf_counter() - t0
-        if elapsed >= 0.02:
-            break
-        number *= 2
+    # timeit turns the garbage collector off while it times; the app runs with it on
+    timer = timeit.Timer(step, setup="import gc; gc.enable()")
+    number, elapsed = timer.autorange()  # a run of at least 0.2 s
     number = max(1, round(number * REPEAT_SECONDS / elapsed))
-    per_step = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            step()
-        per_step.append((time.perf_counter() - t0) / number)
+    per_step = [t / number for t in timer.repeat(repeat=repeat, number=number)]
     median = statistics.median(per_step)
     return {
         "median_us": median * 1e6,
