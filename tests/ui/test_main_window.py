@@ -432,3 +432,22 @@ def test_numbers_too_small_to_read_are_hidden_and_shown_on_hover(window, qtbot):
     qtbot.waitUntil(lambda: window.diagram.scene.labels_hidden, timeout=3000)
     assert not window.diagram.scene.labels[1][0].isVisible()
     assert "δ =" in window.diagram.scene.neuron_tooltip(1, 0)
+
+
+def test_a_control_past_the_memory_budget_says_so_instead_of_applying(window, qtbot):
+    """The controls' own maximums (63 hidden layers of 256, 100,000 samples) once built a
+    network needing ~65 GB: MemoryError, then errors from a half-built session."""
+    c = window.controls
+    c.dataset.setCurrentIndex(c.dataset.findData("circles"))
+    assert c.apply() is not None
+    before = window.session.experiment
+    c.hidden_layers.setValue(63)
+    c.width.setValue(256)
+    c.samples.setValue(100_000)
+    assert c.apply() is None
+    assert "more than the 1.5 GiB vanishgui allows" in c.error.text()
+    assert "fewer samples" in c.error.text() and "\n" not in c.error.text()
+    assert window.session.experiment is before
+    c.samples.setValue(200)  # the same network on 200 samples fits
+    assert c.apply() is not None
+    assert window.session.experiment.layers == (2, *[256] * 63, 1)

@@ -133,3 +133,23 @@ def test_lockstep_plays_by_the_sessions_clock(qtbot) -> None:
     with qtbot.waitSignal(lock.playing_changed, check_params_cb=lambda on: not on):
         lock.play()
     assert all(s.player.at_end for s in lock.sessions)  # the shorter step waits at its end
+
+
+def huge() -> dict:
+    return {"format": "vanishgui-experiment", "version": 1,
+            "network": {"layers": [2] + [256] * 63 + [1], "hidden_activation": "relu"},
+            "data": {"dataset": "circles", "samples": 100_000, "seed": 0},
+            "training": {"loss": "bce", "learning_rate": 0.01}}
+
+
+def test_a_network_past_the_memory_budget_is_refused_and_nothing_changes(qtbot) -> None:
+    from vanishgui.core.experiment import ExperimentError, parse_experiment
+
+    exp = parse_experiment(huge())  # the file format allows it; training it would not fit
+    with pytest.raises(ExperimentError, match="more than the 1.5 GiB vanishgui allows"):
+        Session(exp)
+    s = Session(classic())
+    s.train_now(3)
+    with qtbot.assertNotEmitted(s.experiment_changed), pytest.raises(ExperimentError):
+        s.set_experiment(exp)
+    assert s.experiment.layers == (1, 1, 1, 1) and s.trainer.step_count == 3

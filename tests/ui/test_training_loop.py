@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from vanishgui.ui.model.training_loop import TrainingLoop
 
 
@@ -89,3 +91,43 @@ def test_a_run_started_while_the_last_one_is_announced_is_not_stopped_by_it(qtbo
     qtbot.waitUntil(lambda: bool(restarted) and not loop.active, timeout=10_000)
     assert c.steps == 150  # the second run trained all its 100 steps
     assert c.finished == 1  # only the second run's end
+
+
+def slow_announce(c: Counter) -> None:
+    c.announced.append(c.steps)
+    time.sleep(0.03)
+
+
+def test_train_n_during_training_then_a_pause_announces_every_step(qtbot):
+    """Train N pressed while Shift+T training ran restarted the loop's time base, and a
+    pause before the next announcement never told the views (label 'step 176' with 5,870
+    steps trained)."""
+    c = Counter()
+    loop = TrainingLoop(c.round, lambda: c.steps, lambda: slow_announce(c), c.finish)
+    c._loop = loop
+    loop.start()
+    # views that take long to redraw: training runs several slices between announcements
+    qtbot.waitUntil(lambda: bool(c.announced) and c.steps > c.announced[-1], timeout=5_000)
+    loop.start(1_000_000)  # Train N while training runs
+    loop.stop()  # a pause before the next tick
+    assert c.announced and c.announced[-1] == c.steps
+
+
+def test_a_session_shows_the_trainers_count_whatever_the_order(qtbot):
+    from vanishgui.core.experiment import classic
+    from vanishgui.ui.model.session import Session
+
+    s = Session(classic())
+    shown: list[int] = []
+    s.trained.connect(shown.append)
+    for order in (("train", "train_n", "pause"), ("train_n", "train", "pause"),
+                  ("train", "train", "pause"), ("train_n", "pause", "train", "pause")):
+        for what in order:
+            if what == "train":
+                s.train()
+            elif what == "train_n":
+                s.train(50)
+            else:
+                qtbot.wait(30)
+                s.pause()
+        assert shown[-1] == s.trainer.step_count, order

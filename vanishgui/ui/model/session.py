@@ -18,7 +18,14 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from ...core.experiment import Experiment, classic, load_experiment, save_experiment
+from ...core.budget import estimate
+from ...core.experiment import (
+    Experiment,
+    ExperimentError,
+    classic,
+    load_experiment,
+    save_experiment,
+)
 from ...core.network import Pass
 from ...core.trace import Player, Reveal, Trace
 from ...core.training import Trainer
@@ -26,6 +33,14 @@ from .clock import SPEEDS, PlayClock, play_interval_ms
 from .training_loop import TrainingLoop
 
 __all__ = ["SPEEDS", "Selection", "Session", "play_interval_ms"]
+
+
+def check_budget(experiment: Experiment) -> None:
+    """Raise ExperimentError (one sentence) if training it would not fit the memory budget."""
+    samples = len(experiment.inputs) if experiment.inputs is not None else experiment.samples
+    why = estimate(experiment.layers, samples, experiment.batch_size).refusal()
+    if why:
+        raise ExperimentError(why)
 
 
 @dataclass(frozen=True)
@@ -58,6 +73,7 @@ class Session(QObject):
     def __init__(self, experiment: Experiment | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self.experiment = experiment or classic()
+        check_budget(self.experiment)
         self.path: Path | None = None
         self.modified = False
         self.sample = 0
@@ -108,7 +124,9 @@ class Session(QObject):
 
     # -- experiments ---------------------------------------------------------------------
     def set_experiment(self, experiment: Experiment, *, modified: bool = True) -> None:
-        """Replace the experiment (a control was edited, or a file opened)."""
+        """Replace the experiment (a control was edited, or a file opened). One that would
+        not fit the memory budget raises ExperimentError and changes nothing."""
+        check_budget(experiment)
         self.pause()
         self.experiment = experiment
         self._build()

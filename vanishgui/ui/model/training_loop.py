@@ -43,13 +43,16 @@ class TrainingLoop(QObject):
         return self._timer.isActive()
 
     def start(self, steps: int | None = None) -> None:
-        """Train until stopped, or for ``steps`` more steps."""
+        """Train until stopped, or for ``steps`` more steps. Started again while running
+        (Train N during Shift+T), it keeps its pacing and what the views have not heard."""
         self._run += 1
         self.target = None if steps is None else self._count() + int(steps)
         self._rate_mark = (time.perf_counter(), self._count())
-        self._tick_end: float | None = None
-        self._train_time = 0.0  # since the views were last told
-        self._view_time = 0.0  # time outside training slices since then (redraws, paints)
+        if not self._timer.isActive():
+            self._tick_end: float | None = None
+            self._train_time = 0.0  # since the views were last told
+            self._view_time = 0.0  # time outside training slices since then (redraws)
+            self._announced = self._count()  # the step count the views last heard
         self._timer.start()
 
     def stop(self) -> bool:
@@ -58,10 +61,14 @@ class TrainingLoop(QObject):
             return False
         self._timer.stop()
         self.target = None
-        if self._train_time:
-            self._train_time = 0.0
-            self._announce()
+        self._train_time = 0.0
+        if self._count() != self._announced:
+            self._tell()
         return True
+
+    def _tell(self) -> None:
+        self._announced = self._count()
+        self._announce()
 
     def _reached(self) -> bool:
         return self.target is not None and self._count() >= self.target
@@ -87,7 +94,7 @@ class TrainingLoop(QObject):
         self._tick_end = time.perf_counter()
         if done or diverged or self._train_time >= TRAIN_SHARE * self._view_time:
             self._train_time = self._view_time = 0.0
-            self._announce()  # its cost is counted in the next tick's gap
+            self._tell()  # its cost is counted in the next tick's gap
         # The announcement may have stopped this run (a divergence) and something may have
         # started another (a lesson's next step): that one is not finished here.
         if (done or diverged) and run == self._run and self.active:

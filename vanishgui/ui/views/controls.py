@@ -371,9 +371,9 @@ class ControlsPanel(QScrollArea):
         """Build the experiment from the controls and give it to the session."""
         try:
             exp = parse_experiment(self.document(), "the controls")
+            self.session.set_experiment(exp)  # refused (and nothing changed) past the budget
         except ExperimentError as e:
             self.error.setText(str(e).removeprefix("the controls: "))
             return None
         self.error.setText("")
-        self.session.set_experiment(exp)
         return exp
