@@ -42,6 +42,7 @@ bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_diagram.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_training_gui.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_long_run.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_redraw.py
 
 package: $(STAMP)
 	PYTHON=$(BIN)/python bash packaging/build.sh

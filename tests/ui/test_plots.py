@@ -278,9 +278,10 @@ def test_exact_zero_gradients_are_shown_at_the_floor(make_hub):
     assert (h.grad_mean_abs == 0).all()
     panel = hub.panels["gradients"]
     zx, zy = panel.zeros.getOriginalDataset()
-    assert len(zx) == h.grad_mean_abs.size
+    # every layer's 0 at a step sits on the same point: one marker a step, all counted
+    assert list(zx) == list(h.steps)
     assert np.all(zy == panel.floor) and panel.floor > 0
-    assert "exactly 0" in panel.header.text()
+    assert f"{h.grad_mean_abs.size} exactly 0" in panel.header.text()
     assert panel.legend.getLabel(panel.zeros) is not None
     flow = hub.panels["flow"]
     assert [lab.textItem.toPlainText() for lab in flow.labels] == ["0"] * 3
@@ -464,3 +465,22 @@ def test_panel_plots_export_through_pyqtgraph(make_hub, tmp_path):
     png = tmp_path / "flow.png"
     exporters.ImageExporter(hub.panels["flow"].plot).export(str(png))
     assert png.stat().st_size > 0
+
+
+def test_history_curves_keep_every_spike_and_the_newest_step_when_decimated():
+    from vanishgui.ui.plots.base import min_max_decimate, zero_markers
+
+    steps = np.arange(12_000, dtype=np.float64)
+    ys = np.ones((12_000, 2))
+    ys[5_003, 0] = 1e6  # one spike
+    ys[7_000, 1] = 1e-9  # one dip
+    x, out = min_max_decimate(steps, ys, 500)
+    assert len(x) <= 2 * 500 + 24 and out.shape == (len(x), 2)
+    assert out[:, 0].max() == 1e6 and out[:, 1].min() == 1e-9
+    assert x[-1] == steps[-1] and out[-1, 0] == 1.0
+    short_x, short = min_max_decimate(steps[:900], ys[:900], 500)
+    assert short_x is steps[:900] or np.array_equal(short_x, steps[:900])
+    zero = np.zeros((12_000, 64), dtype=bool)
+    zero[:, 5:] = True  # layers 6… are exactly 0 at every step
+    rows, layers = zero_markers(zero, steps, 800)
+    assert len(rows) == 800 and set(layers.tolist()) == {5}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 
 import numpy as np
 import pyqtgraph as pg
@@ -89,6 +90,50 @@ def log_floor(*arrays: np.ndarray) -> float:
 def layer_name(index: int, depth: int) -> str:
     """'layer 3', or 'layer 7 (out)' for the output layer; ``index`` is 0-based."""
     return f"layer {index + 1}" + (" (out)" if index == depth - 1 else "")
+
+
+MARKER_BINS = 800  # exactly-0 markers: at most this many across the x axis
+
+
+def min_max_decimate(x: np.ndarray, ys: np.ndarray,
+                     width: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most ~2 points per pixel column: each bin of rows becomes its lowest and highest
+    value (NaN where a bin has none), so a spike survives and the cost of drawing stops
+    growing with the history. ``ys`` is (rows, curves); short histories pass unchanged."""
+    n = len(x)
+    if n <= 2 * width:
+        return x, ys
+    k = -(-n // width)  # rows per bin
+    bins = n // k
+    head = ys[: bins * k].reshape(bins, k, ys.shape[1])
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN bin gives NaN
+        lo, hi = np.nanmin(head, axis=1), np.nanmax(head, axis=1)
+    xs = x[: bins * k].reshape(bins, k)
+    out_x = np.column_stack([xs[:, 0], xs[:, -1]]).ravel()
+    out_y = np.stack([lo, hi], axis=1).reshape(2 * bins, ys.shape[1])
+    if bins * k < n:  # the last rows as they are: the newest step is always drawn exactly
+        out_x = np.concatenate([out_x, x[bins * k:]])
+        out_y = np.concatenate([out_y, ys[bins * k:]])
+    return out_x, out_y
+
+
+def zero_markers(zero: np.ndarray, steps: np.ndarray, bins: int) -> tuple[np.ndarray,
+                                                                            np.ndarray]:
+    """(rows, layers) of the exactly-0 markers to draw: at most one per ``bins``-th of the
+    x range, for the lowest layer that is 0 in that row. Every exact 0 sits at the same
+    height (the axis floor), so markers closer than a bin would cover each other; drawing
+    them all made a long history of zeros ~10⁶ markers (seconds a redraw, GBs of memory).
+    ``zero`` is the (rows, layers) mask of exact zeros."""
+    rows = np.flatnonzero(zero.any(axis=1))
+    if not len(rows):
+        return rows, rows
+    x = steps[rows]
+    lo, hi = float(x[0]), float(x[-1])
+    b = ((x - lo) / (hi - lo) * (bins - 1)).astype(np.int64) if hi > lo else x * 0
+    _, first = np.unique(b, return_index=True)
+    keep = rows[first]
+    return keep, zero[keep].argmax(axis=1)
 
 
 class DecadeAxis(pg.AxisItem):

@@ -19,6 +19,7 @@ from ..model.presentation import Presentation
 from ..model.session import Session
 from .base import (
     INK,
+    MARKER_BINS,
     NONFINITE_COLOR,
     PlotPanel,
     decade_axes,
@@ -26,10 +27,12 @@ from .base import (
     layer_name,
     log_floor,
     log_safe,
+    min_max_decimate,
     notes_text,
     pen,
     style_legend,
     style_plot,
+    zero_markers,
 )
 
 MAX_LEGEND_ENTRIES = 10
@@ -123,13 +126,15 @@ class LayerHistoryPanel(PlotPanel):
         steps = np.asarray(steps, dtype=np.float64)
         self.floor = log_floor(block)
         colors = depth_colors(len(self.curves))
+        width = max(200, int(self.plot.getViewBox().width()))
+        x, ys = min_max_decimate(steps, log_safe(block), width)
         for i, curve in enumerate(self.curves):
-            curve.setData(steps, log_safe(block[:, i]), connect="finite")
-        zero_rows, zero_layers = np.nonzero(block == 0)
+            curve.setData(x, ys[:, i], connect="finite")
+        zero_rows, zero_layers = zero_markers(block == 0, steps, MARKER_BINS)
         if len(zero_rows):
-            brushes = [pg.mkBrush(colors[j]) for j in zero_layers.tolist()]
+            brushes = [pg.mkBrush(c) for c in colors]
             self.zeros.setData(steps[zero_rows], np.full(len(zero_rows), self.floor),
-                               symbolBrush=brushes)
+                               symbolBrush=[brushes[j] for j in zero_layers.tolist()])
         else:
             self.zeros.setData([], [])
         self._show_zero_legend(bool(len(zero_rows)))

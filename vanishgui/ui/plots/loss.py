@@ -15,15 +15,18 @@ from .base import (
     BLUE,
     GREEN,
     INK,
+    MARKER_BINS,
     NONFINITE_COLOR,
     PlotPanel,
     finite_only,
     log_floor,
     log_safe,
     make_plot_widget,
+    min_max_decimate,
     notes_text,
     pen,
     style_plot,
+    zero_markers,
 )
 
 
@@ -95,15 +98,18 @@ class LossPanel(PlotPanel):
         steps = np.asarray(h.steps, dtype=np.float64)
         loss = h.loss
         log = self.log_y.isChecked()
-        self.loss_curve.setData(steps, log_safe(loss) if log else finite_only(loss),
-                                connect="finite")
-        zero = np.flatnonzero(loss == 0)
+        width = max(200, int(self.loss_plot.getViewBox().width()))
+        shown = np.column_stack([log_safe(loss) if log else finite_only(loss),
+                                 finite_only(h.accuracy)])
+        x, ys = min_max_decimate(steps, shown, width)
+        self.loss_curve.setData(x, ys[:, 0], connect="finite")
+        zero, _ = zero_markers((loss == 0)[:, None], steps, MARKER_BINS)
         if log and len(zero):
             self.zeros.setData(steps[zero], np.full(len(zero), log_floor(loss)))
         else:
             self.zeros.setData([], [])
         if self.classification:
-            self.accuracy_curve.setData(steps, finite_only(h.accuracy), connect="finite")
+            self.accuracy_curve.setData(x, ys[:, 1], connect="finite")
         diverged = h.diverged_at_step
         self.diverged_line.setVisible(diverged is not None)
         if diverged is not None:
