@@ -146,7 +146,7 @@ def test_a_network_past_the_memory_budget_is_refused_and_nothing_changes(qtbot) 
     from vanishgui.core.experiment import ExperimentError, parse_experiment
 
     exp = parse_experiment(huge())  # the file format allows it; training it would not fit
-    with pytest.raises(ExperimentError, match="more than the 1.5 GiB vanishgui allows"):
+    with pytest.raises(ExperimentError, match=r"more than the 1\.5 GiB vanishgui allows"):
         Session(exp)
     s = Session(classic())
     s.train_now(3)

@@ -478,7 +478,7 @@ def test_history_curves_keep_every_spike_and_the_newest_step_when_decimated():
     assert len(x) <= 2 * 500 + 24 and out.shape == (len(x), 2)
     assert out[:, 0].max() == 1e6 and out[:, 1].min() == 1e-9
     assert x[-1] == steps[-1] and out[-1, 0] == 1.0
-    short_x, short = min_max_decimate(steps[:900], ys[:900], 500)
+    short_x, _ = min_max_decimate(steps[:900], ys[:900], 500)
     assert short_x is steps[:900] or np.array_equal(short_x, steps[:900])
     zero = np.zeros((12_000, 64), dtype=bool)
     zero[:, 5:] = True  # layers 6… are exactly 0 at every step

@@ -30,7 +30,7 @@ from ...core.network import Pass
 from ...core.trace import Player, Reveal, Trace
 from ...core.training import Trainer
 from .clock import SPEEDS, PlayClock, play_interval_ms
-from .training_loop import TrainingLoop
+from .training_loop import TrainingLoop, hold_all
 
 __all__ = ["SPEEDS", "Selection", "Session", "play_interval_ms"]
 
@@ -68,6 +68,7 @@ class Session(QObject):
     diverged = Signal(int, int)  # step, first layer (1-based) with a non-finite number
     speed_changed = Signal(float)
     modified_changed = Signal(bool)
+    training_failed = Signal(str)  # a step raised while training: one line
     path_changed = Signal(str)
 
     def __init__(self, experiment: Experiment | None = None, parent: QObject | None = None):
@@ -82,6 +83,7 @@ class Session(QObject):
         self._loop = TrainingLoop(self.train_round, lambda: self.trainer.step_count,
                                   lambda: self.announce_training(None), self.stop_training,
                                   self)
+        self._loop.failed.connect(self.training_failed)
         self._build()
 
     # -- state ---------------------------------------------------------------------------
@@ -255,6 +257,7 @@ class Session(QObject):
     # -- training ------------------------------------------------------------------------
     def _commit(self, position: int | None = None) -> None:
         """Commit the shown step and preview the next one."""
+        hold_all()  # a step being trained on the worker ends first
         self.train_round()
         self.announce_training(position)
 
@@ -307,7 +310,8 @@ class Session(QObject):
 
     def train_round(self) -> bool:
         """Commit the shown step without telling the views (``announce_training`` does);
-        True if this step has diverged."""
+        True if this step has diverged. The training loop calls it on its worker thread,
+        so it touches no Qt object and emits nothing."""
         t = self.trainer
         t.commit(self.current)
         self.last = self.current
@@ -317,6 +321,7 @@ class Session(QObject):
     def train_now(self, steps: int) -> None:
         """Commit ``steps`` steps at once (or until a divergence) and tell the views once:
         for scripted runs (``--at trained:N``), not for a live window."""
+        hold_all()
         for _ in range(int(steps)):
             self.train_round()
             if self.trainer.history.diverged_at_step is not None:

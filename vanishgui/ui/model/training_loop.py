@@ -1,27 +1,62 @@
-"""Continuous training in time slices, for a Session and for a Lockstep of sessions.
+"""Continuous training off the GUI thread, for a Session and for a Lockstep of sessions.
 
-Training runs on the GUI thread in slices of ``TRAIN_SLICE_S`` (a zero-interval timer),
-so the window answers between them. After each slice the views are told about the new
-steps only once training has had ``TRAIN_SHARE`` times the time the views took to redraw
-after the last announcement: however costly the plots, training keeps about 70% of the
-time. The owner says what one round is (commit a step in one network, or in every
-network in turn), how to count steps, and how to announce them.
+The steps run on one worker thread, in slices of about ``TRAIN_SLICE_S`` (at least one
+step: a step of a large network cannot be cut), so the window answers while a network
+trains, however long its steps; numpy's matrix products release the GIL. Between slices
+the worker waits while the GUI thread announces: the views read the trainer only then,
+never while a slice runs (:func:`busy` says when one does). The views are told about new
+steps only once training has had ``TRAIN_SHARE`` times the time their last redraw took, so
+however costly the plots, training keeps about 70% of the time. Pause, reset and edits
+wait for the step in flight (:meth:`TrainingLoop.hold`) and apply between steps.
+
+The owner says what one round is (commit a step in one network, or in every network in
+turn), how to count steps, and how to announce them.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
+import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 
-TRAIN_SLICE_S = 0.012  # continuous training runs in slices this long, then yields to Qt
+TRAIN_SLICE_S = 0.012  # a slice of steps on the worker, then the GUI thread looks
 TRAIN_SHARE = 3.5
 RATE_WINDOW_S = 0.25  # steps/s is measured over at least this long
 
+_pool: ThreadPoolExecutor | None = None  # one worker thread for every loop
+_loops: weakref.WeakSet[TrainingLoop] = weakref.WeakSet()
+
+
+def busy() -> bool:
+    """Whether a slice of training is running on the worker now (views wait)."""
+    return any(loop.slice_running for loop in list(_loops))
+
+
+def hold_all() -> None:
+    """Wait for every slice in flight: before the GUI thread changes or reads a trainer
+    that a loop may be training (stepping by hand, a forced redraw)."""
+    for loop in list(_loops):
+        loop.hold()
+
+
+def _worker() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vanishgui-training")
+    return _pool
+
 
 class TrainingLoop(QObject):
-    """Runs ``train_round`` (True when a network has just diverged) in time slices."""
+    """Runs ``train_round`` (True when a network has just diverged) in slices on the worker
+    thread, announcing on the GUI thread."""
+
+    _done = Signal(int, bool, float, str)  # slice id, diverged, seconds, error ("" if none)
+    failed = Signal(str)  # a step raised on the worker: one line, training stopped
 
     def __init__(self, train_round: Callable[[], bool], step_count: Callable[[], int],
                  announce: Callable[[], None], finished: Callable[[], None],
@@ -33,34 +68,88 @@ class TrainingLoop(QObject):
         self._finished = finished  # the target was reached, or a network diverged
         self.steps_per_second = 0.0
         self.target: int | None = None
-        self._run = 0  # counts start()s: a tick only finishes the run it belongs to
-        self._timer = QTimer(self)
-        self._timer.setInterval(0)
-        self._timer.timeout.connect(self._on_tick)
+        self._run = 0  # counts start()s: a slice only finishes the run it belongs to
+        self._active = False
+        self._slice = 0  # the id of the slice asked for last
+        self._in_flight: int | None = None  # the slice running (or its answer not read)
+        self._announced = 0
+        self._cancel = threading.Event()
+        self._idle = threading.Event()
+        self._idle.set()
+        # emitted on the worker thread, received on this object's (the GUI) thread
+        self._done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
+        _loops.add(self)
 
     @property
     def active(self) -> bool:
-        return self._timer.isActive()
+        return self._active
+
+    @property
+    def slice_running(self) -> bool:
+        return not self._idle.is_set()
+
+    def _reached(self) -> bool:
+        target = self.target
+        return target is not None and self._count() >= target
 
     def start(self, steps: int | None = None) -> None:
         """Train until stopped, or for ``steps`` more steps. Started again while running
         (Train N during Shift+T), it keeps its pacing and what the views have not heard."""
+        self.hold()
         self._run += 1
         self.target = None if steps is None else self._count() + int(steps)
         self._rate_mark = (time.perf_counter(), self._count())
-        if not self._timer.isActive():
-            self._tick_end: float | None = None
+        if not self._active:
+            self._active = True
+            self._last_done: float | None = None
             self._train_time = 0.0  # since the views were last told
-            self._view_time = 0.0  # time outside training slices since then (redraws)
+            self._view_time = 0.0  # time on the GUI thread since then (redraws, paints)
             self._announced = self._count()  # the step count the views last heard
-        self._timer.start()
+        if self._in_flight is None:
+            self._ask()
+
+    def _ask(self) -> None:
+        self._slice += 1
+        self._in_flight = self._slice
+        self._cancel.clear()
+        self._idle.clear()
+        _worker().submit(self._run_slice, self._slice, TRAIN_SLICE_S)
+
+    def _run_slice(self, slice_id: int, seconds: float) -> None:
+        """On the worker thread: rounds until the slice's time is up (at least one)."""
+        started = time.perf_counter()
+        deadline = started + seconds
+        diverged, error = False, ""
+        try:
+            while not self._cancel.is_set() and not self._reached():
+                if self._round():
+                    diverged = True
+                    break
+                if time.perf_counter() >= deadline:
+                    break
+        except Exception as e:  # handed to the GUI thread, which stops and says so
+            error = f"{type(e).__name__}: {e}"
+        finally:
+            self._idle.set()
+        with contextlib.suppress(RuntimeError):  # the loop was deleted meanwhile
+            self._done.emit(slice_id, diverged, time.perf_counter() - started, error)
+
+    def hold(self) -> None:
+        """Wait for the slice in flight to end (at most one step): the trainer is then the
+        GUI thread's until the next slice is asked for."""
+        if self.slice_running:
+            self._idle.wait()
 
     def stop(self) -> bool:
-        """Stop, and announce steps the views have not heard of; False if not running."""
-        if not self._timer.isActive():
+        """Stop after the step in flight, and announce steps the views have not heard of;
+        False if not running."""
+        if not self._active:
             return False
-        self._timer.stop()
+        self._active = False
         self.target = None
+        self._cancel.set()
+        self.hold()
+        self._in_flight = None  # its answer, still queued, is not read
         self._train_time = 0.0
         if self._count() != self._announced:
             self._tell()
@@ -70,32 +159,32 @@ class TrainingLoop(QObject):
         self._announced = self._count()
         self._announce()
 
-    def _reached(self) -> bool:
-        return self.target is not None and self._count() >= self.target
-
-    def _on_tick(self) -> None:
+    @Slot(int, bool, float, str)
+    def _on_done(self, slice_id: int, diverged: bool, seconds: float, error: str) -> None:
+        if slice_id != self._in_flight:
+            return  # stopped meanwhile: stop() announced what there was
+        self._in_flight = None
         run = self._run
-        started = time.perf_counter()
-        if self._tick_end is not None:
-            self._view_time += started - self._tick_end
-        deadline = started + TRAIN_SLICE_S
-        diverged = False
-        while time.perf_counter() < deadline and not self._reached():
-            if self._round():
-                diverged = True
-                break
         now = time.perf_counter()
-        self._train_time += now - started
+        if self._last_done is not None:
+            self._view_time += max(0.0, now - self._last_done - seconds)
+        self._train_time += seconds
         t0, s0 = self._rate_mark
         if now - t0 > RATE_WINDOW_S:
             self.steps_per_second = (self._count() - s0) / (now - t0)
             self._rate_mark = (now, self._count())
+        if error:
+            self.stop()
+            self.failed.emit(error)
+            return
         done = self._reached()
-        self._tick_end = time.perf_counter()
         if done or diverged or self._train_time >= TRAIN_SHARE * self._view_time:
             self._train_time = self._view_time = 0.0
-            self._tell()  # its cost is counted in the next tick's gap
+            self._tell()  # its cost is counted in the next slice's gap
+        self._last_done = time.perf_counter()
         # The announcement may have stopped this run (a divergence) and something may have
         # started another (a lesson's next step): that one is not finished here.
-        if (done or diverged) and run == self._run and self.active:
+        if (done or diverged) and run == self._run and self._active:
             self._finished()
+        elif self._active and self._in_flight is None:
+            self._ask()

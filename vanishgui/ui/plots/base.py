@@ -22,6 +22,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont, QShowEvent
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from ..model import training_loop
 from ..model.palette import NONFINITE, OUTLINE, TEXT, viridis
 from ..model.presentation import Presentation
 from ..model.session import Session
@@ -316,6 +317,10 @@ class PlotPanel(QWidget):
         now = time.monotonic() if now is None else now
         if not (self.dirty and (force or self.due(now))):
             return False
+        if training_loop.busy():  # the trainer is the worker's until its slice ends
+            if not force:
+                return False  # the Pacer comes round again next frame
+            training_loop.hold_all()
         started = time.perf_counter()
         if self.stale:
             self.rebuild()
