@@ -8,7 +8,6 @@ import ast
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -30,7 +29,6 @@ from vanishgui.core.experiment import (
 )
 from vanishgui.ui.lesson.player import install as lesson_install
 from vanishgui.ui.model.session import Session
-from vanishgui.ui.shell.main_window import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "vanishgui"
@@ -360,83 +358,88 @@ def test_the_largest_network_opens_again_after_saving(tmp_path):
 
 
 # -- the settings store ---------------------------------------------------------------------
+# (A pickle, a named pipe, a symlink or a huge file as settings: see test_settings.py.)
 @pytest.fixture
-def settings_file():
-    """The settings file the tests' QSettings use, restored afterwards."""
-    path = Path(settings().fileName())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    backup = path.read_bytes() if path.exists() else None
-    yield path
-    if backup is None:
-        path.unlink(missing_ok=True)
-    else:
-        path.write_bytes(backup)
+def settings_file(tmp_path, monkeypatch):
+    """A settings file of the test's own, which the windows built in it use."""
+    from vanishgui.ui.shell import settings as settings_module
+
+    path = tmp_path / "config" / "settings.json"
+    path.parent.mkdir()
+
+    def load() -> settings_module.Settings:
+        store = settings_module.Settings(path)
+        monkeypatch.setattr(settings_module, "_current", store)
+        return store
+
+    return path, load
 
 
 CORRUPT_SETTINGS = {
     "binary garbage": bytes(random.Random(3).randrange(256) for _ in range(4096)),
-    "wrong types": (b"[window]\ngeometry=@ByteArray(\\x1\\x2garbage)\nstate=hello\n"
-                    b"[files]\nrecent=42\nlast=@Invalid()\n"),
-    "broken variants": (b"[window]\ngeometry=1\nstate=@Variant(\\0\\0\\0\\x7f\\0\\0)\n"
-                        b"[files]\nrecent=@Variant(garbage\nlast=@ByteArray(\\xff)\n"),
-    "one long line": b"[files]\nrecent=" + b"x" * 1_000_000 + b"\n",
+    "wrong types": json.dumps({"format": "vanishgui-settings", "version": 1,
+                               "window": {"geometry": "AAEC garbage", "state": [1, 2]},
+                               "files": {"recent": 42, "last": None},
+                               "projector": {"zoom": True, "theme": 1.5}}).encode(),
+    "wrong shapes": json.dumps({"format": "vanishgui-settings", "version": 1,
+                                "window": "geometry", "files": [["recent"]],
+                                "projector": {"zoom": 1e400}}).encode(),
+    "bytes that are not a state": json.dumps(
+        {"format": "vanishgui-settings", "version": 1,
+         "window": {"geometry": "AAECAwQFBgcICQ==", "state": "/////w=="}}).encode(),
+    "one long line": b'{"files": {"recent": ["' + b"x" * 1_000_000 + b'"]}}',
     "not a file": None,  # a folder where the file should be
 }
 
 
 @pytest.mark.parametrize("name", list(CORRUPT_SETTINGS))
 def test_a_corrupted_settings_store_is_ignored(settings_file, qtbot, name):
+    path, load = settings_file
     content = CORRUPT_SETTINGS[name]
     if content is None:
-        settings_file.unlink(missing_ok=True)
-        settings_file.mkdir()
+        path.mkdir()
     else:
-        settings_file.write_bytes(content)
-    try:
-        w = build_window(restore=True)
-        qtbot.addWidget(w)
-        w.show()
-        qtbot.waitExposed(w)
-        assert all(isinstance(f, str) for f in w.recent_files())
-        assert w.session.experiment.layers == (1, 1, 1, 1)  # the defaults
-        w.session.train_step()
-        w.close()  # writing the state back must not fail either
-    finally:
-        if settings_file.is_dir():
-            shutil.rmtree(settings_file)
+        path.write_bytes(content)
+    load()
+    w = build_window(restore=True)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    assert all(isinstance(f, str) for f in w.recent_files())
+    assert w.session.experiment.layers == (1, 1, 1, 1)  # the defaults
+    boxes = visible_errors(w)  # one notice, naming the file, not blocking
+    if name == "bytes that are not a state":  # well-formed: Qt refuses them, nothing to say
+        assert boxes == []
+    else:
+        assert len(boxes) == 1 and str(path) in boxes[0].text()
+    close_errors(w)
+    w.session.train_step()
+    w.close()  # writing the state back must not fail either
+    if content is None:
+        assert path.is_dir()  # left as it is
+    else:
+        json.loads(path.read_text())  # replaced by a good file
 
 
 def test_the_app_never_writes_python_objects_into_the_settings(settings_file, qtbot, tmp_path):
-    """PySide6 stores a Python object in QSettings as a pickle; the app stores only
-    strings, lists of strings and byte arrays."""
-    settings_file.unlink(missing_ok=True)
+    """The settings file is JSON of strings, numbers and lists of strings; nothing in it
+    is ever turned into code."""
+    path, load = settings_file
+    load()
     w = build_window(restore=True)
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
     assert w.save_to(tmp_path / "a.vanishgui.json")
+    w.projector.actions["projector_dark"].trigger()
+    w.projector.actions["projector_dark"].trigger()
     w.close()
-    settings().sync()
-    text = settings_file.read_bytes()
-    assert b"files" in text
-    assert b"PyObjectWrapper" not in text
-
-
-WRITE_PICKLE = r"""
-import os, sys
-from PySide6.QtCore import QCoreApplication, QSettings
-app = QCoreApplication([])
-
-
-class Payload:
-    def __reduce__(self):
-        return (os.mkdir, (sys.argv[1],))
-
-
-s = QSettings("vanishgui", "vanishgui")
-s.setValue("files/last", Payload())  # how PySide6 stores a Python object: pickled
-s.sync()
-"""
+    doc = json.loads(path.read_text())
+    assert doc["files"]["recent"] == [str(tmp_path / "a.vanishgui.json")]
+    leaves = [v for section in doc.values() if isinstance(section, dict)
+              for v in section.values()]
+    assert leaves and all(isinstance(v, (str, float, list)) for v in leaves)
+    assert not (path.parent / "vanishgui.conf").exists()
 
 
 def startup_env(tmp_path: Path) -> dict[str, str]:
@@ -453,35 +456,21 @@ def start_app(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
                           timeout=120)
 
 
-@pytest.mark.parametrize("damaged", [False, True])
-def test_a_pickle_in_the_settings_store_is_never_run(tmp_path, damaged):
-    marker = tmp_path / "the-pickle-ran"
-    made = subprocess.run([sys.executable, "-c", WRITE_PICKLE, str(marker)], cwd=ROOT,
-                          env=startup_env(tmp_path), capture_output=True, text=True,
-                          timeout=60)
-    assert made.returncode == 0, made.stderr
-    conf = tmp_path / "config" / "vanishgui" / "vanishgui.conf"
-    assert b"PyObjectWrapper" in conf.read_bytes()
-    if damaged:  # a pickle cut short: unpickling raises EOFError
-        conf.write_bytes(b"[files]\nlast=@Variant(\\0\\0\\0\\x7f\\0\\0\\0\\x18PySide::"
-                         b"PyObjectWrapper\\0\\0\\0\\0\\x12\\x80\\x4\\x95\\a\\0\\0\\0)\n")
-    out = start_app(tmp_path)
-    assert not marker.exists()
-    assert out.returncode == 0, out.stderr[-3000:]
-
-
 def test_a_last_file_with_a_nul_byte_does_not_stop_the_start(tmp_path):
-    conf = tmp_path / "config" / "vanishgui" / "vanishgui.conf"
-    conf.parent.mkdir(parents=True)
-    conf.write_bytes(b"[files]\nlast=lesson\\0.json\n")
+    settings_json = tmp_path / "config" / "vanishgui" / "settings.json"
+    settings_json.parent.mkdir(parents=True)
+    settings_json.write_text(json.dumps({"format": "vanishgui-settings", "version": 1,
+                                         "files": {"last": "lesson\u0000.json"}}))
     out = start_app(tmp_path)
     assert out.returncode == 0, out.stderr[-3000:]
 
 
 def test_the_app_starts_with_corrupted_settings_and_a_bad_file(tmp_path):
-    conf = tmp_path / "config" / "vanishgui" / "vanishgui.conf"
-    conf.parent.mkdir(parents=True)
-    conf.write_bytes(CORRUPT_SETTINGS["binary garbage"] + b"\n[files]\nlast=/no/such.json\n")
+    config = tmp_path / "config" / "vanishgui"
+    config.mkdir(parents=True)
+    (config / "settings.json").write_bytes(CORRUPT_SETTINGS["binary garbage"])
+    (config / "vanishgui.conf").write_bytes(CORRUPT_SETTINGS["binary garbage"]
+                                            + b"\n[files]\nlast=/no/such.json\n")
     bad = tmp_path / "bad.vanishgui.json"
     bad.write_bytes(MALFORMED["cut in half"])
     for args in ([], [str(bad)]):

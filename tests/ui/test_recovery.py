@@ -417,3 +417,136 @@ def test_killed_mid_training_the_next_start_restores_the_last_autosave(tmp_path)
     assert shown["modified"] and "•" in shown["title"]
     # the clean exit after it left nothing behind: no leftovers, no lock, no temporary file
     assert list(folder.iterdir()) == []
+
+
+# -- what cannot be read is set aside, never deleted -----------------------------------------
+UNREADABLE = {
+    "version 2": json.dumps({**json.loads(dumps(classic())), "version": 2}),
+    "corrupt": '{"format": "vanishgui-experiment", "ver',
+    "newer": json.dumps({**json.loads(dumps(classic())), "version": 99,
+                         "dropout": {"rate": 0.5}}),
+}
+
+
+def _trained(steps: int = 25):
+    trainer = classic().trainer()
+    trainer.train(steps)
+    return classic().with_parameters(trainer.network)
+
+
+def _age(path: Path, seconds: int) -> None:
+    os.utime(path, (1_600_000_000 + seconds, 1_600_000_000 + seconds))
+
+
+@pytest.mark.parametrize("kind", list(UNREADABLE))
+def test_restoring_past_an_unreadable_newest_copy_keeps_the_older_work(window, data_home,
+                                                                        kind):
+    folder = recovery_folder()
+    good = dumps(_trained())
+    _age(_leftover(folder, "1-1", good, {"path": None, "steps": 25}), 0)
+    bad = _leftover(folder, "2-2", UNREADABLE[kind], {"path": "/new.vanishgui.json"})
+    _age(bad, 100)
+    a = Autosave(window, interval_ms=60_000)
+    assert a.recovery_offer("accept") is True
+    assert dumps(window.session.experiment_with_current_weights()) == good
+    aside = folder / "set-aside"
+    assert (aside / bad.name).read_text() == UNREADABLE[kind]  # set aside, whole
+    reason = (aside / f"{bad.name}.txt").read_text()
+    assert bad.name in reason and ("version" in reason or "JSON" in reason)
+    assert (aside / "2-2.about.json").exists()
+    assert a.leftovers() == []
+    boxes = [w for w in window.findChildren(QMessageBox) if w.isVisible()]
+    assert len(boxes) == 1 and "set-aside" in boxes[0].text()  # said once, not in a modal loop
+    for b in boxes:
+        b.close()
+    a.finish()
+
+
+def test_the_dialog_offers_the_next_readable_copy(window, data_home, monkeypatch):
+    folder = recovery_folder()
+    _age(_leftover(folder, "1-1", dumps(classic()), {"path": "/old.vanishgui.json"}), 0)
+    _age(_leftover(folder, "2-2", UNREADABLE["version 2"], {"path": "/new.vanishgui.json"}),
+         100)
+    monkeypatch.setattr(QGuiApplication, "platformName", staticmethod(lambda: "xcb"))
+    seen = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if box is None:
+            QTimer.singleShot(20, answer)
+            return
+        seen.append(box.text())
+        next(b for b in box.buttons() if b.text() == "Decide later").click()
+
+    QTimer.singleShot(20, answer)
+    a = Autosave(window, interval_ms=60_000)
+    assert a.recovery_offer() is False
+    assert len(seen) == 1
+    assert "old.vanishgui.json" in seen[0] and "new.vanishgui.json" not in seen[0]
+    assert "could not be read" in seen[0] and "set-aside" in seen[0]
+    assert [r.key for r in a.leftovers()] == ["1-1"]  # later: still there
+    assert (folder / "set-aside" / "2-2.vanishgui.json").exists()
+    a.finish()
+
+
+def test_discarding_sets_an_unreadable_older_copy_aside(window, data_home):
+    folder = recovery_folder()
+    _age(_leftover(folder, "1-1", UNREADABLE["corrupt"]), 0)
+    _age(_leftover(folder, "2-2", dumps(classic())), 100)
+    a = Autosave(window, interval_ms=60_000)
+    assert a.recovery_offer("discard") is False
+    assert a.leftovers() == []
+    assert (folder / "set-aside" / "1-1.vanishgui.json").read_text() == UNREADABLE["corrupt"]
+    for b in window.findChildren(QMessageBox):
+        b.close()
+    a.finish()
+
+
+def test_a_folder_named_like_a_recovery_file_is_skipped(window, data_home):
+    folder = recovery_folder()
+    good = dumps(_trained(3))
+    _age(_leftover(folder, "1-1", good), 0)
+    odd = folder / "9-9.vanishgui.json"
+    odd.mkdir()
+    (odd / "inside.txt").write_text("someone's files")
+    a = Autosave(window, interval_ms=60_000)
+    assert [r.key for r in a.leftovers()] == ["1-1"]
+    assert a.recovery_offer("accept") is True
+    assert dumps(window.session.experiment_with_current_weights()) == good
+    assert (odd / "inside.txt").read_text() == "someone's files"
+    a.finish()
+
+
+OFFER = r"""
+import sys
+from PySide6.QtWidgets import QApplication
+app = QApplication(sys.argv[:1])
+from vanishgui.cli.window import build_window
+from vanishgui.ui.shell.autosave import Autosave
+w = build_window(restore=False)
+a = Autosave(w, interval_ms=60_000, folder=sys.argv[1])
+print("offered", [r.key for r in a.leftovers()], flush=True)
+print("restored", a.recovery_offer("accept"), flush=True)
+a.finish()
+"""
+
+
+@pytest.mark.parametrize("which", ["experiment", "about", "lock"])
+def test_a_named_pipe_in_the_recovery_folder_never_blocks(tmp_path, which):
+    folder = tmp_path / "recovery"
+    good = _leftover(folder, "1-1", dumps(classic()))
+    _age(good, 0)
+    suffix = {"experiment": ".vanishgui.json", "about": ".about.json", "lock": ".lock"}[which]
+    if which != "experiment":
+        _age(_leftover(folder, "2-2", dumps(classic())), 100)
+    os.mkfifo(folder / f"2-2{suffix}")
+    try:
+        out = subprocess.run([sys.executable, "-c", OFFER, str(folder)], cwd=ROOT,
+                             env=_env(tmp_path), capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"a named pipe as {which} file blocked the recovery offer")
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "restored True" in out.stdout, out.stdout
+    if which == "experiment":
+        assert "'2-2'" not in out.stdout  # never offered
+        assert (folder / "2-2.vanishgui.json").exists()  # nor deleted

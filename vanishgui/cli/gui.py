@@ -8,8 +8,10 @@ program with exit 2 and one line before any window exists.
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import os
+import shutil
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -37,10 +39,15 @@ class Plan:
 
 
 def _ensure_runtime_dir() -> None:
+    """Give Qt a private runtime folder when the session has none (XDG_RUNTIME_DIR unset).
+
+    A fresh one each run (mkdtemp: ours, mode 0700, removed at exit): a fixed name in the
+    shared temp folder could already be someone's file, symlink or folder.
+    """
     if sys.platform.startswith("linux") and not os.environ.get("XDG_RUNTIME_DIR"):
-        d = Path(tempfile.gettempdir()) / f"vanishgui-runtime-{os.getuid()}"
-        d.mkdir(mode=0o700, exist_ok=True)
-        os.environ["XDG_RUNTIME_DIR"] = str(d)
+        d = tempfile.mkdtemp(prefix=f"vanishgui-runtime-{os.getuid()}-")
+        atexit.register(shutil.rmtree, d, True)
+        os.environ["XDG_RUNTIME_DIR"] = d
 
 
 def plan(args: argparse.Namespace, headless: bool) -> Plan:
@@ -57,10 +64,10 @@ def plan(args: argparse.Namespace, headless: bool) -> Plan:
                 parser().exit(2, f"vanishgui: {e}\n")
             error = str(e)
     elif not headless:  # reopen what was open last time, if it still loads
-        from ..ui.shell.main_window import settings
+        from ..ui.shell.settings import current
 
-        last = settings().value("files/last")
-        if isinstance(last, str):
+        last = current().last_file()
+        if last is not None:
             with contextlib.suppress(ExperimentError):  # gone or broken: the classic example
                 experiment, path = load_experiment(last), Path(last)
     why = check_pick(args.select, experiment.layers)
@@ -97,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("vanishgui")
     app.setOrganizationName("vanishgui")
+    from ..ui.shell.settings import install as install_settings
+
+    # Before anything reads a setting or opens a dialog; a headless run reads and writes none.
+    install_settings(headless=headless)
     todo = plan(args, headless)
 
     from ..ui.model.session import Session

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QFile, QIODevice, QRectF, QSettings, QSize, Qt
+from PySide6.QtCore import QByteArray, QFile, QIODevice, QRectF, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QImage, QKeySequence, QPainter
 from PySide6.QtWidgets import (
     QDialog,
@@ -43,29 +43,16 @@ from ..views.transport import TransportBar
 from . import dialogs, resources
 from .actions import ACTIONS, ActionSpec, make_action
 from .projector import Projector
+from .settings import Settings
+from .settings import current as current_settings
 from .shell import ComparisonOpener
 
 FILE_FILTER = "vanishgui experiments (*.vanishgui.json *.json);;All files (*)"
-MAX_RECENT = 8
 
 
-_checked_settings = False
-
-
-def settings() -> QSettings:
-    """The settings store. Once per run, a store holding a pickled Python object (which
-    PySide6 would unpickle, i.e. run, on reading) is moved aside and defaults are used."""
-    global _checked_settings
-    if not _checked_settings:
-        _checked_settings = True
-        path = Path(QSettings("vanishgui", "vanishgui").fileName())
-        try:
-            suspicious = path.is_file() and b"PyObjectWrapper" in path.read_bytes()
-            if suspicious:
-                path.replace(path.with_name(path.name + ".refused"))
-        except OSError:
-            pass
-    return QSettings("vanishgui", "vanishgui")
+def settings() -> Settings:
+    """The app's settings (its own JSON file, never QSettings: see :mod:`.settings`)."""
+    return current_settings()
 
 
 class MainWindow(QMainWindow):
@@ -115,13 +102,15 @@ class MainWindow(QMainWindow):
         self.session.path_changed.connect(self._on_title_changed)
         self.session.playing_changed.connect(self._on_playing_changed)
         self.session.training_changed.connect(self._on_playing_changed)
+        self.session.training_failed.connect(
+            lambda why: self.show_error("Training stopped", f"A training step failed: {why}"))
         self._on_title_changed()
         self.resize(1600, 900)
         self.headless = False  # set for --screenshot and --self-test: never ask anything
         self.projector = Projector(self, self.presentation, self.docks, settings, self.add_action)
         self.presentation.changed.connect(self.diagram.colorbar.updateGeometry)
 
-    def settings_store(self) -> QSettings:
+    def settings_store(self) -> Settings:
         return settings()
 
     def showEvent(self, event) -> None:
@@ -318,29 +307,27 @@ class MainWindow(QMainWindow):
     # -- window state --------------------------------------------------------------------
     def _restore_state(self) -> None:
         s = settings()
-        geometry = s.value("window/geometry")
-        state = s.value("window/state")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        if isinstance(state, QByteArray):
+        geometry, state = s.window_geometry(), s.window_state()
+        if geometry is not None:
+            self.restoreGeometry(geometry)  # Qt checks the bytes; bad ones change nothing
+        if state is not None:
             self.restoreState(state)
+        notices = s.take_notices()  # shown once, without blocking the start
+        if notices:
+            self.show_error("Some settings were not used", " ".join(notices))
 
     def save_state(self) -> None:
         s = settings()
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState())
+        s.set_window(self.saveGeometry(), self.saveState())
         if self.session.path is not None:
-            s.setValue("files/last", str(self.session.path))
+            s.set_last_file(str(self.session.path))
 
     def recent_files(self) -> list[str]:
-        value = settings().value("files/recent", [])
-        if isinstance(value, str):
-            value = [value]
-        return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+        return settings().recent_files()
 
     def _remember(self, path: Path) -> None:
         files = [str(path)] + [f for f in self.recent_files() if f != str(path)]
-        settings().setValue("files/recent", files[:MAX_RECENT])
+        settings().set_recent_files(files)  # the store keeps at most MAX_RECENT
         self._fill_recent()
 
     def _fill_recent(self) -> None:
@@ -360,7 +347,8 @@ class MainWindow(QMainWindow):
         if not self.maybe_proceed("closing"):
             event.ignore()
             return
-        self.save_state()
+        if not self.headless:  # a --screenshot or --self-test run leaves the settings alone
+            self.save_state()
         super().closeEvent(event)
 
     def ask_to_save(self, before: str) -> str:

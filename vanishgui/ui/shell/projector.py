@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QFont, QFontInfo
 from PySide6.QtWidgets import (
     QApplication,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from ..model.presentation import PROJECTOR_ZOOM, Presentation, next_zoom
 from .actions import ActionSpec
+from .settings import Settings
 from .theme import apply_theme
 
 HIDDEN_DOCKS = ("controls", "inspector")  # editing and detail panels
@@ -72,7 +73,7 @@ class Projector(QObject):
     toolbars away and back."""
 
     def __init__(self, window: QMainWindow, presentation: Presentation,
-                 docks: Mapping[str, QDockWidget], store: Callable[[], QSettings],
+                 docks: Mapping[str, QDockWidget], store: Callable[[], Settings],
                  add_action: Callable[[ActionSpec, Callable[[], None]], QAction]) -> None:
         super().__init__(window)
         self.window = window
@@ -80,8 +81,9 @@ class Projector(QObject):
         self.docks = docks  # the window's, by name (a feature's dock joins it later)
         self.store = store
         s = store()
-        self.projector_zoom = _float(s.value("projector/zoom"), PROJECTOR_ZOOM)
-        self.dark = s.value("projector/theme") == "projector-dark"
+        zoom = s.projector_zoom()  # checked by the store: None, or on the ladder's range
+        self.projector_zoom = PROJECTOR_ZOOM if zoom is None else zoom
+        self.dark = s.projector_theme() == "projector-dark"
         self._saved_state: QByteArray | None = None
         self._saved_geometry: QByteArray | None = None
         self._was_maximized = False
@@ -118,7 +120,7 @@ class Projector(QObject):
     def set_zoom(self, zoom: float) -> None:
         if self.active:
             self.projector_zoom = zoom
-            self.store().setValue("projector/zoom", zoom)
+            self.store().set_projector_zoom(zoom)
         self._present(self.active, zoom)
 
     # -- entering and leaving ---------------------------------------------------------------
@@ -200,8 +202,7 @@ class Projector(QObject):
 
     def on_projector_dark(self) -> None:
         self.dark = self.actions["projector_dark"].isChecked()
-        self.store().setValue("projector/theme", "projector-dark"
-                                              if self.dark else "projector-light")
+        self.store().set_projector_theme("projector-dark" if self.dark else "projector-light")
         if self.active:
             self._present(True, self.zoom)
 
@@ -213,14 +214,6 @@ class Projector(QObject):
 
     def on_ui_zoom_reset(self) -> None:
         self.set_zoom(PROJECTOR_ZOOM if self.active else 1.0)
-
-
-def _float(value, default: float) -> float:
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return default
-    return f if 1.0 <= f <= 3.0 else default
 
 
 def font_pixels(widget: QWidget) -> int:
