@@ -226,8 +226,7 @@ def scene_field(index: int, field: str, value) -> dict:
 @pytest.mark.parametrize(("index", "field", "value", "expected"), [
     (1, "show.select", "5:1",
      "test.json: scenes[1] (“Backward”): show.select: expected LAYER:NEURON or "
-     "LAYER:NEURON:FROM (1-based, such as 2:1 or 1:1:1) inside the network [1, 1, 1, 1] "
-     "(experiment), got \"5:1\""),
+     "LAYER:NEURON:FROM inside the network [1, 1, 1, 1] (experiment), got \"5:1\""),
     (1, "show.select", "one",
      "test.json: scenes[1] (“Backward”): show.select: expected LAYER:NEURON"),
     (1, "show.panels", ["ledger", "weights"],
@@ -252,7 +251,7 @@ def scene_field(index: int, field: str, value) -> dict:
                                 "themselves (auto) must come before the others"),
     (1, "text", "", "scenes[1] (“Backward”): text: expected a non-empty string"),
     (1, "title", ..., "scenes[1] (untitled): title: this field is required but missing"),
-    (1, "title", "x" * 81, "scenes[1] (“" + "x" * 81 + "”): title: expected at most 80"),
+    (1, "title", "x" * 81, "scenes[1] (“" + "x" * 40 + "…”): title: expected at most 80"),
     (2, "actions.0.hidden_layers", [2, 64],
      "scenes[2] (“Deeper”): actions[0].hidden_layers[1]: expected a whole number from 1 "
      "to 63, got 64"),
@@ -279,9 +278,8 @@ def scene_field(index: int, field: str, value) -> dict:
     (2, "experiment", {"example": "classic", "change": {"network.layers": [1]}},
      "test.json: scenes[2] (“Deeper”): experiment: network.layers: expected at least 2 sizes"),
     (2, "show.at", "delta:5:1",
-     "scenes[2] (“Deeper”): show.at: expected start, end, a phase (forward, loss, backward, "
-     "update), PHASE:N or KIND:LAYER:NEURON (KIND one of forward, delta, gradient, update) "
-     "inside the network [1, 1, 1, 1] (actions[0], 2 hidden layers), got \"delta:5:1\""),
+     "scenes[2] (“Deeper”): show.at: expected delta:LAYER:NEURON inside the network "
+     "[1, 1, 1, 1] (actions[0], 2 hidden layers), got \"delta:5:1\""),
     (0, "experiment", ..., "test.json: scenes[0] (“Start”): experiment: the first scene must "
                            "name an experiment"),
 ])

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -41,10 +42,18 @@ from typing import Any, TypeVar
 import numpy as np
 
 from . import optimizers
-from .activations import ActivationError, parse_activation
-from .experiment import Experiment, ExperimentError, dumps, parse_experiment, write_atomic
+from .activations import ActivationError
+from .experiment import (
+    Experiment,
+    ExperimentError,
+    dumps,
+    parse_experiment,
+    read_activation,
+    read_init,
+    write_atomic,
+)
 from .initializers import LABELS as INIT_LABELS
-from .initializers import InitError, parse_init
+from .initializers import InitError
 from .jsonfile import Fields, display_name, read_json, show_value
 from .network import MAX_WEIGHT_LAYERS
 
@@ -92,11 +101,11 @@ def _normalise(setting: str, value: Any, field: str,
     """(the value as the file stores it, its label), or ComparisonError."""
     try:
         if setting == "activation":
-            act = parse_activation(value)
+            act = read_activation(value)
             extra = ", ".join(f"{v:g}" for _, v in act.params)
             return act.to_json(), act.info.label + (f" ({extra})" if extra else "")
         if setting == "init":
-            init = parse_init(value)
+            init = read_init(value)
             given_seed = isinstance(value, Mapping) and "seed" in value
             stored: Any = init.to_json()
             if not given_seed:
@@ -131,11 +140,16 @@ def _optimizer_value(value: Any, field: str, c: Fields[ComparisonError]) -> tupl
                      f"expected one of {', '.join(optimizers.NAMES)}, got {show_value(name)}")
     notes = []
     for key, short in (("learning_rate", "lr"), ("momentum", "momentum")):
-        v = spec.get(key)
-        if key in spec and (isinstance(v, bool) or not isinstance(v, (int, float))):
+        if key not in spec:
+            continue
+        v = spec[key]
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise c.fail(f"{field}.{key}", f"expected a number, got {show_value(v)}")
-        if key in spec:
-            notes.append(f"{short} {show_value(v)}")
+        try:
+            number = float(v)
+        except OverflowError:  # an integer too large for a float: its variant refuses it
+            number = math.inf
+        notes.append(f"{short} {number:g}")  # short, however many digits the file gave
     stored = name if len(spec) == 1 else dict(spec)
     label = optimizers.LABELS[name] + (f" ({', '.join(notes)})" if notes else "")
     return stored, label
@@ -224,7 +238,7 @@ def _repeat_last(items: list[T], n: int) -> list[T]:
 
 
 def _set_hidden_activation(base: Experiment, net: dict[str, Any], value: Any) -> None:
-    act = parse_activation(value)
+    act = read_activation(value)
     net["hidden_activation"] = value
     if base.per_layer:
         net["activations"] = [value] * (base.depth - 1) + [base.activations[-1].to_json()]

@@ -2,20 +2,22 @@
 
 :func:`load_experiment` reads and checks a file; every problem becomes one
 :class:`ExperimentError` whose message names the file, the field, the value and what
-was expected. :func:`save_experiment` writes atomically (a temporary file in the same
-folder, flushed to disk, then renamed over the target), so a crash mid-save never
-leaves a half-written file. Floats are written with ``repr``, so a save and a load
-round-trip exactly. Optimiser state (momentum, Adam moments) is not saved.
+was expected. :func:`save_experiment` writes atomically with :func:`write_atomic` (a
+temporary file in the same folder, flushed to disk, then renamed over the target), so a
+crash mid-save never leaves a half-written file. Floats are written with ``repr``, so a
+save and a load round-trip exactly. Optimiser state (momentum, Adam moments) is not saved.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
-import tempfile
+import re
+import stat
+import time
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,7 +26,16 @@ from . import datasets, losses, optimizers
 from .activations import Activation, ActivationError, parse_activation
 from .initializers import Init, InitError, parse_init
 from .jsonfile import MAX_FILE_BYTES as MAX_FILE_BYTES  # the limit, where it has always been
-from .jsonfile import Fields, display_name, parse_json, read_json, show_value
+from .jsonfile import (
+    Fields,
+    display_name,
+    for_message,
+    one_line,
+    parse_json,
+    read_json,
+    show_sizes,
+    show_value,
+)
 from .network import MAX_WEIGHT_LAYERS, MAX_WIDTH, Network, make_network
 from .optimizers import OptimizerConfig
 from .training import Trainer
@@ -38,6 +49,24 @@ MAX_SAMPLES = datasets.MAX_SAMPLES
 
 class ExperimentError(ValueError):
     """A file or field the core does not accept; the message is one sentence for a person."""
+
+
+def read_activation(value: Any) -> Activation:
+    """:func:`parse_activation`; its ActivationError quotes at most SHOW_CHARS characters
+    of any value in ``value``, on one line."""
+    try:
+        return parse_activation(for_message(value))
+    except ActivationError as e:
+        raise ActivationError(one_line(str(e))) from None
+
+
+def read_init(value: Any) -> Init:
+    """:func:`parse_init`; its InitError quotes at most SHOW_CHARS characters of any value
+    in ``value``, on one line."""
+    try:
+        return parse_init(for_message(value))
+    except InitError as e:
+        raise InitError(one_line(str(e))) from None
 
 
 @dataclass(frozen=True, eq=False)
@@ -182,7 +211,7 @@ def parse_experiment(doc: Any, source: str = "experiment") -> Experiment:
 
     def activation(value: Any, field: str) -> Activation:
         try:
-            return parse_activation(value)
+            return read_activation(value)
         except ActivationError as e:
             raise c.fail(field, str(e)) from None
 
@@ -200,7 +229,7 @@ def parse_experiment(doc: Any, source: str = "experiment") -> Experiment:
                                                           if isinstance(raw_acts, list) else ""))
         acts = tuple(activation(a, f"network.activations[{i}]") for i, a in enumerate(raw_acts))
     try:
-        init = parse_init(net.get("init", {"scheme": "xavier_uniform", "seed": 0}))
+        init = read_init(net.get("init", {"scheme": "xavier_uniform", "seed": 0}))
     except InitError as e:
         raise c.fail("network.init", str(e)) from None
 
@@ -266,7 +295,7 @@ def parse_experiment(doc: Any, source: str = "experiment") -> Experiment:
         if layers[0] != d_in or layers[-1] != d_out:
             raise c.fail("network.layers",
                          f"the {dataset} data set needs {d_in} input(s) and {d_out} output(s), "
-                         f"but the layers are {list(layers)}")
+                         f"but the layers are {show_sizes(layers)}")
         n = 1 if dataset == "classic" else samples
     else:
         for key in ("samples", "noise", "seed"):
@@ -354,19 +383,170 @@ def save_experiment(path: str | os.PathLike[str], experiment: Experiment) -> Non
     write_atomic(path, dumps(experiment))
 
 
+# -- saving -------------------------------------------------------------------------------
+
+TEMP_MARK = ".vanishgui-tmp-"
+STALE_SECONDS = 3600  # a temporary file this old is from a save that will never finish
+# ".NAME.vanishgui-tmp-PID-RANDOM.tmp": still ".NAME.*.tmp", as the autosave clears them
+_TEMP_NAME = re.compile(r"^\..+" + re.escape(TEMP_MARK) + r"(\d+)-[0-9a-z]+\.tmp$")
+_NAME_BYTES = 255  # the longest file name most file systems take
+
+
+class SaveError(OSError):
+    """A save that was refused or failed. ``strerror`` says why in a clause that reads on
+    after "PATH: " (as the windows print it); ``str()`` is the whole sentence."""
+
+    def __str__(self) -> str:
+        return f"{display_name(self.filename)}: {self.strerror}"
+
+
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    """Write ``text`` (UTF-8) to ``path`` atomically: the old file stays whole until the new
+    one is, and what the file is stays the same.
+
+    The text goes to a temporary file in the same folder (``.NAME.vanishgui-tmp-PID-RANDOM
+    .tmp``), flushed to disk, then renamed over the file. A symbolic link is written
+    through: its target is replaced, and the link stays a link. The file keeps its mode (and,
+    where the system allows, its owner and group); a new file gets 0666 less the umask. A
+    file with other hard links is refused: replacing it would leave the other names with the
+    old content. Temporary files of saves whose process has died (or that are over an hour
+    old) are removed from the folder first. Every failure is a :class:`SaveError` (an
+    OSError) of one sentence naming ``path``.
+    """
+    given = os.fspath(path)
+    target = _through_links(given)
+    info = _existing_file(target, given)
+    folder = os.path.dirname(target)
+    _remove_stale_temporaries(folder)
+    tmp = os.path.join(folder, _temporary_name(os.path.basename(target)))
+    try:
+        # O_EXCL: never through a link someone put there; 0o666: the umask decides. (On
+        # Windows O_BINARY: the text layer already writes "\r\n", as tempfile's files did.)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+                     | getattr(os, "O_BINARY", 0), 0o600 if info is not None else 0o666)
+    except OSError as e:
+        raise _save_error(e, given, creating=True) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
+            if info is not None:
+                _keep_mode(f.fileno(), tmp, info)
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(e, OSError) and not isinstance(e, SaveError):
+            raise _save_error(e, given) from None
         raise
+
+
+def _through_links(given: str) -> str:
+    """The file a save replaces: ``given``, or the file its symbolic links lead to."""
+    if not os.path.islink(given):
+        return given
+    target = os.path.realpath(given)
+    if os.path.islink(target):  # realpath stops where the links go round in a circle
+        raise SaveError(errno.ELOOP, "is a symbolic link that leads back to itself, so "
+                                     "nothing was saved", given)
+    return target
+
+
+def _existing_file(target: str, given: str) -> os.stat_result | None:
+    """What is at ``target`` (None if nothing), or SaveError if saving must not replace it."""
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise _save_error(e, given) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise SaveError(errno.EISDIR, "is a folder, not a file, so nothing was saved", given)
+    if not stat.S_ISREG(info.st_mode):
+        raise SaveError(None, "is not a regular file (a pipe or a device), so nothing was "
+                              "saved", given)
+    if info.st_nlink > 1:
+        others = info.st_nlink - 1
+        # A new file renamed over this name would leave the other names with the old
+        # content: the one file silently becomes two.
+        raise SaveError(None, f"has {info.st_nlink} hard links, and saving would leave the "
+                              f"other {'link' if others == 1 else f'{others} links'} with the "
+                              "old content, so nothing was saved (save under another name)",
+                        given)
+    return info
+
+
+def _keep_mode(fd: int, tmp: str, info: os.stat_result) -> None:
+    """Give the temporary file the saved file's owner, group and mode."""
+    if hasattr(os, "fchown"):
+        now = os.fstat(fd)
+        if (now.st_uid, now.st_gid) != (info.st_uid, info.st_gid):
+            for uid in (info.st_uid, -1):  # the owner only root may give; the group, members
+                try:
+                    os.fchown(fd, uid, info.st_gid)
+                    break
+                except OSError:
+                    continue
+    # The set-user and set-group bits are not kept: a data file has no use for them, and
+    # the file is now ours.
+    mode = stat.S_IMODE(info.st_mode) & ~(stat.S_ISUID | stat.S_ISGID)
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, mode)
+    else:  # Windows, before Python 3.13
+        os.chmod(tmp, mode)
+
+
+def _temporary_name(name: str) -> str:
+    mark = f"{TEMP_MARK}{os.getpid()}-{os.urandom(4).hex()}.tmp"
+    room = _NAME_BYTES - 1 - len(mark)
+    while len(os.fsencode(name)) > room:  # a long name: cut, so the temporary fits
+        name = name[:-1]
+    return f".{name}{mark}"
+
+
+def _remove_stale_temporaries(folder: str) -> None:
+    """Remove our temporary files in ``folder`` whose save will never finish: the process
+    that wrote them is gone, or they are over STALE_SECONDS old."""
+    try:
+        with os.scandir(folder or ".") as entries:
+            ours = [(e, int(m[1])) for e in entries if (m := _TEMP_NAME.match(e.name))]
+    except OSError:
+        return
+    now = time.time()
+    for entry, pid in ours:
+        with contextlib.suppress(OSError):
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            age = now - entry.stat(follow_symlinks=False).st_mtime
+            if age > STALE_SECONDS or not _running(pid):
+                os.unlink(entry.path)
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` is alive (True when that cannot be told)."""
+    if pid == os.getpid() or os.name != "posix":
+        return True  # on Windows os.kill would end the process: there, age alone decides
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether it exists
+    except ProcessLookupError:
+        return False
+    except (OverflowError, ValueError):  # no process has a number that large
+        return False
+    except OSError:  # it exists, but is someone else's
+        return True
+    return True
+
+
+def _save_error(e: OSError, given: str, creating: bool = False) -> SaveError:
+    reason = e.strerror or str(e)
+    if creating and e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        why = f"cannot be saved: its folder cannot be written to ({reason})"
+    elif creating and e.errno in (errno.ENOENT, errno.ENOTDIR):
+        why = f"cannot be saved: its folder does not exist ({reason})"
+    else:
+        why = f"cannot be saved ({reason})"
+    return SaveError(e.errno, why, given)
 
 
 CLASSIC = {

@@ -6,15 +6,19 @@ that is not a regular file (a named pipe, a folder, a device, a socket), reads a
 :data:`MAX_FILE_BYTES`, decodes UTF-8 (a byte-order mark is allowed) and parses JSON.
 Every problem is one sentence of the format's own error class that names the file and
 what was expected. :class:`Fields` then checks the decoded document field by field, and
-:func:`show_value` quotes a user's value in those sentences. Like all of
-``vanishgui.core`` this module never imports Qt.
+:func:`show_value` quotes a user's value in those sentences: on one line, at most
+:data:`SHOW_CHARS` characters of it and then "…" (:func:`clip` does the same for a name or
+a title; :func:`for_message` readies a value for a parser that quotes with ``repr``). Like
+all of ``vanishgui.core`` this module never imports Qt.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import os
+import re
 import stat
 from collections.abc import Mapping
 from typing import Any, Generic, TypeVar
@@ -25,6 +29,7 @@ from numpy.typing import NDArray
 MAX_FILE_BYTES = 256 * 1024 * 1024  # the largest network (64 × 256) saves to ~90 MB
 SHOW_CHARS = 60  # of a user's value quoted in an error message
 KEY_CHARS = 40  # of an unknown field's name in a field path
+SIZES_CHARS = 40  # of a network's layer sizes, "[2, 8, 8, 1]", in an error message
 
 # O_NONBLOCK: opening a named pipe for reading otherwise waits for a writer, forever.
 # (Windows has neither flag, nor named pipes in the file system; it needs O_BINARY.)
@@ -37,12 +42,26 @@ E = TypeVar("E", bound=ValueError)
 # -- reading a file -----------------------------------------------------------------------
 
 
-def display_name(path: str | os.PathLike[str]) -> str:
-    """The path as error messages print it: as given, but always on one line."""
+def display_name(path: str | os.PathLike[str] | bytes) -> str:
+    """The path as error messages print it: as given, but always on one line, and always
+    text any console can be given (bytes that are not UTF-8 shown as ``\\xff``)."""
     name = os.fspath(path)
-    # A file name may hold a line break (or a NUL, which no file can have): escaped, so
-    # the message stays one sentence on one line.
-    return name if name.isprintable() else json.dumps(name, ensure_ascii=False)[1:-1]
+    if isinstance(name, bytes):
+        name = name.decode("utf-8", "backslashreplace")
+    if not name.isprintable():
+        # A file name may hold a line break (or a NUL, which no file can have): escaped,
+        # so the message stays one sentence on one line.
+        name = json.dumps(name, ensure_ascii=False)[1:-1]
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        # Bytes that are not UTF-8 (a name from the command line or a folder listing)
+        # reach Python as lone surrogates, which no console can print.
+        try:
+            name = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:  # a surrogate that no byte stands for
+            name = json.dumps(name)[1:-1]
+    return name
 
 
 def _a(kind: str) -> str:
@@ -105,6 +124,10 @@ def parse_json(text: str, source: str, error: type[E]) -> Any:
     NaN and Infinity are accepted as Python's json reads them: a number field then
     refuses them with a message naming the field.
     """
+    # The garbage collector otherwise runs over and over while json.loads builds millions
+    # of small lists: a file of 90,000 deeply nested lists took 75 s to read, not 3 s.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
@@ -114,6 +137,9 @@ def parse_json(text: str, source: str, error: type[E]) -> Any:
         raise error(f"{source}: not valid JSON (nested too deeply)") from None
     except ValueError:  # Python's limit on the digits of an integer
         raise error(f"{source}: not valid JSON (a number has too many digits)") from None
+    finally:
+        if collecting:  # as it was: another thread may be parsing too
+            gc.enable()
 
 
 def read_json(path: str | os.PathLike[str], error: type[E], kind: str,
@@ -144,13 +170,129 @@ def show_value(value: Any) -> str:
         return "an object"
     if isinstance(value, (list, tuple)):
         return "a list"
-    try:
-        text = json.dumps(value, ensure_ascii=False)
-        if not text.isprintable():  # a line separator or the like inside a string
-            text = json.dumps(value)  # every character not ASCII escaped
-    except (TypeError, ValueError):  # not from a JSON file: a caller's own object
-        text = ascii(value)
+    if isinstance(value, int) and value.bit_length() > 4 * SHOW_CHARS:
+        # Only the digits shown are worked out: Python refuses to spell an integer of
+        # over 4,300 digits, and a JSON file may hold one.
+        text = _leading_digits(value)
+    else:
+        try:
+            text = json.dumps(value, ensure_ascii=False)
+            if not text.isprintable():  # a line separator or the like inside a string
+                text = json.dumps(value)  # every character not ASCII escaped
+        except (TypeError, ValueError):  # not from a JSON file: a caller's own object
+            text = _ascii(value)
     return text if len(text) <= SHOW_CHARS else text[:SHOW_CHARS] + "…"
+
+
+def _leading_digits(value: int) -> str:
+    """The sign and first SHOW_CHARS + 1 digits of a long integer ("…" follows them)."""
+    digits = SHOW_CHARS + 1
+    magnitude = abs(value)
+    # bit_length × log10(2) under-estimates the digits by at most one
+    drop = max(0, int((magnitude.bit_length() - 1) * 0.30102999566398) - digits)
+    head = str(magnitude // 10**drop)[:digits]
+    return ("-" if value < 0 else "") + head
+
+
+def _ascii(value: object) -> str:
+    try:
+        return ascii(value)
+    except (ValueError, RecursionError):  # an integer past Python's digit limit, say
+        return f"a {type(value).__name__}"
+
+
+def clip(text: str, limit: int = SHOW_CHARS) -> str:
+    """``text`` (a name, a title) as a message quotes it: on one line (a character that is
+    not printable escaped, as ``\\n``), at most ``limit`` characters and then "…"."""
+    cut = text[:limit + 1]  # escaping only lengthens: what is past this is never shown
+    if not cut.isprintable():
+        cut = "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in cut)
+    return cut if len(cut) <= limit else cut[:limit] + "…"
+
+
+def one_line(text: str) -> str:
+    """``text`` with every character that is not printable escaped (a line break as
+    ``\\n``): a message that stays one line."""
+    return text if text.isprintable() else clip(text, len(text))
+
+
+def show_sizes(layers: Any) -> str:
+    """A network's layer sizes as a message shows them: "[2, 8, 8, 1]", or for a long
+    network its first and last sizes and how many there are."""
+    sizes = [int(n) for n in layers]
+    text = str(sizes)
+    if len(text) <= SIZES_CHARS:
+        return text
+    return f"[{', '.join(map(str, sizes[:3]))}, …, {sizes[-1]}] ({len(sizes)} sizes)"
+
+
+# -- messages another module writes ---------------------------------------------------------
+
+
+class _Shown:
+    """Stands in for a list or an object in what another module's ``repr`` quotes."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+class _LongInt(int):
+    """The same integer, quoted by ``repr`` as its first digits and "…"."""
+
+    def __repr__(self) -> str:
+        return show_value(int(self))
+
+
+def for_message(value: Any) -> Any:
+    """``value`` (an activation or initialiser spec), and each key and value in it, as the
+    parsers that quote what they refuse with ``repr`` may be given it: a list or an object
+    inside becomes "a list" or "an object", a huge integer is quoted by its first digits,
+    and a string longer than any name is cut to SHOW_CHARS characters (cut or not, it names
+    nothing those parsers know, so their checks come out the same), so their messages stay
+    one short line whatever the file held (a megabyte list, or one nested past the stack's
+    depth, would otherwise be spelled out whole).
+    """
+    if isinstance(value, Mapping):
+        return {_cut(k): _stand_in(v) for k, v in value.items()}
+    return _stand_in(value)
+
+
+def _stand_in(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return _Shown("an object")
+    if isinstance(value, (list, tuple)):
+        return _Shown("a list")
+    if isinstance(value, int) and not isinstance(value, bool) and \
+            value.bit_length() > 4 * SHOW_CHARS:
+        return _LongInt(value)
+    return _cut(value)
+
+
+def _cut(value: Any) -> Any:
+    """A string cut so that its repr is at most SHOW_CHARS characters (and "…")."""
+    if not isinstance(value, str) or len(value) <= SHOW_CHARS // 2:
+        return value
+    shown = 2  # the quotes
+    for i, char in enumerate(value):
+        shown += len(repr(char)) - 2
+        if shown > SHOW_CHARS:
+            return value[:i] + "…"
+    return value
+
+
+_LONG_WORD = re.compile(rf"\S{{{SHOW_CHARS + 1},}}")
+
+
+def clip_words(message: str, limit: int = 4 * SHOW_CHARS) -> str:
+    """A message that quotes a user's words as they came (argparse's): on one line, every
+    word longer than SHOW_CHARS cut to SHOW_CHARS characters and "…", and at most
+    ``limit`` characters in all."""
+    message = clip(message, 4 * limit)
+    message = _LONG_WORD.sub(lambda m: m[0][:SHOW_CHARS] + "…", message)
+    return message if len(message) <= limit else message[:limit] + "…"
 
 
 def join_field(field: str, key: Any) -> str:
@@ -190,7 +332,9 @@ class Fields(Generic[E]):
 
     def fail(self, field: str, message: str) -> E:
         where = f"{self.prefix()}: {field}" if field else self.prefix()
-        return self.error(f"{where}: {message}")
+        # Every part quotes the file through show_value, clip or join_field: this keeps a
+        # slip in one of them from ever breaking the sentence over two lines.
+        return self.error(one_line(f"{where}: {message}"))
 
     def obj(self, value: Any, field: str, allowed: tuple[str, ...],
             required: tuple[str, ...] = ()) -> Mapping[str, Any]:

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from .compare import ComparisonError, make_comparison
 from .experiment import Experiment, ExperimentError, parse_experiment
-from .jsonfile import Fields, display_name, join_field, read_json, show_value
+from .jsonfile import Fields, clip, display_name, join_field, read_json, show_sizes, show_value
 from .network import MAX_WEIGHT_LAYERS
 from .scene import (
     EVENT_KINDS,
@@ -57,6 +58,7 @@ MAX_SCENES = 200
 MAX_TITLE = 80
 MAX_TEXT = 1200
 MAX_TRAIN_STEPS = 100_000
+TITLE_CHARS = 40  # of a scene's title where a message names the scene
 
 
 class LessonError(ValueError):
@@ -69,7 +71,7 @@ class LessonError(ValueError):
 def load_lesson(path: str | Path, examples: Path | None = None) -> Lesson:
     """Read and check a lesson file. ``examples`` is the folder ``{"example": NAME}`` names."""
     p = Path(path)
-    name = display_name(p.name)
+    name = clip(display_name(p.name))
     doc = read_json(p, LessonError, "lesson", name)
     return parse_lesson(doc, name, p.resolve().parent, examples)
 
@@ -125,9 +127,17 @@ class _Reader(Fields[LessonError]):
     def read_json(self, path: Path, field: str) -> Any:
         """An experiment file the lesson names, read as any experiment file is."""
         try:
-            return read_json(path, LessonError, "experiment", display_name(path.name))
+            return read_json(path, LessonError, "experiment", clip(display_name(path.name)))
         except LessonError as e:
             raise self.fail(field, str(e)) from None
+
+    def copied(self, value: Any, field: str) -> Any:
+        """A deep copy of part of the file; LessonError if it is nested too deeply to copy
+        (JSON's reader takes a little more nesting than copying does)."""
+        try:
+            return copy.deepcopy(value)
+        except RecursionError:
+            raise self.fail(field, "lists or objects are nested too deeply") from None
 
 
 class _SceneReader:
@@ -139,8 +149,8 @@ class _SceneReader:
         self.raw = raw
         self.previous = previous
         title = raw.get("title") if isinstance(raw, Mapping) else None
-        name = f"(“{title.strip()}”)" if isinstance(title, str) and title.strip() else \
-            "(untitled)"
+        name = f"(“{clip(title.strip(), TITLE_CHARS)}”)" if isinstance(title, str) and \
+            title.strip() else "(untitled)"
         self.r = r.at_scene(f"scenes[{index}] {name}")
 
     def read(self) -> tuple[Scene, dict[str, Any]]:
@@ -173,7 +183,7 @@ class _SceneReader:
         """The experiment document a scene names: an example, a file or written inline."""
         r = self.r
         if isinstance(value, Mapping) and "format" in value:
-            return copy.deepcopy(dict(value))
+            return dict(r.copied(value, field))
         spec = r.obj(value, field, ("example", "file", "change"))
         given = [k for k in ("example", "file") if k in spec]
         if len(given) != 1:
@@ -183,24 +193,32 @@ class _SceneReader:
         name = spec[key]
         if not isinstance(name, str) or not name.strip():
             raise r.fail(f"{field}.{key}", f"expected a file name, got {show_value(name)}")
+        if "\0" in name:  # no file has one: the system would refuse it with ValueError
+            raise r.fail(f"{field}.{key}", f"expected a file name, got {show_value(name)}")
         if key == "example":
             if r.examples is None:
                 raise r.fail(f"{field}.example", "no examples folder is known here")
             path = r.examples / (name if name.endswith(".json") else f"{name}.json")
-            if Path(name).name != name or not path.is_file():
+            if Path(name).name != name or not os.path.isfile(path):  # False, never OSError
                 known = sorted(p.stem for p in r.examples.glob("*.json"))
                 raise r.fail(f"{field}.example", f"no built-in example {show_value(name)} "
                                                  f"(expected one of {', '.join(known)})")
         else:
             path = (r.folder or Path.cwd()) / name
-            # exists, not is_file: a folder or a pipe of that name is refused by read_json,
+            # stat, not is_file: a folder or a pipe of that name is refused by read_json,
             # with a message that says what it is
-            if not path.exists():
-                raise r.fail(f"{field}.file", f"no file {show_value(name)} next to the lesson")
+            try:
+                os.stat(path)
+            except FileNotFoundError:
+                raise r.fail(f"{field}.file", f"no file {show_value(name)} next to the "
+                                              "lesson") from None
+            except OSError as e:  # a name too long for the system, a loop of links
+                raise r.fail(f"{field}.file", f"{show_value(name)} cannot be read "
+                                              f"({e.strerror or e})") from None
         raw = r.read_json(path, f"{field}.{key}")
         if not isinstance(raw, dict):
-            raise r.fail(f"{field}.{key}", f"{path.name} is not an experiment (expected a "
-                                           "JSON object)")
+            raise r.fail(f"{field}.{key}", f"{clip(display_name(path.name))} is not an "
+                                           "experiment (expected a JSON object)")
         doc: dict[str, Any] = raw
         if "change" in spec:
             doc = self.changed(doc, spec["change"], f"{field}.change")
@@ -212,7 +230,7 @@ class _SceneReader:
         if not isinstance(change, Mapping) or not change:
             raise r.fail(field, f"expected an object of \"section.field\": value pairs, got "
                                 f"{show_value(change)}")
-        out = copy.deepcopy(doc)
+        out: dict[str, Any] = r.copied(doc, field)
         for key, value in change.items():
             parts = str(key).split(".")
             if len(parts) < 2 or parts[0] not in ("network", "data", "training"):
@@ -222,9 +240,9 @@ class _SceneReader:
             for part in parts[:-1]:
                 if not isinstance(node.get(part), dict):
                     raise r.fail(join_field(field, key), f"the experiment has no object "
-                                                    f"{'.'.join(parts[:-1])} to change")
+                                                    f"{clip('.'.join(parts[:-1]))} to change")
                 node = node[part]
-            node[parts[-1]] = copy.deepcopy(value)
+            node[parts[-1]] = r.copied(value, join_field(field, key))
             _drop_stale(out, parts, change)
         return out
 
@@ -255,7 +273,7 @@ class _SceneReader:
         fields = {"play": ("phase", "speed"), "train": ("steps",),
                   "deepen": ("hidden_layers",), "switch": ("change",),
                   "compare": ("setting", "values")}
-        if do not in fields:
+        if not isinstance(do, str) or do not in fields:  # a list cannot be looked up
             raise r.fail(f"{field}.do", f"expected one of {', '.join(fields)}, got "
                                         f"{show_value(do)}")
         spec = r.obj(raw, field, ("do", "label", "auto", *fields[do]),
@@ -324,7 +342,7 @@ class _SceneReader:
         except ComparisonError as e:
             raise LessonError(str(e)) from None
         names = ", ".join(comparison.labels)
-        return CompareAction(comparison.setting, tuple(copy.deepcopy(values)),
+        return CompareAction(comparison.setting, tuple(self.r.copied(values, f"{field}.values")),
                              label or f"Compare side by side: {names}", auto)
 
     # -- show ----------------------------------------------------------------------------
@@ -360,10 +378,10 @@ class _SceneReader:
             sizes = exp.layers
             ok = (1 <= layer < len(sizes) and 0 <= target.neuron < sizes[layer]
                   and (target.source is None or 0 <= target.source < sizes[layer - 1]))
-            if not ok:
-                raise self.r.fail("show.select", f"{expect} inside the network "
-                                                 f"{list(sizes)} ({where}), got "
-                                                 f"{show_value(value)}")
+            if not ok:  # well formed, so the hint on the form is left out
+                raise self.r.fail("show.select", "expected LAYER:NEURON or LAYER:NEURON:FROM "
+                                                 f"inside the network {show_sizes(sizes)} "
+                                                 f"({where}), got {show_value(value)}")
         return target
 
     def at(self, value: Any, shown: list[tuple[str, Experiment]]) -> At:
@@ -392,14 +410,14 @@ class _SceneReader:
                 start, end = trace.phase_range(head)
                 if at.count > end - start:
                     raise self.r.fail("show.at", f"the {head} phase of the network "
-                                                 f"{list(exp.layers)} ({where}) has "
+                                                 f"{show_sizes(exp.layers)} ({where}) has "
                                                  f"{end - start} events, got {show_value(value)}")
             elif at.kind in EVENT_KINDS:
                 ok = 1 <= at.layer <= exp.depth and 0 <= at.neuron < exp.layers[at.layer]
-                if not ok:
-                    raise self.r.fail("show.at", f"{expect} inside the network "
-                                                 f"{list(exp.layers)} ({where}), got "
-                                                 f"{show_value(value)}")
+                if not ok:  # well formed, so the hint on the form is left out
+                    raise self.r.fail("show.at", f"expected {at.kind}:LAYER:NEURON inside the "
+                                                 f"network {show_sizes(exp.layers)} ({where}), "
+                                                 f"got {show_value(value)}")
         return at
 
 

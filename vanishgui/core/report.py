@@ -3,23 +3,51 @@
 The table shows, layer by layer, how large the gradient still is: the teacher's view
 of the gradient vanishing. ``--json`` prints every number at full precision. This
 module (like all of ``vanishgui.core``) never imports Qt.
+
+Whatever happens to its output, the command says so in one sentence on stderr, never a
+traceback. Exit status: 0 done; 1 the report could not be written (a full disk, a closed
+stdout); 2 a bad argument or experiment file; 141 the reader went away (``| head``),
+quietly; 130 interrupted (Ctrl+C). On a console that cannot show δ or ∂ (cp1252, ascii),
+everything it prints spells them plainly (:data:`ASCII_NAMES`).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import math
+import os
 import sys
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 import numpy as np
 
 from .experiment import Experiment, ExperimentError, load_experiment
+from .jsonfile import clip_words, display_name, show_value
 from .network import Pass
 
 REPORT_FORMAT = "vanishgui-report"
 MAX_STEPS = 10_000_000
+
+DONE = 0
+OUTPUT_FAILED = 1
+BAD_INPUT = 2
+INTERRUPTED = 130  # 128 + SIGINT, as the shell reports a command stopped by Ctrl+C
+# The reader of our output went away (`report … | head -1`): 141 = 128 + SIGPIPE, the
+# status the shell shows for cat or grep ended that way, so a script (with pipefail) treats
+# us as it treats them; and, as they are, we are quiet about it.
+CLOSED_PIPE = 141
+
+# Every character outside ASCII that the report or the core's messages print, spelled for
+# a console that cannot show it (cp1252 has no δ, ascii none of them). One mapping for all
+# the command prints: the table, the notes under it and the error messages.
+ASCII_NAMES = {
+    "δ": "delta", "σ": "sigma", "∂": "d", "ŷ": "y_hat", "²": "^2", "‖": "||", "π": "pi",
+    "α": "alpha", "½": "1/2", "×": "x", "±": "+/-", "·": "*", "−": "-", "—": "-", "–": "-",
+    "“": '"', "”": '"', "‘": "'", "’": "'", "…": "...", "→": "->", "≤": "<=", "≥": ">=",
+}
+_PLAIN = str.maketrans(ASCII_NAMES)
 
 
 def _clean(value: Any) -> Any:
@@ -126,11 +154,16 @@ def _ratio(x: float) -> str:
     return f"1/{1 / x:,.0f}"
 
 
-def format_table(rows: list[dict[str, Any]]) -> str:
+def format_table(rows: list[dict[str, Any]], ascii_only: bool = False) -> str:
+    """The table, its columns as wide as their widest cell; ``ascii_only`` spells the
+    maths plainly (before the widths are measured, so the columns still line up)."""
+    spell = plain if ascii_only else str
     head = ["layer", "size", "activation", "mean f'(z)", "mean |δ|", "‖∂L/∂W‖", "vs output"]
     body = [[str(r["index"]), str(r["size"]), r["activation"], _fmt(r["dact_mean"]),
              _fmt(r["delta_mean_abs"]), _fmt(r["grad_norm"]), _ratio(r["ratio"])]
             for r in rows]
+    head = [spell(h) for h in head]
+    body = [[spell(c) for c in b] for b in body]
     widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(head)]
     lines = ["  ".join(h.rjust(w) if i != 2 else h.ljust(w)
                        for i, (h, w) in enumerate(zip(head, widths)))]
@@ -141,14 +174,17 @@ def format_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def format_text(report: dict[str, Any], source: str) -> str:
+def format_text(report: dict[str, Any], source: str, ascii_only: bool = False) -> str:
+    """The report as the command prints it; ``ascii_only`` spells the maths plainly (the
+    file's name, ``source``, is left as it is)."""
     steps = report["steps"]
+    spell = plain if ascii_only else str
     out = [f"vanishgui report: {source}", ""]
     title = "Gradient per layer at the starting weights (first layer first)"
-    out += [title, format_table(report["table"]["first"]), ""]
+    out += [title, format_table(report["table"]["first"], ascii_only), ""]
     if steps:
         out += [f"The same in the last training step ({steps:,} of {steps:,}), at the weights "
-                "before its update:", format_table(report["table"]["last"]), ""]
+                "before its update:", format_table(report["table"]["last"], ascii_only), ""]
         out.append(f"loss before: {_fmt(report['loss'])}   after {steps:,} step(s): "
                    f"{_fmt(report['final']['loss'])}")
     else:
@@ -156,40 +192,173 @@ def format_text(report: dict[str, Any], source: str) -> str:
     if "diverged_at_step" in report:
         out.append(f"training diverged: step {report['diverged_at_step']} produced a "
                    "non-finite number (inf or NaN)")
-    out.append("“vs output” is each layer's ‖∂L/∂W‖ divided by the output layer's: "
-               "the smaller it is, the less that layer learns.")
+    out.append(spell("“vs output” is each layer's ‖∂L/∂W‖ divided by the output layer's: "
+                     "the smaller it is, the less that layer learns."))
     return "\n".join(out)
+
+
+def plain(text: str) -> str:
+    """``text`` with the maths spelled in ASCII (δ → delta, ‖∂L/∂W‖ → ||dL/dW||)."""
+    return text.translate(_PLAIN)
+
+
+def encodes(text: str, stream: TextIO) -> bool:
+    """Whether ``stream`` can write every character of ``text``."""
+    try:
+        text.encode(getattr(stream, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):  # LookupError: an encoding Python lacks
+        return False
+    return True
+
+
+def for_console(text: str, stream: TextIO) -> str:
+    """``text`` as ``stream`` can encode it: as it is, or (when its encoding lacks a character)
+    all of it plain (:func:`plain`), and what is still left (a user's "é" on an ascii
+    console) escaped as \\xe9."""
+    if encodes(text, stream):
+        return text
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        "".encode(encoding)
+    except LookupError:  # an encoding Python does not know: ASCII is safe anywhere
+        encoding = "ascii"
+    return plain(text).encode(encoding, "backslashreplace").decode(encoding)
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # argparse's way is the usage, then the message quoting the arguments whole; this
+        # is one line, and quotes at most SHOW_CHARS of any argument.
+        raise _UsageError(clip_words(message))
+
+
+def _steps(text: str) -> int:
+    try:
+        steps = int(text)
+    except ValueError:  # not a number, or over Python's 4,300 digits
+        steps = -1
+    if not 0 <= steps <= MAX_STEPS:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to {MAX_STEPS:,}, "
+                                         f"got {show_value(text)}")
+    return steps
 
 
 def main(argv: list[str] | None = None, stdout: TextIO | None = None,
          stderr: TextIO | None = None) -> int:
-    stdout = stdout or sys.stdout
-    stderr = stderr or sys.stderr
-    parser = argparse.ArgumentParser(
+    """Run the command; the exit status (see the module's docstring)."""
+    # sys.stdout is None when the command was started with its stdout closed (`>&-`).
+    out = sys.stdout if stdout is None else stdout
+    err = sys.stderr if stderr is None else stderr
+    try:
+        return _report(argv, out, err)
+    except KeyboardInterrupt:
+        return INTERRUPTED
+
+
+def _report(argv: list[str] | None, stdout: TextIO | None, stderr: TextIO | None) -> int:
+    parser = _Parser(
         prog="vanishgui report",
         description="Print the per-layer gradients of an experiment, without the GUI.")
     parser.add_argument("experiment", help="an experiment file (JSON)")
-    parser.add_argument("--steps", type=int, default=0,
-                        help="train this many steps first (default 0)")
+    parser.add_argument("--steps", type=_steps, default=0,
+                        help=f"train this many steps first (0 to {MAX_STEPS:,}; default 0)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    args = parser.parse_args(argv)
-    if not 0 <= args.steps <= MAX_STEPS:
-        print(f"vanishgui report: --steps must be from 0 to {MAX_STEPS:,}, not {args.steps}",
-              file=stderr)
-        return 2
+    try:
+        args = parser.parse_args(argv)
+    except _UsageError as e:
+        _say(stderr, f"vanishgui report: {e} (see vanishgui report --help)")
+        return BAD_INPUT
     try:
         experiment = load_experiment(args.experiment)
     except ExperimentError as e:
-        print(f"vanishgui report: {e}", file=stderr)
-        return 2
+        _say(stderr, f"vanishgui report: {e}")
+        return BAD_INPUT
+    if stdout is None:  # checked before training: there would be nowhere to say the result
+        _say(stderr, "vanishgui report: standard output is closed, so the report has "
+                     "nowhere to go")
+        return OUTPUT_FAILED
     report = build_report(experiment, args.steps)
     if args.json:
         del report["table"]
-        json.dump(_clean(report), stdout, allow_nan=False)
-        stdout.write("\n")
+        text = json.dumps(_clean(report), allow_nan=False)  # ASCII: any console takes it
     else:
-        stdout.write(format_text(report, args.experiment) + "\n")
-    return 0
+        text = format_text(report, display_name(args.experiment))
+        if not encodes(text, stdout):  # spelled plainly as a whole, the table still aligned
+            text = format_text(report, display_name(args.experiment), ascii_only=True)
+    return _output(text + "\n", stdout, stderr)
+
+
+def _output(text: str, stdout: TextIO, stderr: TextIO | None) -> int:
+    try:
+        _write_all(for_console(text, stdout), stdout)
+    except BrokenPipeError:
+        _discard(stdout)
+        return CLOSED_PIPE
+    except (OSError, ValueError) as e:  # ValueError: a stdout object that was closed
+        _discard(stdout)
+        why = e.strerror if isinstance(e, OSError) and e.strerror else "it is closed"
+        _say(stderr, f"vanishgui report: the report could not be written to standard "
+                     f"output ({why})")
+        return OUTPUT_FAILED
+    return DONE
+
+
+def _write_all(text: str, stream: TextIO) -> None:
+    """Write ``text`` and flush it, every byte or an OSError.
+
+    Through the byte buffer beneath, where there is one: when the reader of a pipe goes
+    away in the middle of a large write, that write stops short, and the text layer drops
+    what was left without a word, so the command ended "successfully" having printed part
+    of its report. Written here byte by byte count, the next write meets the closed pipe.
+    """
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:  # a StringIO, say
+        stream.write(text)
+        stream.flush()
+        return
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    # "\n" as the text layer of sys.stdout writes it (on Windows, "\r\n")
+    data = memoryview(text.replace("\n", os.linesep).encode(encoding))
+    stream.flush()  # what the text layer already holds goes first
+    while data:
+        written = buffer.write(data)
+        if not written:  # a stdout set not to block, and full
+            raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+        data = data[written:]
+    buffer.flush()
+
+
+def _say(stderr: TextIO | None, message: str) -> None:
+    """One line on stderr, if there is a stderr that takes it."""
+    if stderr is None:
+        return
+    try:
+        stderr.write(for_console(message + "\n", stderr))
+        stderr.flush()
+    except (OSError, ValueError):
+        _discard(stderr)
+
+
+def _discard(stream: TextIO) -> None:
+    """Point the process's own stdout or stderr at the null device: what is left in its
+    buffer would otherwise fail again as Python exits, with a traceback."""
+    if stream is not sys.stdout and stream is not sys.stderr:
+        return  # a caller's stream: theirs to tidy
+    try:
+        fd = stream.fileno()
+        null = os.open(os.devnull, os.O_WRONLY)
+    except (OSError, ValueError, AttributeError):
+        return
+    try:
+        os.dup2(null, fd)
+    except OSError:
+        pass
+    finally:
+        os.close(null)
 
 
 if __name__ == "__main__":
