@@ -54,11 +54,20 @@ def plan(args: argparse.Namespace, headless: bool) -> Plan:
     """Read and check what the command line names; exits with one line if it is bad."""
     from ..core.compare import ComparisonError, make_comparison
     from ..core.experiment import ExperimentError, classic, load_experiment
+    from ..ui.model.session import check_budget
+
+    def load(name: str) -> Experiment:
+        exp = load_experiment(name)
+        try:
+            check_budget(exp)  # a file too large to train is refused, not half-built
+        except ExperimentError as e:
+            raise ExperimentError(f"{name}: {e}") from None
+        return exp
 
     experiment, path, error = classic(), None, None
     if args.experiment:
         try:
-            experiment, path = load_experiment(args.experiment), Path(args.experiment)
+            experiment, path = load(args.experiment), Path(args.experiment)
         except ExperimentError as e:
             if headless:
                 parser().exit(2, f"vanishgui: {e}\n")
@@ -68,8 +77,8 @@ def plan(args: argparse.Namespace, headless: bool) -> Plan:
 
         last = current().last_file()
         if last is not None:
-            with contextlib.suppress(ExperimentError):  # gone or broken: the classic example
-                experiment, path = load_experiment(last), Path(last)
+            with contextlib.suppress(ExperimentError):  # gone, broken or too large: classic
+                experiment, path = load(last), Path(last)
     why = check_pick(args.select, experiment.layers)
     if why:
         parser().exit(2, f"vanishgui: {why}\n")
