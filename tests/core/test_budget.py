@@ -85,3 +85,17 @@ def test_the_largest_accepted_network_trains_within_4_gib() -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["ok", "2"]
     assert resource.getrlimit(resource.RLIMIT_AS)[0] != 4 * 2**30  # only the child was limited
+
+
+def test_report_refuses_past_the_budget_in_one_line_before_building(tmp_path) -> None:
+    doc = {"format": "vanishgui-experiment", "version": 1,
+           "network": {"layers": DEEPEST, "hidden_activation": "relu"},
+           "data": {"dataset": "circles", "samples": 200, "seed": 0},
+           "training": {"loss": "bce", "learning_rate": 0.01}}
+    path = tmp_path / "deep.json"
+    path.write_text(json.dumps(doc))
+    done = subprocess.run([sys.executable, "-m", "vanishgui", "report", str(path), "--json"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "numbers to print" in done.stderr
+    assert "Traceback" not in done.stderr

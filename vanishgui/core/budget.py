@@ -35,6 +35,7 @@ class Estimate:
     report: int
     batch: int  # samples in one step
     units: int  # neurons in all layers but the input
+    printed: int  # numbers report --json prints
 
     def total(self, *, report: bool = False) -> int:
         """Bytes to show and train it; with ``report``, also to print ``report --json``."""
@@ -46,10 +47,12 @@ class Estimate:
         if total <= BUDGET_BYTES:
             return None
         gb = total / 1e9
+        why = (f"{self.batch:,} samples a step × {self.units:,} neurons × "
+               f"{PASS_ARRAYS * LIVE_PASSES} arrays of 8 bytes, plus its weights and history")
+        if report:
+            why = f"{self.printed:,} numbers to print at about 60 bytes each, and {why}"
         doing = "train and report" if report else "train"
-        return (f"This network needs about {num(gb)} GB to {doing} ({self.batch:,} samples "
-                f"a step × {self.units:,} neurons × {PASS_ARRAYS * LIVE_PASSES} arrays of "
-                f"8 bytes, plus its weights and history), more than the "
+        return (f"This network needs about {num(gb)} GB to {doing} ({why}), more than the "
                 f"{BUDGET_BYTES / 2**30:g} GiB vanishgui allows: use fewer samples or a "
                 f"smaller batch, or fewer or narrower layers.")
 
@@ -68,4 +71,4 @@ def estimate(layers: Sequence[int], samples: int, batch_size: int | None) -> Est
     # batch, its gradients and the final weights, and the history
     numbers = 4 * batch * units + 2 * weights + HISTORY_ROWS * (1 + 4 * depth)
     report = REPORT_BYTES_PER_NUMBER * numbers
-    return Estimate(passes, parameters, history, report, batch, units)
+    return Estimate(passes, parameters, history, report, batch, units, numbers)

@@ -23,6 +23,7 @@ from typing import Any, NoReturn, TextIO
 
 import numpy as np
 
+from .budget import estimate
 from .experiment import Experiment, ExperimentError, load_experiment
 from .jsonfile import clip_words, display_name, show_value
 from .network import Pass
@@ -276,6 +277,12 @@ def _report(argv: list[str] | None, stdout: TextIO | None, stderr: TextIO | None
         experiment = load_experiment(args.experiment)
     except ExperimentError as e:
         _say(stderr, f"vanishgui report: {e}")
+        return BAD_INPUT
+    samples = len(experiment.inputs) if experiment.inputs is not None else experiment.samples
+    too_big = estimate(experiment.layers, samples, experiment.batch_size).refusal(
+        report=args.json)
+    if too_big:  # refused before anything is built: it would exhaust the machine
+        _say(stderr, f"vanishgui report: {display_name(args.experiment)}: {too_big}")
         return BAD_INPUT
     if stdout is None:  # checked before training: there would be nowhere to say the result
         _say(stderr, "vanishgui report: standard output is closed, so the report has "
