@@ -451,3 +451,26 @@ def test_a_control_past_the_memory_budget_says_so_instead_of_applying(window, qt
     c.samples.setValue(200)  # the same network on 200 samples fits
     assert c.apply() is not None
     assert window.session.experiment.layers == (2, *[256] * 63, 1)
+
+
+@pytest.mark.parametrize("kind", ["png", "svg"])
+def test_a_picture_that_cannot_be_written_says_so_and_leaves_nothing(window, tmp_path,
+                                                                     monkeypatch, kind):
+    """A full disk: SVG export reported success and left a 0-byte file; PNG left 0 bytes."""
+    import errno
+    import os
+
+    real_fsync = os.fsync
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    path = tmp_path / f"diagram.{kind}"
+    export = window.export_png if kind == "png" else window.export_svg
+    assert not export(path)
+    assert "No space left on device" in window.export_error
+    assert "\n" not in window.export_error and str(path.name) in window.export_error
+    assert list(tmp_path.iterdir()) == []  # no partial file, no temp file
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    assert export(path) and path.stat().st_size > 100

@@ -400,9 +400,9 @@ class SaveError(OSError):
         return f"{display_name(self.filename)}: {self.strerror}"
 
 
-def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` atomically: the old file stays whole until the new
-    one is, and what the file is stays the same.
+def write_atomic(path: str | os.PathLike[str], text: str | bytes) -> None:
+    """Write ``text`` (UTF-8; or bytes as they are, for pictures) to ``path`` atomically: the
+    old file stays whole until the new one is, and what the file is stays the same.
 
     The text goes to a temporary file in the same folder (``.NAME.vanishgui-tmp-PID-RANDOM
     .tmp``), flushed to disk, then renamed over the file. A symbolic link is written
@@ -427,7 +427,8 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     except OSError as e:
         raise _save_error(e, given, creating=True) from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        with (os.fdopen(fd, "wb") if isinstance(text, bytes)
+              else os.fdopen(fd, "w", encoding="utf-8")) as f:
             if info is not None:
                 _keep_mode(f.fileno(), tmp, info)
             f.write(text)

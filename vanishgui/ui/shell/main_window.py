@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QFile, QIODevice, QRectF, QSize, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QImage, QKeySequence, QPainter
 from PySide6.QtWidgets import (
     QDialog,
@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from ... import __version__
-from ...core.experiment import Experiment, ExperimentError
+from ...core.experiment import Experiment, ExperimentError, SaveError, write_atomic
 from ..diagram.view import DiagramPanel
 from ..model.presentation import Presentation
 from ..model.session import Session
@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
             self._add_dock(f"plot_{name}", PANELS[name].title, panel, None)
         self._arranged = False
         self._lent_corner: Qt.Corner | None = None
+        self.export_error = ""  # why the last picture export failed, in one sentence
         self._controls_were_shown = True
         self._restore = restore
         self._plot_wall_state: QByteArray | None = None
@@ -454,15 +455,31 @@ class MainWindow(QMainWindow):
         painter.end()
         return image
 
+    def _write_picture(self, path: str | Path, data: bytes) -> bool:
+        """Write a picture atomically: on failure nothing is left and ``export_error`` says
+        why in one sentence (a full disk used to leave a 0-byte file, and SVG said nothing)."""
+        if not data:
+            self.export_error = f"{path}: the picture could not be drawn."
+            return False
+        try:
+            write_atomic(path, data)
+        except OSError as e:
+            self.export_error = str(e) if isinstance(e, SaveError) \
+                else f"{path}: {e.strerror or e}."
+            return False
+        return True
+
     def export_png(self, path: str | Path) -> bool:
-        return self.render_diagram().save(str(path), "PNG")
+        buffer = QBuffer()
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        ok = self.render_diagram().save(buffer, "PNG")
+        return self._write_picture(path, bytes(buffer.data()) if ok else b"")
 
     def export_svg(self, path: str | Path) -> bool:
         from PySide6.QtSvg import QSvgGenerator  # only needed here
 
-        out = QFile(str(path))
-        if not out.open(QIODevice.OpenModeFlag.WriteOnly):  # say so, not a Qt warning
-            return False
+        out = QBuffer()
+        out.open(QIODevice.OpenModeFlag.WriteOnly)
         scene = self.diagram.scene
         rect = scene.sceneRect()
         gen = QSvgGenerator()
@@ -474,17 +491,17 @@ class MainWindow(QMainWindow):
         scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
         ok = painter.end()
         out.close()
-        return ok
+        return self._write_picture(path, bytes(out.data()) if ok else b"")
 
     def on_export_png(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export diagram", "diagram.png", "PNG (*.png)")
         if path and not self.export_png(path):
-            self.show_error("The picture could not be saved", f"{path}: could not be written.")
+            self.show_error("The picture could not be saved", self.export_error)
 
     def on_export_svg(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export diagram", "diagram.svg", "SVG (*.svg)")
         if path and not self.export_svg(path):
-            self.show_error("The drawing could not be saved", f"{path}: could not be written.")
+            self.show_error("The drawing could not be saved", self.export_error)
 
     def on_export_history(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export training history", "history.csv",
