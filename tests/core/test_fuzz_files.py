@@ -186,22 +186,24 @@ def test_mutated_files_give_one_sentence_or_a_valid_object(tmp_path: Path, kind:
     tally: Counter[str] = Counter()
     path = Path(f"fuzzed.{kind}.json")
     slowest = 0.0
-    started = time.perf_counter()
+    # CPU time of this thread: what a file costs to read, whatever else the machine (the
+    # other test worker, a busy CI host) is doing at the time
+    started = time.thread_time()
     for i in range(FILES_PER_FORMAT):
         data = mutated(rng.choice(starts), rng, tally)
         path.write_bytes(data)
-        t0 = time.perf_counter()
+        t0 = time.thread_time()
         try:
             message = outcome(lambda: load(path), error)
         except BaseException as e:
             e.add_note(f"file {i} of {kind}, seed {SEED}: {data[:300]!r}")
             raise
-        took = time.perf_counter() - t0
+        took = time.thread_time() - t0
         slowest = max(slowest, took)
         assert took <= SECONDS_PER_FILE, (i, took, data[:300])
         tally["refused" if message is not None else "valid"] += 1
-    took = time.perf_counter() - started
-    print(f"\n{kind}: {FILES_PER_FORMAT} files in {took:.1f} s (slowest {slowest * 1000:.0f} ms): "
+    took = time.thread_time() - started
+    print(f"\n{kind}: {FILES_PER_FORMAT} files in {took:.1f} s of CPU (slowest {slowest * 1000:.0f} ms): "
           + ", ".join(f"{k} {v}" for k, v in sorted(tally.items())))
     assert tally["valid"] + tally["refused"] == FILES_PER_FORMAT
     # a third of the minute each
