@@ -203,7 +203,8 @@ def test_mutated_files_give_one_sentence_or_a_valid_object(tmp_path: Path, kind:
         assert took <= SECONDS_PER_FILE, (i, took, data[:300])
         tally["refused" if message is not None else "valid"] += 1
     took = time.thread_time() - started
-    print(f"\n{kind}: {FILES_PER_FORMAT} files in {took:.1f} s of CPU (slowest {slowest * 1000:.0f} ms): "
+    print(f"\n{kind}: {FILES_PER_FORMAT} files in {took:.1f} s of CPU "
+          f"(slowest {slowest * 1000:.0f} ms): "
           + ", ".join(f"{k} {v}" for k, v in sorted(tally.items())))
     assert tally["valid"] + tally["refused"] == FILES_PER_FORMAT
     # a third of the minute each
