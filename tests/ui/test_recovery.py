@@ -550,3 +550,18 @@ def test_a_named_pipe_in_the_recovery_folder_never_blocks(tmp_path, which):
     if which == "experiment":
         assert "'2-2'" not in out.stdout  # never offered
         assert (folder / "2-2.vanishgui.json").exists()  # nor deleted
+
+
+def test_an_autosave_that_cannot_work_says_so_once(window, tmp_path, qtbot):
+    """A data folder autosave cannot use (here a file where its folder should be) turned
+    autosave off silently: last_error was never shown."""
+    blocked = tmp_path / "recovery"
+    blocked.write_text("not a folder")
+    said: list[str] = []
+    a = Autosave(window, interval_ms=60_000, folder=blocked)
+    a.report_failures(said.append)
+    assert len(said) == 1 and "recovery" in said[0] and "\n" not in said[0]
+    a._on_written("", "disk full")  # a later write fails: said again only after a success
+    a._on_written("", "disk full")
+    assert said == [said[0]]
+    a.timer.stop()

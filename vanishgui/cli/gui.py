@@ -151,6 +151,8 @@ def _run(app: Any, window: Any, projector: bool, todo: Plan) -> int:
     from ..ui.shell.autosave import Autosave  # a recovery file while modified; gone on exit
 
     autosave = Autosave(window)
+    autosave.report_failures(lambda why: window.statusBar().showMessage(
+        f"Autosave is off, so a crash would lose unsaved work: {why}"))
     autosave.recovery_offer()
     from .startup import watch_first_paint  # VANISHGUI_STARTUP_PROBE=1: time, then quit
 

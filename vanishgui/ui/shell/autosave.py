@@ -28,6 +28,7 @@ import os
 import stat
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,7 @@ class Autosave(QObject):
     """Writes ``window.session``'s experiment to a recovery file while it is modified."""
 
     saved = Signal(str)  # the recovery file, each time it has been written
+    failed = Signal(str)  # autosave stopped working: one sentence, once until it works again
     _written = Signal(str, str)  # (path, error) from the writer, delivered in the GUI thread
 
     def __init__(self, window: QWidget, interval_ms: int | None = None,
@@ -188,7 +190,17 @@ class Autosave(QObject):
             self.last_error = None
             self.saved.emit(path)
         else:
+            first = self.last_error is None
             self.last_error = error
+            if first:
+                self.failed.emit(error)
+
+    def report_failures(self, say: Callable[[str], None]) -> None:
+        """Tell ``say`` (once, not in a dialog) when autosave cannot work, now or later: a
+        read-only data folder used to turn it off silently."""
+        self.failed.connect(say)
+        if self.last_error is not None:
+            say(self.last_error)
 
     def _on_modified_changed(self, modified: bool) -> None:
         if not modified:  # saved, opened or new: the recovery copy is out of date
