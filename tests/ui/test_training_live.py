@@ -82,8 +82,15 @@ def test_divergence_stops_training_and_shows_a_banner(qtbot):
     assert w.diagram.banner.isVisibleTo(w)
     assert f"step {step}" in w.diagram.banner.text()
     w.plots.flush()  # every panel draws the non-finite history without raising
+    # with every plot on screen the diagram steps aside, and the banner comes with the plots
+    w.set_plot_wall(True)
+    assert not w.diagram.isVisible() and w.wall_banner.isVisibleTo(w)
+    assert w.wall_banner.text() == w.diagram.banner.text()
+    w.set_plot_wall(False)
+    assert not w.wall_banner.isVisibleTo(w) and w.diagram.banner.isVisibleTo(w)
+    w.set_plot_wall(True)
     s.reset()
-    assert not w.diagram.banner.isVisibleTo(w)
+    assert not w.diagram.banner.isVisibleTo(w) and not w.wall_banner.isVisibleTo(w)
 
 
 @pytest.mark.slow  # a timing test: run alone (make test-slow), not beside other workers

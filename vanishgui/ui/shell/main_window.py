@@ -109,6 +109,22 @@ class MainWindow(QMainWindow):
         self.resize(1600, 900)
         self.headless = False  # set for --screenshot and --self-test: never ask anything
         self.projector = Projector(self, self.presentation, self.docks, settings, self.add_action)
+        # The divergence banner lives over the diagram; with every plot on screen (the plot
+        # wall) the diagram is put away, so the same sentence shows above the plots.
+        self.wall_banner = QLabel(self)
+        self.wall_banner.setObjectName("divergenceBanner")
+        self.wall_banner.setWordWrap(True)
+        self.wall_banner.setStyleSheet(self.diagram.banner.styleSheet())
+        self._wall_bar = QToolBar("Training stopped", self)
+        self._wall_bar.setObjectName("wallBannerBar")
+        self._wall_bar.setMovable(False)
+        self._wall_bar.addWidget(self.wall_banner)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self._wall_bar)
+        self.insertToolBarBreak(self._wall_bar)
+        self._wall_bar.hide()
+        for signal in (self.session.diverged, self.session.trained,
+                       self.session.experiment_changed):
+            signal.connect(self._sync_wall_banner)
         self.presentation.changed.connect(self.diagram.colorbar.updateGeometry)
 
     def settings_store(self) -> Settings:
@@ -299,6 +315,12 @@ class MainWindow(QMainWindow):
             state, self._plot_wall_state = self._plot_wall_state, None
             self.restoreState(state)
         self.actions_by_name["plot_wall"].setChecked(on)
+        self._sync_wall_banner()
+
+    def _sync_wall_banner(self, *_args: object) -> None:
+        shown = self._plot_wall_state is not None and not self.diagram.banner.isHidden()
+        self.wall_banner.setText(self.diagram.banner.text())
+        self._wall_bar.setVisible(shown)
 
     def _on_selection_changed(self) -> None:
         sel = self.session.selection
