@@ -18,7 +18,7 @@ import re
 import stat
 import time
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -427,8 +427,9 @@ def write_atomic(path: str | os.PathLike[str], text: str | bytes) -> None:
     except OSError as e:
         raise _save_error(e, given, creating=True) from None
     try:
-        with (os.fdopen(fd, "wb") if isinstance(text, bytes)
-              else os.fdopen(fd, "w", encoding="utf-8")) as f:
+        f: IO[Any] = (os.fdopen(fd, "wb") if isinstance(text, bytes)
+                      else os.fdopen(fd, "w", encoding="utf-8"))
+        with f:
             if info is not None:
                 _keep_mode(f.fileno(), tmp, info)
             f.write(text)
