@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import datetime
 import itertools
 import math
 import os
@@ -56,6 +57,10 @@ from vanishgui.ui.shell.main_window import MainWindow
 
 ACTIONS = int(os.environ.get("VANISHGUI_MONKEY_ACTIONS", "2000"))
 SEED = int(os.environ.get("VANISHGUI_MONKEY_SEED", "20240611"))
+# make test: the fixed seed, and two seeds that once left the step counter stale (Train N
+# during Shift+T, then a pause); make test-slow adds one taken from the date, printed.
+SEEDS = (20240611, 8675309, 31337)
+DATED_SEED = int(datetime.date.today().strftime("%Y%m%d"))
 CHILD_ENV = "VANISHGUI_MONKEY_TRAIL"  # set in the monkey's own process: where to log actions
 BATCH = 50
 # Multiply-adds of one forward pass (samples × Σ fan-in × fan-out) the monkey lets a
@@ -605,11 +610,11 @@ if os.environ.get(CHILD_ENV):
     def test_a_monkey_cannot_break_the_window(monkey):
         run_the_monkey(monkey)
 else:
-    def test_a_monkey_cannot_break_the_window(tmp_path):
+    def run_a_monkey_process(tmp_path, seed: int) -> None:
         """The monkey runs in a fresh process: widgets earlier tests leave behind would make
         every restyle (projector mode) slower, and a hard crash must not end the whole run."""
         log = tmp_path / "actions.log"
-        env = dict(os.environ, **{CHILD_ENV: str(log)})
+        env = dict(os.environ, **{CHILD_ENV: str(log), "VANISHGUI_MONKEY_SEED": str(seed)})
         child = subprocess.run(
             [sys.executable, "-m", "pytest", f"{__file__}::test_a_monkey_cannot_break_the_window",
              "-q", "-s", "-p", "no:cacheprovider"],
@@ -619,8 +624,18 @@ else:
         print("\n".join(summary))
         last = log.read_text().splitlines()[-40:] if log.exists() else []
         assert child.returncode == 0, (
-            f"the monkey's process ended with {child.returncode} (seed {SEED}); last actions:\n"
+            f"the monkey's process ended with {child.returncode} (seed {seed}); last actions:\n"
             + "\n".join(last) + "\n" + child.stdout[-6000:] + child.stderr[-3000:])
+
+
+    @pytest.mark.parametrize("seed", SEEDS)
+    def test_a_monkey_cannot_break_the_window(tmp_path, seed):
+        run_a_monkey_process(tmp_path, seed)
+
+    @pytest.mark.slow
+    def test_a_monkey_with_todays_seed_cannot_break_the_window(tmp_path):
+        print(f"\nmonkey seed {DATED_SEED} (replay: VANISHGUI_MONKEY_SEED={DATED_SEED})")
+        run_a_monkey_process(tmp_path, DATED_SEED)
 
 
 # -- the bugs the monkey found, each on its own ---------------------------------------------
