@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QToolBar,
@@ -119,8 +120,7 @@ class MainWindow(QMainWindow):
         self._wall_bar.setObjectName("wallBannerBar")
         self._wall_bar.setMovable(False)
         self._wall_bar.addWidget(self.wall_banner)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self._wall_bar)
-        self.insertToolBarBreak(self._wall_bar)
+        self.wall_banner.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self._wall_bar.hide()
         for signal in (self.session.diverged, self.session.trained,
                        self.session.experiment_changed):
@@ -320,6 +320,10 @@ class MainWindow(QMainWindow):
     def _sync_wall_banner(self, *_args: object) -> None:
         shown = self._plot_wall_state is not None and not self.diagram.banner.isHidden()
         self.wall_banner.setText(self.diagram.banner.text())
+        if shown and self.toolBarArea(self._wall_bar) == Qt.ToolBarArea.NoToolBarArea:
+            # a row of its own under the other toolbars, as wide as the window
+            self.addToolBarBreak(Qt.ToolBarArea.TopToolBarArea)
+            self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self._wall_bar)
         self._wall_bar.setVisible(shown)
 
     def _on_selection_changed(self) -> None:
