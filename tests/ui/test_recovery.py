@@ -93,6 +93,22 @@ def test_an_error_in_a_slot_gives_a_log_a_dialog_and_the_app_goes_on(crash, wind
     assert s.trainer.step_count == steps + 1
 
 
+def answer_dialog_with(button: str) -> list[str]:
+    """Click ``button`` of the next modal dialog (the recovery offer); its text is kept."""
+    seen: list[str] = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if box is None:
+            QTimer.singleShot(20, answer)
+            return
+        seen.append(box.text())
+        next(b for b in box.buttons() if b.text() == button).click()
+
+    QTimer.singleShot(20, answer)
+    return seen
+
+
 def test_an_error_in_a_paint_event_is_reported_once_and_counted(crash, window, qtbot,
                                                                 monkeypatch):
     """PySide6 reports an exception in an overridden Qt method through sys.excepthook."""
@@ -312,17 +328,7 @@ def test_the_recovery_dialog_asks(window, data_home, monkeypatch, qtbot):
     """With a screen, the person is asked (the answer is clicked by a timer here)."""
     _leftover(recovery_folder(), "6-6", dumps(classic()), {"path": None, "steps": 3})
     monkeypatch.setattr(QGuiApplication, "platformName", staticmethod(lambda: "xcb"))
-    seen = []
-
-    def answer() -> None:
-        box = QApplication.activeModalWidget()
-        if box is None:
-            QTimer.singleShot(20, answer)
-            return
-        seen.append(box.text())
-        next(b for b in box.buttons() if b.text() == "Discard").click()
-
-    QTimer.singleShot(20, answer)
+    seen = answer_dialog_with("Discard")
     a = Autosave(window, interval_ms=60_000)
     assert a.recovery_offer() is False
     assert seen and "did not close properly" in seen[0] and "3 training steps" in seen[0]
@@ -468,17 +474,7 @@ def test_the_dialog_offers_the_next_readable_copy(window, data_home, monkeypatch
     _age(_leftover(folder, "2-2", UNREADABLE["version 2"], {"path": "/new.vanishgui.json"}),
          100)
     monkeypatch.setattr(QGuiApplication, "platformName", staticmethod(lambda: "xcb"))
-    seen = []
-
-    def answer() -> None:
-        box = QApplication.activeModalWidget()
-        if box is None:
-            QTimer.singleShot(20, answer)
-            return
-        seen.append(box.text())
-        next(b for b in box.buttons() if b.text() == "Decide later").click()
-
-    QTimer.singleShot(20, answer)
+    seen = answer_dialog_with("Decide later")
     a = Autosave(window, interval_ms=60_000)
     assert a.recovery_offer() is False
     assert len(seen) == 1

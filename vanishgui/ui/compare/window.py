@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QSplitter,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -48,7 +47,7 @@ from ..plots import Pacer
 from ..shell import dialogs
 from ..shell.actions import ACTIONS, ActionSpec, make_action
 from ..shell.shell import Shell
-from ..views.transport import TRANSPORT
+from ..views.transport import TRANSPORT, dock_at_bottom
 from .diagrams import DiagramGrid, NetworkColumn
 from .plots import GradientComparison
 from .transport import ComparisonTransport
@@ -103,11 +102,7 @@ class ComparisonWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
         self.transport = ComparisonTransport(self.lockstep, self.actions_by_name, self,
                                              presentation=self.presentation)
-        bar = QToolBar("Transport", self)
-        bar.setObjectName("transportBar")
-        bar.setMovable(False)
-        bar.addWidget(self.transport)
-        self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, bar)
+        dock_at_bottom(self, self.transport)
         self.lockstep.playing_changed.connect(self._on_playing_changed)
         self.lockstep.training_changed.connect(self._on_playing_changed)
         self.sessions[0].cursor_moved.connect(self._on_cursor_moved)

@@ -40,7 +40,7 @@ from ..plots import PANELS, PlotHub
 from ..views.controls import ControlsPanel
 from ..views.inspector import InspectorPanel
 from ..views.ledger import LedgerPanel
-from ..views.transport import TransportBar
+from ..views.transport import TransportBar, dock_at_bottom
 from . import dialogs, resources
 from .actions import ACTIONS, ActionSpec, make_action
 from .projector import Projector
@@ -92,11 +92,7 @@ class MainWindow(QMainWindow):
         self.session.selection_changed.connect(self._on_selection_changed)
         self.transport = TransportBar(self.session, self.actions_by_name, self,
                                       presentation=self.presentation)
-        bar = QToolBar("Transport", self)
-        bar.setObjectName("transportBar")
-        bar.setMovable(False)
-        bar.addWidget(self.transport)
-        self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, bar)
+        dock_at_bottom(self, self.transport)
         self._build_menus()
         self.resizeDocks([self.docks["controls"], self.docks["ledger"]], [370, 400],
                          Qt.Orientation.Horizontal)

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import math
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QSpinBox,
+    QToolBar,
+    QToolButton,
+    QWidget,
+)
 
 from ..model.describe import status_line
 from ..model.presentation import Presentation
@@ -47,6 +57,17 @@ def add_speed_choice(bar: QWidget, lay: QHBoxLayout, tooltip: str) -> tuple[QLab
     box.setToolTip(tooltip)
     lay.addWidget(box)
     return label, box
+
+
+def dock_at_bottom(window: QMainWindow, bar: QWidget) -> QToolBar:
+    """Put a transport bar in a fixed toolbar at the bottom of ``window`` (the main window's
+    and a comparison's are found by the name "transportBar": projector mode keeps it)."""
+    holder = QToolBar("Transport", window)
+    holder.setObjectName("transportBar")
+    holder.setMovable(False)
+    holder.addWidget(bar)
+    window.addToolBar(Qt.ToolBarArea.BottomToolBarArea, holder)
+    return holder
 
 
 class SlimBar(QWidget):
