@@ -16,6 +16,7 @@ turn), how to count steps, and how to announce them.
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 import time
 import weakref
@@ -26,7 +27,8 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 TRAIN_SLICE_S = 0.012  # a slice of steps on the worker, then the GUI thread looks
 TRAIN_SHARE = 3.5
-RATE_WINDOW_S = 0.25  # steps/s is measured over at least this long
+RATE_WINDOW_S = 0.25
+SWITCH_INTERVAL_S = 0.0005  # steps/s is measured over at least this long
 
 _pool: ThreadPoolExecutor | None = None  # one worker thread for every loop
 _loops: weakref.WeakSet[TrainingLoop] = weakref.WeakSet()
@@ -47,6 +49,9 @@ def hold_all() -> None:
 def _worker() -> ThreadPoolExecutor:
     global _pool
     if _pool is None:
+        # the GUI thread waits at most this long for the GIL while a slice runs (5 ms by
+        # default, paid again at every call from Qt into Python during a repaint)
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vanishgui-training")
     return _pool
 
@@ -127,6 +132,10 @@ class TrainingLoop(QObject):
                     break
                 if time.perf_counter() >= deadline:
                     break
+                # Let the GUI thread take the GIL now if it waits for it: without this, a
+                # repaint calling into Python many times waited up to the interpreter's
+                # switch interval each time (worst timer delays of 300-450 ms).
+                time.sleep(0)
         except Exception as e:  # handed to the GUI thread, which stops and says so
             error = f"{type(e).__name__}: {e}"
         finally:
