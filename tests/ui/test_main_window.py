@@ -305,6 +305,34 @@ def test_a_wide_network_draws_batched_edges(qtbot):
     assert "layer 3, neuron 5" in scene.neuron_tooltip(3, 4)
 
 
+def test_while_training_the_edges_are_redrawn_a_bounded_share_at_a_time(qtbot, monkeypatch):
+    """63 layer pairs of 256×256 weights cost ~90 ms to redraw; while training runs each
+    redraw does at most EDGE_BUDGET_S of that and the rest follows on the next ticks, in
+    turn, until every layer pair shows the current weights."""
+    from vanishgui.cli.window import build_window
+    from vanishgui.ui.diagram import scene as scene_module
+    from vanishgui.ui.model.session import Session
+
+    doc = {"format": "vanishgui-experiment", "version": 1,
+           "network": {"layers": [2] + [256] * 63 + [1], "hidden_activation": "relu"},
+           "data": {"dataset": "circles", "samples": 16},
+           "training": {"loss": "bce", "learning_rate": 0.001}}
+    w = build_window(Session(parse_experiment(doc)), restore=False)
+    qtbot.addWidget(w)
+    scene = w.diagram.scene
+    s = w.session
+    s.train_now(1)
+    monkeypatch.setattr(scene_module, "EDGE_BUDGET_S", 0.002)
+    monkeypatch.setattr(type(s), "training", property(lambda self: True))
+    scene._on_pass_changed()
+    scene.refresh()
+    assert 0 < len(scene._stale_edges) < 63  # some done, the rest waiting
+    assert scene._throttle.isActive()  # and asked for
+    qtbot.waitUntil(lambda: not scene._stale_edges, timeout=10_000)
+    for item, w_now in zip(scene.edge_items, s.current.network.weights):
+        np.testing.assert_array_equal(item.weights, w_now)
+
+
 def test_shortcuts_dialog_lists_every_shortcut(window):
     from vanishgui.ui.shell.actions import ACTIONS
     from vanishgui.ui.shell.main_window import ShortcutsDialog

@@ -9,6 +9,7 @@ colours.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,7 @@ from .items import BoxItem, EdgeLayerItem, HighlightItem, LabelItem, NeuronLayer
 SMALL_WIDTH = 8  # up to this many neurons per layer, numbers are written beside neurons
 MIN_LABEL_PX = 13  # numbers drawn smaller than this on screen are hidden (hover shows them)
 MAX_EDGES_DRAWN = 24_000  # across the whole diagram; the strongest edges per layer pair
+EDGE_BUDGET_S = 0.03  # edge work per redraw while training; the rest waits for the next
 
 
 
@@ -64,6 +66,12 @@ def make_layout(layers: tuple[int, ...]) -> Layout:
         ys = (np.arange(n) - (n - 1) / 2.0) * row
         centres.append(np.column_stack([np.full(n, i * column), ys]))
     return Layout(tuple(centres), radius, column, row, bar, small, font_px)
+
+
+def _finite_max_abs(w: np.ndarray) -> float:
+    """The largest finite |w| (0 if none)."""
+    with np.errstate(all="ignore"):
+        return float(np.max(np.abs(w), where=np.isfinite(w), initial=0.0))
 
 
 class DiagramScene(QGraphicsScene):
@@ -171,6 +179,10 @@ class DiagramScene(QGraphicsScene):
             rect.setBottom(max(rect.bottom(), lowest + lay.radius + 20 + 4 * lay.font_px * 1.3))
         self.setSceneRect(rect.adjusted(-40, -30, 40, 40))
         self._weights_dirty = True
+        self._stale_edges: set[int] = set()
+        self._edge_cursor = 0
+        self._layer_max: list[float] = []
+        self._shown: list[np.ndarray] = []
         self.refresh(animate=False)
         self._on_selection_changed()
 
@@ -255,6 +267,31 @@ class DiagramScene(QGraphicsScene):
             item.set_fills(fills)
             self._fade = None
 
+    def _redraw_edges(self) -> None:
+        """Redraw the stale layer pairs' edges. While training runs, at most
+        EDGE_BUDGET_S of work per call, the rest on the next tick, so a network with
+        millions of weights never holds the window up for long."""
+        lay = self.layout
+        max_px = 10.0 if lay.small else 2.0
+        budget = EDGE_BUDGET_S if self.session.training else math.inf
+        start = time.perf_counter()
+        # round the layers from where the last call stopped, so none waits for ever
+        order = sorted(self._stale_edges, key=lambda i: (i < self._edge_cursor, i))
+        for i in order:
+            if time.perf_counter() - start > budget:
+                break
+            self._stale_edges.discard(i)
+            self._edge_cursor = i + 1
+            w = self._shown[i]
+            if self.session.training:  # the widest line follows the weights as they grow
+                self._layer_max[i] = _finite_max_abs(w)
+            scale = max(self._layer_max, default=1.0)
+            self.edge_items[i].set_weights(w, scale, max_px)
+            if i + 1 in self.edge_labels:
+                self._set_label(self.edge_labels[i + 1], f"w{subscript(i + 1)} = {num(w[0, 0])}")
+        if self._stale_edges and not self._throttle.isActive():
+            self._throttle.start(40)  # leave the window time to paint and answer
+
     def refresh(self, animate: bool = False) -> None:
         self._finish_fade()
         s = self.session
@@ -264,8 +301,7 @@ class DiagramScene(QGraphicsScene):
         prev = self._last_reveal
         lay = self.layout
         # neurons: input values, then activation or |δ| shade
-        fills_in = [palette.activation_color(float(v)) for v in p.inputs[sample]]
-        self.neuron_items[0].set_fills(fills_in)
+        self.neuron_items[0].set_fills(palette.activation_colors(p.inputs[sample]))
         old_fade = None
         ev = rv.event
         for i in range(p.depth):
@@ -274,14 +310,9 @@ class DiagramScene(QGraphicsScene):
                 continue
             a = p.a[i][sample]
             d = p.delta[i][sample]
-            fills = []
-            for j in range(len(a)):
-                if j < dl:
-                    fills.append(palette.delta_color(float(d[j])))
-                elif j < fwd:
-                    fills.append(palette.activation_color(float(a[j])))
-                else:
-                    fills.append(palette.PENDING)
+            fills = palette.delta_colors(d[:dl]) + (
+                palette.activation_colors(a[dl:fwd]) if fwd > dl else [])
+            fills += [palette.PENDING] * (len(a) - len(fills))
             item = self.neuron_items[i + 1]
             if animate and ev is not None and ev.layer == i + 1 and ev.kind in (
                     "forward", "delta"):
@@ -290,21 +321,15 @@ class DiagramScene(QGraphicsScene):
             item.set_fills(fills)
         # edges: the weights as updated so far
         if self._weights_dirty or prev is None or not np.array_equal(prev.update, rv.update):
-            shown = explain.weights_at(p, rv.update)
+            self._shown = explain.weights_at(p, rv.update)
             if self._weights_dirty or prev is None:
-                with np.errstate(all="ignore"):
-                    mags = [np.abs(w[np.isfinite(w)]) for w in p.network.weights]
-                    self._edge_scale = max((float(m.max()) for m in mags if m.size), default=1.0)
-                changed = range(len(shown))
+                if not s.training or not self._layer_max:  # while training: as drawn
+                    self._layer_max = [_finite_max_abs(w) for w in p.network.weights]
+                self._stale_edges.update(range(len(self._shown)))
             else:  # only the layers whose update events happened or were undone
-                changed = np.flatnonzero(prev.update != rv.update)
-            max_px = 10.0 if lay.small else 2.0
-            for i in changed:
-                self.edge_items[i].set_weights(shown[i], self._edge_scale, max_px)
-                if i + 1 in self.edge_labels:
-                    self._set_label(self.edge_labels[i + 1],
-                                    f"w{subscript(i + 1)} = {num(shown[i][0, 0])}")
+                self._stale_edges.update(np.flatnonzero(prev.update != rv.update).tolist())
             self._weights_dirty = False
+        self._redraw_edges()
         # labels beside small networks' neurons
         if lay.small:
             self._write_labels(rv, sample)
@@ -371,7 +396,7 @@ class DiagramScene(QGraphicsScene):
             p = self.session.current
             lay = self.layout
             w_all = p.network.weights
-            scale = self._edge_scale
+            scale = max(self._layer_max, default=1.0)
             if not (math.isfinite(scale) and scale > 0):
                 scale = 1.0
 

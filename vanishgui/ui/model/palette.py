@@ -28,37 +28,82 @@ DELTA_DECADES = (-12, 0)  # log10 range of the |δ| colour scale
 VIRIDIS = pg.colormap.get("viridis")  # matplotlib's, as pyqtgraph ships it
 
 
+LEVELS = 1024  # colour steps along each scale: finer than any screen can show
+
+
+def _viridis_table() -> list[QColor]:
+    rgba = VIRIDIS.map(np.linspace(0.0, 1.0, LEVELS), mode="byte")
+    return [QColor(int(r), int(g), int(b)) for r, g, b, _a in rgba]
+
+
+def _activation_table() -> list[QColor]:
+    t = np.linspace(0.0, 1.0, LEVELS)[:, None]
+    light = np.array([0.96, 0.97, 0.98])
+    dark = np.array([0.30, 0.36, 0.45])
+    return [QColor.fromRgbF(float(r), float(g), float(b))
+            for r, g, b in light * (1 - t) + dark * t]
+
+
+_VIRIDIS_TABLE = _viridis_table()
+_ACTIVATION_TABLE = _activation_table()
+
+
+def _levels(t: np.ndarray) -> np.ndarray:
+    levels: np.ndarray = np.rint(np.clip(t, 0.0, 1.0) * (LEVELS - 1)).astype(np.intp)
+    return levels
+
+
 def viridis(t: float) -> QColor:
     """The viridis colour at ``t`` (clipped to 0..1)."""
-    return QColor(VIRIDIS.map(min(1.0, max(0.0, t)), mode="qcolor"))
+    return QColor(_VIRIDIS_TABLE[int(_levels(np.asarray(t, dtype=float)))])
 
 
 def delta_position(value: float) -> float:
     """Where |value| sits on the |δ| scale, 0 (1e-12 or less) to 1 (1 or more)."""
+    return float(delta_positions(np.asarray([value], dtype=float))[0])
+
+
+def delta_positions(values: np.ndarray) -> np.ndarray:
+    """:func:`delta_position` of every value (0 for zero or non-finite)."""
     lo, hi = DELTA_DECADES
-    mag = abs(value)
-    if mag == 0 or not math.isfinite(mag):
-        return 0.0
-    return min(1.0, max(0.0, (math.log10(mag) - lo) / (hi - lo)))
+    mag = np.abs(np.asarray(values, dtype=float))
+    ok = np.isfinite(mag) & (mag > 0)
+    with np.errstate(all="ignore"):
+        t = (np.log10(np.where(ok, mag, 1.0)) - lo) / (hi - lo)
+    return np.where(ok, np.clip(t, 0.0, 1.0), 0.0)
+
+
+def delta_colors(values: np.ndarray) -> list[QColor]:
+    """The |δ| colour of every value; the same as :func:`delta_color` one by one. The
+    colours are shared: copy one before changing it."""
+    v = np.asarray(values, dtype=float).ravel()
+    idx = _levels(delta_positions(v))
+    out = [_VIRIDIS_TABLE[i] for i in idx.tolist()]
+    for j in np.flatnonzero(~np.isfinite(v) | (v == 0)).tolist():
+        out[j] = NONFINITE if not math.isfinite(v[j]) else ZERO
+    return out
 
 
 def delta_color(value: float) -> QColor:
-    if not math.isfinite(value):
-        return QColor(NONFINITE)
-    if value == 0:
-        return QColor(ZERO)
-    return viridis(delta_position(value))
+    return QColor(delta_colors(np.asarray([value], dtype=float))[0])
+
+
+def activation_colors(values: np.ndarray) -> list[QColor]:
+    """A light-to-dark grey-blue shade for every activation value: values in 0..1 as they
+    are, others squashed into 0..1 by 0.5 + 0.5·tanh. Shared colours, as above."""
+    a = np.asarray(values, dtype=float).ravel()
+    finite = np.isfinite(a)
+    inside = (a >= 0.0) & (a <= 1.0)
+    with np.errstate(all="ignore"):
+        t = np.where(inside, a, 0.5 + 0.5 * np.tanh(np.where(finite, a, 0.0)))
+    out = [_ACTIVATION_TABLE[i] for i in _levels(t).tolist()]
+    for j in np.flatnonzero(~finite).tolist():
+        out[j] = NONFINITE
+    return out
 
 
 def activation_color(a: float) -> QColor:
-    """A light-to-dark grey-blue shade for an activation value (squashed to 0..1)."""
-    if not math.isfinite(a):
-        return QColor(NONFINITE)
-    t = 0.5 + 0.5 * math.tanh(a) if not 0.0 <= a <= 1.0 else a
-    light = np.array([0.96, 0.97, 0.98])
-    dark = np.array([0.30, 0.36, 0.45])
-    r, g, b = light * (1 - t) + dark * t
-    return QColor.fromRgbF(float(r), float(g), float(b))
+    return QColor(activation_colors(np.asarray([a], dtype=float))[0])
 
 
 def readable_text_on(color: QColor) -> QColor:
