@@ -22,6 +22,7 @@ from vanishgui.core.experiment import classic, parse_experiment
 from vanishgui.core.numbers import num
 from vanishgui.ui.model import palette
 from vanishgui.ui.model.session import Selection, Session
+from vanishgui.ui.plots.dact import per_layer_limit
 
 
 def spin() -> None:
@@ -144,7 +145,11 @@ def check_shown(window) -> None:
     sample = min(s.sample, len(s.current.inputs) - 1)
     finite = sum(int(np.isfinite(d[sample]).sum()) for d in s.current.dact)
     total = sum(d[sample].size for d in s.current.dact)
-    assert len(dact.points.data) == finite
+    # a dense layer's column is thinned to per_layer_limit points, its spread kept
+    limit = per_layer_limit(s.current.depth)
+    counts = [int(np.isfinite(d[sample]).sum()) for d in s.current.dact]
+    assert len(dact.points.data) == sum(min(c, limit) for c in counts)
+    assert ("neurons a layer drawn" in dact.header.text()) == any(c > limit for c in counts)
     if finite < total:  # the points not drawn are counted
         assert f"{total - finite} inf/NaN" in dact.header.text(), dact.header.text()
     # decision boundary: an image of the output, or a fitted curve, or a message

@@ -58,6 +58,7 @@ PANELS: dict[str, PanelSpec] = {
 }
 
 FRAME_MS = 16  # the hub's timer: at most ~60 redraws a second per panel
+FRAME_BUDGET_S = 0.025  # redraw work in one frame; the panels left over go next frame
 
 
 class Pacer(QObject):
@@ -71,6 +72,7 @@ class Pacer(QObject):
         self.timer.setSingleShot(True)
         self.timer.setInterval(FRAME_MS)
         self.timer.timeout.connect(self._on_frame)
+        self._turn = 0  # the panel that goes first in the next frame
         for name, panel in panels.items():
             panel.setObjectName(f"plot_{name}")
             panel.needs_redraw.connect(self._on_redraw_changed)
@@ -80,10 +82,23 @@ class Pacer(QObject):
             self.timer.start()
 
     def _on_frame(self) -> None:
+        """Redraw the due panels, taking turns: once FRAME_BUDGET_S is spent the others
+        wait for the next frame, so one timer event never holds the window up for the
+        cost of every panel together."""
         now = time.monotonic()
+        started = time.perf_counter()
+        names = list(self.panels)
+        first = self._turn % len(names) if names else 0
         waiting = False
-        for panel in self.panels.values():
-            if panel.dirty and panel.isVisible() and not panel.refresh(now):
+        for name in names[first:] + names[:first]:
+            panel = self.panels[name]
+            if not (panel.dirty and panel.isVisible()):
+                continue
+            if time.perf_counter() - started > FRAME_BUDGET_S:
+                self._turn = names.index(name)  # it goes first next frame
+                waiting = True
+                break
+            if not panel.refresh(now):
                 waiting = True  # throttled: come round again
         if waiting:
             self.timer.start()

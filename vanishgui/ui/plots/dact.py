@@ -33,6 +33,24 @@ from .base import (
 SATURATING = frozenset({"sigmoid", "tanh"})  # f'(z) → 0 on both tails
 SPREAD = 0.32  # half-width of a layer's column of points
 JITTER_SEED = 20240611
+MAX_POINTS = 1024  # per scatter: more cost tens of ms a redraw and only pile up in a column
+
+
+def per_layer_limit(depth: int) -> int:
+    """How many neurons of each layer are drawn at most."""
+    return max(8, MAX_POINTS // max(1, depth))
+
+
+def drawn(values: np.ndarray, limit: int) -> np.ndarray:
+    """Indices of the finite values to draw: all of them if there are at most ``limit``;
+    else ``limit`` of them at evenly spaced ranks, the smallest and the largest included,
+    so the column keeps its spread. In index order."""
+    finite = np.flatnonzero(np.isfinite(values))
+    if len(finite) <= limit:
+        return finite
+    order = finite[np.argsort(values[finite], kind="stable")]
+    ranks = np.unique(np.rint(np.linspace(0, len(order) - 1, limit)).astype(np.intp))
+    return np.sort(order[ranks])
 
 
 def spread_offsets(n: int, layer: int) -> np.ndarray:
@@ -173,13 +191,18 @@ class DactPanel(PlotPanel):
         colors = depth_colors(depth)
         xs, ys, brushes = [], [], []
         left_out = 0  # inf/NaN derivatives cannot be drawn: they are counted instead
+        limit = per_layer_limit(depth)
+        self.thinned = 0  # the widest layer whose points were thinned to ``limit``
         for i in range(depth):
             d = p.dact[i][sample]
-            keep = np.isfinite(d)
-            left_out += int(d.size - keep.sum())
+            keep = drawn(d, limit)
+            finite = int(np.isfinite(d).sum())
+            left_out += int(d.size - finite)
+            if len(keep) < finite:
+                self.thinned = max(self.thinned, finite)
             xs.append((i + 1 + spread_offsets(len(d), i))[keep])
             ys.append(d[keep])
-            brushes += [pg.mkBrush(colors[i])] * int(keep.sum())
+            brushes += [pg.mkBrush(colors[i])] * len(keep)
         x = np.concatenate(xs) if xs else np.zeros(0)
         y = np.concatenate(ys) if ys else np.zeros(0)
         self.points.setData(x=x, y=y, brush=brushes)
@@ -195,8 +218,10 @@ class DactPanel(PlotPanel):
         act = p.network.activations[0]
         where = "" if self.curve_where == "every layer" else f" ({self.curve_where})"
         tails = ", saturated neurons on the flat tails" if act.name in SATURATING else ""
+        thinned = (f"  ·  {limit} of {self.thinned} neurons a layer drawn, smallest to "
+                   "largest" if self.thinned else "")
         self.set_header(f"Sample {sample + 1}, step {p.step}  ·  right: {act.info.label}"
-                        f"{where}{tails}" + notes_text(0, left_out))
+                        f"{where}{tails}" + thinned + notes_text(0, left_out))
 
     def _draw_curves(self, p: Pass) -> None:
         """f and f' of layer 1's activation (at its current PReLU slope, if learnable),
@@ -214,9 +239,11 @@ class DactPanel(PlotPanel):
     def _draw_marks(self, p: Pass, sample: int, colors: list[QColor]) -> None:
         lo, hi = CURVE_RANGE
         zs, fa, fd, brushes, symbols = [], [], [], [], []
+        limit = per_layer_limit(len(self.curve_layers))
         for i in self.curve_layers:
             z, a, d = p.z[i][sample], p.a[i][sample], p.dact[i][sample]
-            keep = np.isfinite(z) & np.isfinite(a) & np.isfinite(d)
+            ok = np.isfinite(z) & np.isfinite(a) & np.isfinite(d)
+            keep = drawn(np.where(ok, z, np.nan), limit)
             z, a, d = z[keep], a[keep], d[keep]
             zs.append(np.clip(z, lo, hi))  # display only: off-range z drawn at the edge
             fa.append(a)
