@@ -40,10 +40,70 @@ def busy() -> bool:
 
 
 def hold_all() -> None:
-    """Wait for every slice in flight: before the GUI thread changes or reads a trainer
-    that a loop may be training (stepping by hand, a forced redraw)."""
+    """Wait for every slice and background job in flight: before the GUI thread changes
+    or reads a trainer that a loop may be training (stepping by hand, a forced redraw)."""
     for loop in list(_loops):
         loop.hold()
+    _jobs_idle.wait()
+
+
+_jobs_idle = threading.Event()  # no background job runs now
+_jobs_idle.set()
+
+
+class Background(QObject):
+    """Runs a view's costly computation (the decision boundary's grid) on the training
+    worker, between slices, so it never races a step; the answer comes back on the GUI
+    thread. At most one job per owner waits: a newer request replaces an older one."""
+
+    _finished = Signal(int, object)  # request id, result
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._request = 0
+        self._queued = False
+        self._job: Callable[[], object] | None = None
+        self._on_done: Callable[[object], None] | None = None
+        self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+
+    def submit(self, job: Callable[[], object], on_done: Callable[[object], None]) -> None:
+        """Run ``job`` on the worker; call ``on_done(result)`` on the GUI thread."""
+        self._request += 1
+        self._job, self._on_done = job, on_done
+        if not self._queued:
+            self._queued = True
+            _worker().submit(self._run)
+
+    def cancel(self) -> None:
+        """Forget the request in flight: its answer, if it comes, is not delivered."""
+        self._request += 1
+        self._job = None
+
+    @property
+    def waiting(self) -> bool:
+        """A request is in flight and its answer not delivered yet."""
+        return self._job is not None
+
+    def _run(self) -> None:
+        self._queued = False
+        job, request = self._job, self._request
+        if job is None:
+            return
+        _jobs_idle.clear()
+        try:
+            result = job()
+        except Exception as e:  # the view shows the sentence instead of its picture
+            result = e
+        finally:
+            _jobs_idle.set()
+        with contextlib.suppress(RuntimeError):  # the owner was deleted meanwhile
+            self._finished.emit(request, result)
+
+    @Slot(int, object)
+    def _deliver(self, request: int, result: object) -> None:
+        if request == self._request and self._on_done is not None:
+            self._job = None
+            self._on_done(result)
 
 
 def _worker() -> ThreadPoolExecutor:

@@ -278,6 +278,7 @@ class PlotPanel(QWidget):
         self.redraw_count = 0
         self.redraw_seconds = 0.0  # how long the last redraw took
         self._last_redraw = -math.inf
+        self.forced = False
         session.experiment_changed.connect(self._on_experiment_changed)
         session.pass_changed.connect(self._on_pass_changed)
         session.trained.connect(self._on_trained_changed)
@@ -322,6 +323,7 @@ class PlotPanel(QWidget):
                 return False  # the Pacer comes round again next frame
             training_loop.hold_all()
         started = time.perf_counter()
+        self.forced = force  # a forced redraw (screenshot, test) computes everything now
         if self.stale:
             self.rebuild()
             self.stale = False

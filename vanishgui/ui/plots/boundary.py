@@ -4,7 +4,8 @@ For a 2-input network the output is an image (Okabe–Ito blue for 0 through whi
 vermillion for 1, pale so the samples stand out) with the 0.5 contour drawn for a
 classifier; the samples are dots coloured by class. For a 1-input network it is the
 fitted curve ŷ(x) with the samples. Other networks get a short message. Predicting the
-grid is the costly part, so this panel redraws at most ten times a second.
+grid is the costly part: it runs on the training worker, between steps, and this panel
+redraws at most ten times a second.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
 
 from ...core.curves import OutputGrid, fitted_curve, output_grid, plane_extent, special_counts
+from ..model import training_loop
 from ..model.palette import mix
 from ..model.presentation import Presentation
 from ..model.session import Session
@@ -95,6 +97,7 @@ class BoundaryPanel(PlotPanel):
         self.fit = pg.PlotDataItem()
         self.fit_x = np.zeros(0)
         self.fit_y = np.zeros(0)
+        self.background = training_loop.Background(self)
 
     def _colormap(self) -> pg.ColorMap:
         return diverging_map()
@@ -193,12 +196,42 @@ class BoundaryPanel(PlotPanel):
 
     # -- numbers -------------------------------------------------------------------------
     def redraw(self) -> None:
-        net = self.session.trainer.network
-        step = self.session.trainer.step_count
-        if self.mode == "plane":
-            self.grid = output_grid(net, self.extent)
-            values = self.grid.values
-            x0, x1, y0, y1 = self.grid.extent
+        """Predicting the grid runs on the training worker (between steps); the picture
+        follows when it is done. A forced redraw (screenshot, test) computes it here."""
+        if self.mode == "none":
+            return
+        trainer, mode, extent = self.session.trainer, self.mode, self.extent
+
+        def compute() -> tuple[int, object]:
+            net, step = trainer.network, trainer.step_count
+            if mode == "plane":
+                return step, output_grid(net, extent)
+            return step, fitted_curve(net, trainer.inputs)
+
+        if self.forced:
+            self.background.cancel()
+            self._show(trainer, mode, compute())
+        else:
+            self.background.submit(compute, lambda result: self._show(trainer, mode, result))
+
+    def refresh(self, now: float | None = None, *, force: bool = False) -> bool:
+        if force and self.background.waiting:
+            self.dirty = True  # a forced redraw does not leave the picture to come later
+        return super().refresh(now, force=force)
+
+    def _show(self, trainer: object, mode: str, result: object) -> None:
+        if trainer is not self.session.trainer or mode != self.mode:
+            return  # the experiment changed meanwhile: a newer request follows
+        if isinstance(result, Exception):
+            self.set_header(f"Decision boundary: could not be computed ({result}).")
+            return
+        assert isinstance(result, tuple)
+        step, data = result
+        if mode == "plane":
+            assert isinstance(data, OutputGrid)
+            self.grid = data
+            values = data.values
+            x0, x1, y0, y1 = data.extent
             # The rect with every image: it scales the pixels, so it needs the image's size.
             self.image.setImage(to_rgba(values, *self.levels, self.lut), autoLevels=False,
                                 rect=QRectF(x0, y0, x1 - x0, y1 - y0))
@@ -207,8 +240,8 @@ class BoundaryPanel(PlotPanel):
             what = ("white: ŷ = 0.5 (undecided), black line: the boundary"
                     if self.contour.isVisible() else "colour: ŷ")
             self.set_header(f"ŷ after {step} steps  ·  {what}{self._notes(values)}")
-        elif self.mode == "line":
-            self.fit_x, self.fit_y = fitted_curve(net, self.session.trainer.inputs)
+        else:
+            self.fit_x, self.fit_y = data  # type: ignore[misc]
             self.fit.setData(self.fit_x, finite_only(self.fit_y), connect="finite")
             self.set_header(f"Fitted curve ŷ(x) after {step} steps{self._notes(self.fit_y)}")
 
