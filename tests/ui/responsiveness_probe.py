@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 
 app = QApplication(sys.argv[:1])
 
+from vanishgui.cli.startup import settle_memory  # noqa: E402
 from vanishgui.cli.window import build_window  # noqa: E402  (Qt first)
 from vanishgui.core.experiment import parse_experiment  # noqa: E402
 from vanishgui.ui.model.session import Session  # noqa: E402
@@ -25,6 +26,7 @@ DOC = {"format": "vanishgui-experiment", "version": 1,
 
 window = build_window(Session(parse_experiment(DOC)), restore=False)
 window.headless = True  # closing asks nothing
+settle_memory()  # as the app does before it shows its window
 window.resize(1366, 768)
 window.show()
 window.set_plot_wall(True)

@@ -484,3 +484,85 @@ def test_history_curves_keep_every_spike_and_the_newest_step_when_decimated():
     zero[:, 5:] = True  # layers 6… are exactly 0 at every step
     rows, layers = zero_markers(zero, steps, 800)
     assert len(rows) == 800 and set(layers.tolist()) == {5}
+
+
+# -- redraw cost on big networks (the window answers while they train) ----------------------
+def test_a_dense_layers_points_are_thinned_but_keep_their_spread(make_hub):
+    """Six layers of 256: 1,536 σ' values would pile up in six columns at ~50 ms a redraw;
+    each column keeps per_layer_limit of them, its smallest and largest included."""
+    from vanishgui.ui.plots.dact import per_layer_limit
+
+    session, hub = make_hub(experiment([2] + [256] * 5 + [1], hidden="tanh"))
+    panel = hub.panels["dact"]
+    p = session.current
+    limit = per_layer_limit(p.depth)
+    assert limit < 256
+    x, y = panel.points.getData()
+    for i in range(p.depth):
+        d = p.dact[i][0]
+        column = y[np.abs(x - (i + 1)) <= 0.33]
+        assert len(column) == min(len(d), limit)
+        assert set(column) <= set(d)  # values of the core, none made up
+        assert column.min() == d.min() and column.max() == d.max()
+    assert f"{limit} of 256 neurons a layer drawn" in panel.header.text()
+    fx, _ = panel.f_marks.getData()
+    assert len(fx) == sum(min(len(p.z[i][0]), per_layer_limit(len(panel.curve_layers)))
+                          for i in panel.curve_layers)
+
+
+def test_the_pacer_spreads_costly_redraws_over_frames(make_hub, monkeypatch):
+    """One timer event never pays for every panel: past FRAME_BUDGET_S the rest wait for
+    the next frame, and they take turns, so every panel is redrawn within a few frames."""
+    from vanishgui.ui import plots
+
+    _session, hub = make_hub()
+    done = []
+    for name, panel in hub.panels.items():
+        def slow(name=name):
+            time.sleep(plots.FRAME_BUDGET_S * 1.2)
+            done.append(name)
+        monkeypatch.setattr(panel, "redraw", slow)
+        panel.mark_dirty()
+    frames = 0
+    while len(done) < len(hub.panels):
+        before = len(done)
+        for panel in hub.panels.values():
+            panel._last_redraw = -math.inf  # every panel is due
+        hub._on_frame()
+        frames += 1
+        assert len(done) - before == 1  # one costly redraw a frame
+        assert frames <= len(hub.panels)
+    assert sorted(done) == sorted(hub.panels)
+
+
+def test_the_decision_boundary_is_computed_off_the_gui_thread(make_hub, qtbot, monkeypatch):
+    """While training, the boundary's grid is predicted on the training worker and the
+    picture follows; a forced redraw (screenshot, test) computes it at once."""
+    import threading
+
+    from vanishgui.ui.plots import boundary
+
+    session, hub = make_hub()
+    panel = hub.panels["boundary"]
+    threads = []
+    real = boundary.output_grid
+
+    def spy(net, extent):
+        threads.append(threading.current_thread())
+        return real(net, extent)
+
+    monkeypatch.setattr(boundary, "output_grid", spy)
+    session.train_now(5)
+    panel._last_redraw = -math.inf
+    assert panel.refresh()  # the live path: a request to the worker
+    qtbot.waitUntil(lambda: "after 5 steps" in panel.header.text(), timeout=5000)
+    assert threads and threads[-1] is not threading.main_thread()
+    np.testing.assert_array_equal(panel.grid.values, real(session.trainer.network,
+                                                          panel.extent).values)
+    session.train_now(2)
+    panel._last_redraw = -math.inf
+    assert panel.refresh()
+    assert hub.panels["boundary"].background.waiting or "after 7 steps" in panel.header.text()
+    hub.flush()  # forced: the picture of step 7 now, whatever the worker is doing
+    assert "after 7 steps" in panel.header.text()
+    assert threads[-1] is threading.main_thread()

@@ -154,9 +154,10 @@ def _run(app: Any, window: Any, projector: bool, todo: Plan) -> int:
     autosave.report_failures(lambda why: window.statusBar().showMessage(
         f"Autosave is off, so a crash would lose unsaved work: {why}"))
     autosave.recovery_offer()
-    from .startup import watch_first_paint  # VANISHGUI_STARTUP_PROBE=1: time, then quit
+    from .startup import settle_memory, watch_first_paint
 
-    watch_first_paint(window)
+    settle_memory()
+    watch_first_paint(window)  # VANISHGUI_STARTUP_PROBE=1: time, then quit
     window.show()
     if projector:
         window.projector.enter()

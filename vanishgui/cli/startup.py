@@ -18,6 +18,16 @@ ENV = "VANISHGUI_STARTUP_PROBE"
 _IMPORTED = time.monotonic()
 
 
+def settle_memory() -> None:
+    """Move everything built so far (modules, the window) out of the garbage collector's
+    sight. A full collection then scans only what came since: it took 30-50 ms on the
+    deepest network while training, each time holding up the window."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 def process_age() -> float | None:
     """Seconds since this process was started, from the kernel; None if it cannot tell."""
     try:
