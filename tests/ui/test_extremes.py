@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QEventLoop, QTimer
 
@@ -230,6 +231,56 @@ MILLION = {"inputs": [[1e6, -1e6], [-1e6, 1e6], [1e6, 1e6], [-1e6, -1e6]],
 def test_inputs_of_a_million(window, hidden):
     run(window, experiment([2, 4, 4, 4, 1], hidden, data=MILLION))
     check_shown(window)
+
+
+EXTREME = {"inputs": [[1e308, -1e308], [1e308, 1e308], [-1e308, 0.0], [0.5, -0.5]],
+           "targets": [[1.0], [0.0], [1.0], [0.0]]}
+
+
+@pytest.mark.parametrize("hidden", ["tanh", "relu", "sigmoid"])
+def test_inputs_whose_range_overflows(window, qtbot, hidden):
+    """Inputs of ±1e308: their range (2e308) overflows a float. The decision boundary and
+    every auto-ranged plot raised "Cannot set range [-inf, inf]" (issue 17, #6); now every
+    panel draws, its views finite, the samples inside the plane's extent."""
+    run(window, experiment([2, 3, 3, 1], hidden, data=EXTREME, lr=0.1))
+    check_shown(window)
+    check_views_finite(window, qtbot)
+    boundary = window.plots.panels["boundary"]
+    x0, x1, y0, y1 = boundary.grid.extent
+    assert all(math.isfinite(v) for v in (x0, x1, y0, y1, x1 - x0, y1 - y0))
+
+
+def test_weights_of_1e308(window, qtbot):
+    """Weights of 1e308 on a 1-input network: the fitted curve ŷ(x) runs from −1.5e308 to
+    1.5e308, a range that overflows; every panel still draws, its views finite."""
+    exp = parse_experiment({
+        "format": "vanishgui-experiment", "version": 1,
+        "network": {"layers": [1, 2, 1], "hidden_activation": "linear",
+                    "output_activation": "linear",
+                    "weights": [[[1e308], [1e308]], [[1.0, 0.5]]],
+                    "biases": [[0.0, 0.0], [0.0]]},
+        "data": {"inputs": [[-1.0], [0.25], [1.0]], "targets": [[0.0], [1.0], [0.0]]},
+        "training": {"loss": "mse", "learning_rate": 0.1}})
+    run(window, exp, steps=0)  # one step makes every weight inf or NaN
+    check_shown(window)
+    check_views_finite(window, qtbot)
+    boundary = window.plots.panels["boundary"]
+    y = boundary.fit_y[np.isfinite(boundary.fit_y)]
+    assert boundary.mode == "line" and y.max() > 1e308 and y.min() < -1e308
+
+
+def check_views_finite(window, qtbot) -> None:
+    """Paint the whole window, then read every plot's view back: finite ranges."""
+    window.repaint()
+    qtbot.wait(50)
+    for name, panel in window.plots.panels.items():
+        for view in panel.findChildren(pg.GraphicsView):
+            view.viewport().repaint()
+            for item in view.scene().items():
+                if isinstance(item, pg.ViewBox):
+                    for lo, hi in item.viewRange():
+                        assert math.isfinite(lo) and math.isfinite(hi), name
+                        assert math.isfinite(hi - lo), name
 
 
 def test_gradients_that_underflow_to_zero_are_shown_as_zero(window):

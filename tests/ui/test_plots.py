@@ -139,10 +139,15 @@ def test_dact_points_are_the_pass_dact_at_the_sample(make_hub):
         z = np.concatenate([p.z[i][sample] for i in panel.curve_layers])
         np.testing.assert_array_equal(fx, np.clip(z, *curves.CURVE_RANGE))
         np.testing.assert_array_equal(dx, fx)
+        # a and f'(z) exactly; a z off the range at the curve's end, where it is drawn
+        c = panel.curve
+        lo, hi = curves.CURVE_RANGE
+        a = np.concatenate([p.a[i][sample] for i in panel.curve_layers])
+        d = np.concatenate([p.dact[i][sample] for i in panel.curve_layers])
         np.testing.assert_array_equal(
-            fy, np.concatenate([p.a[i][sample] for i in panel.curve_layers]))
+            fy, np.where(z < lo, c.value[0], np.where(z > hi, c.value[-1], a)))
         np.testing.assert_array_equal(
-            dy, np.concatenate([p.dact[i][sample] for i in panel.curve_layers]))
+            dy, np.where(z < lo, c.derivative[0], np.where(z > hi, c.derivative[-1], d)))
     # The bound: a dashed segment at 0.25 per layer and ∏ = 0.25⁵ in words.
     _, by = panel.bound_lines.getOriginalDataset()
     assert set(by[np.isfinite(by)].tolist()) == {0.25}

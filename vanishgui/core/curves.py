@@ -142,17 +142,22 @@ def plane_extent(
     return (*_span(inputs[:, 0], margin), *_span(inputs[:, 1], margin))
 
 
+PLANE_LIMIT = 1e300  # |x| of a plotted extent: its width and a view's padding stay finite
+
+
 def _span(values: np.ndarray, margin: float) -> tuple[float, float]:
+    """(lo, hi) around the finite values with a margin on each side. Values beyond
+    ±PLANE_LIMIT count as at it, so the width cannot overflow (±1e308 did: "[-inf, inf]")."""
     v = np.asarray(values, dtype=np.float64)
-    v = v[np.isfinite(v)]
+    v = np.clip(v[np.isfinite(v)], -PLANE_LIMIT, PLANE_LIMIT)
     if v.size == 0:
         return -1.0, 1.0
     lo, hi = float(v.min()), float(v.max())
     width = hi - lo
     if width <= 0:
         width = max(1.0, abs(lo))
-        return lo - width / 2, hi + width / 2
-    return lo - margin * width, hi + margin * width
+        return max(-PLANE_LIMIT, lo - width / 2), min(PLANE_LIMIT, hi + width / 2)
+    return max(-PLANE_LIMIT, lo - margin * width), min(PLANE_LIMIT, hi + margin * width)
 
 
 @dataclass(frozen=True, eq=False)

@@ -16,7 +16,15 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
 
-from ...core.curves import OutputGrid, fitted_curve, output_grid, plane_extent, special_counts
+from ...core.curves import (
+    PLANE_LIMIT,
+    OutputGrid,
+    fitted_curve,
+    output_grid,
+    plane_extent,
+    special_counts,
+)
+from ...core.numbers import num
 from ..model import training_loop
 from ..model.palette import mix
 from ..model.presentation import Presentation
@@ -127,8 +135,11 @@ class BoundaryPanel(PlotPanel):
             self._build_line()
 
     def _targets_shown(self) -> tuple[np.ndarray, np.ndarray]:
+        """The samples drawn; a coordinate beyond ±PLANE_LIMIT (as the plane's extent
+        does) is drawn at it, so the view's range stays finite."""
         t = self.session.trainer
-        return t.inputs[:MAX_DOTS], t.targets[:MAX_DOTS]
+        x, y = t.inputs[:MAX_DOTS], t.targets[:MAX_DOTS]
+        return (np.clip(x, -PLANE_LIMIT, PLANE_LIMIT), np.clip(y, -PLANE_LIMIT, PLANE_LIMIT))
 
     def _build_plane(self) -> None:
         s = self.sizes
@@ -242,8 +253,15 @@ class BoundaryPanel(PlotPanel):
             self.set_header(f"ŷ after {step} steps  ·  {what}{self._notes(values)}")
         else:
             self.fit_x, self.fit_y = data  # type: ignore[misc]
-            self.fit.setData(self.fit_x, finite_only(self.fit_y), connect="finite")
-            self.set_header(f"Fitted curve ŷ(x) after {step} steps{self._notes(self.fit_y)}")
+            y = finite_only(self.fit_y)
+            beyond = int(np.count_nonzero(np.abs(y) > PLANE_LIMIT))
+            # drawn at the limit, so the view's range (its width) stays a finite number
+            self.fit.setData(self.fit_x, np.clip(y, -PLANE_LIMIT, PLANE_LIMIT),
+                             connect="finite")
+            note = (f"  ·  |ŷ| over {num(PLANE_LIMIT)} at {beyond} points (drawn at "
+                    f"{num(PLANE_LIMIT)})" if beyond else "")
+            self.set_header(f"Fitted curve ŷ(x) after {step} steps{note}"
+                            f"{self._notes(self.fit_y)}")
 
     @staticmethod
     def _notes(values: np.ndarray) -> str:

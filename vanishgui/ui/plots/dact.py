@@ -245,9 +245,14 @@ class DactPanel(PlotPanel):
             ok = np.isfinite(z) & np.isfinite(a) & np.isfinite(d)
             keep = drawn(np.where(ok, z, np.nan), limit)
             z, a, d = z[keep], a[keep], d[keep]
-            zs.append(np.clip(z, lo, hi))  # display only: off-range z drawn at the edge
-            fa.append(a)
-            fd.append(d)
+            # display only: a z beyond the plotted range is drawn at the curve's end (a
+            # triangle pointing out), so the view stays on the curve (a linear layer's
+            # f(z) = 1e308 made its range overflow)
+            low, high = z < lo, z > hi
+            zs.append(np.clip(z, lo, hi))
+            c = self.curve
+            fa.append(np.where(low, c.value[0], np.where(high, c.value[-1], a)))
+            fd.append(np.where(low, c.derivative[0], np.where(high, c.derivative[-1], d)))
             brushes += [pg.mkBrush(colors[i])] * len(z)
             symbols += ["t2" if v > hi else "t3" if v < lo else "o" for v in z.tolist()]
         x = np.concatenate(zs) if zs else np.zeros(0)
