@@ -1,12 +1,13 @@
 """A deterministic fuzz of the three file formats: 2,000 mutated files each, started from
 the shipped examples and lessons and from comparisons made with core.compare, each read by
 the public loader and each giving the format's one-sentence error or a valid object,
-within a second (a minute for them all)."""
+within a second (a minute for them all), the process's resident memory under 1 GiB."""
 
 from __future__ import annotations
 
 import copy
 import json
+import os
 import random
 import time
 from collections import Counter
@@ -26,6 +27,13 @@ FILES_PER_FORMAT = 2_000
 SECONDS_PER_FILE = 1.0
 SECONDS_IN_ALL = 60.0
 MAX_BYTES = 8 * 1024 * 1024  # a file that grew past this (lists resized, again) is cut
+MAX_RSS = 1024**3  # the process's resident memory after every file
+
+
+def resident_bytes() -> int:
+    """This process's resident memory now (Linux: /proc/self/statm)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 # Raw JSON that json.dumps will not write: a placeholder string is swapped for it.
 RAW = {
@@ -186,6 +194,7 @@ def test_mutated_files_give_one_sentence_or_a_valid_object(tmp_path: Path, kind:
     tally: Counter[str] = Counter()
     path = Path(f"fuzzed.{kind}.json")
     slowest = 0.0
+    peak = resident_bytes()
     # CPU time of this thread: what a file costs to read, whatever else the machine (the
     # other test worker, a busy CI host) is doing at the time
     started = time.thread_time()
@@ -201,10 +210,14 @@ def test_mutated_files_give_one_sentence_or_a_valid_object(tmp_path: Path, kind:
         took = time.thread_time() - t0
         slowest = max(slowest, took)
         assert took <= SECONDS_PER_FILE, (i, took, data[:300])
+        rss = resident_bytes()
+        peak = max(peak, rss)
+        assert rss <= MAX_RSS, (i, rss, data[:300])
         tally["refused" if message is not None else "valid"] += 1
     took = time.thread_time() - started
     print(f"\n{kind}: {FILES_PER_FORMAT} files in {took:.1f} s of CPU "
-          f"(slowest {slowest * 1000:.0f} ms): "
+          f"(slowest {slowest * 1000:.0f} ms, resident memory at most "
+          f"{peak / 2**20:.0f} MiB): "
           + ", ".join(f"{k} {v}" for k, v in sorted(tally.items())))
     assert tally["valid"] + tally["refused"] == FILES_PER_FORMAT
     # a third of the minute each
