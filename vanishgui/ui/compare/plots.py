@@ -79,6 +79,7 @@ class GradientComparison(PlotPanel):
         self.train_plot.setLogMode(x=False, y=True)
         self.train_plot.getViewBox().setAutoVisible(y=True)
         self.train_plot.getViewBox().setLimits(minYRange=MIN_DECADES)
+        self._placeholder_range = False  # the view shows steps 0-10 before any training
         grid = QGridLayout()
         grid.setContentsMargins(4, 2, 4, 2)
         grid.setHorizontalSpacing(16)
@@ -183,10 +184,14 @@ class GradientComparison(PlotPanel):
         if trained:
             self.train_header.setText("Over training: layer 1 (solid) and output layer "
                                       "(dashed)")
+            if self._placeholder_range:  # follow the data again (setRange stopped that)
+                self.train_plot.enableAutoRange()
+                self._placeholder_range = False
         else:
             self.train_header.setText("Over training: nothing yet (T trains one step, "
                                       "Shift+T until paused)")
             self.train_plot.setRange(xRange=(0, 10), yRange=(-8, 0), padding=0)
+            self._placeholder_range = True
         self.readout.setText(self.readout_text())
 
     def readout_text(self) -> str:

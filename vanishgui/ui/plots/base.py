@@ -206,7 +206,11 @@ def style_plot_axis(axis: pg.AxisItem, s: Sizes) -> None:
     axis.setPen(pg.mkPen(OUTLINE, width=s["tick"] / 12))
     axis.setTextPen(pg.mkPen(INK))
     axis.setTickFont(font)
+    # pyqtgraph 0.14's enableAutoSIPrefix(False) still scales the tick numbers (×1000 on a
+    # 0.001–0.25 axis) and only hides the note: no range may scale them at all
     axis.enableAutoSIPrefix(False)
+    axis.setSIPrefixEnableRanges(())
+    axis.updateAutoSIPrefix()
     axis.setStyle(tickTextOffset=round(s["tick"] / 3))
 
 

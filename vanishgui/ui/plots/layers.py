@@ -63,6 +63,7 @@ class LayerHistoryPanel(PlotPanel):
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         self.plot.hideButtons()
         self.plot.setLogMode(x=False, y=True)
+        self._placeholder_range = False  # the view shows steps 0-10 before any training
         vb = self.plot.getViewBox()
         vb.setAutoVisible(y=True)  # y autoscale fits the steps in view
         vb.setLimits(minYRange=MIN_DECADES)  # log₁₀ units: never zoom in to less than this
@@ -147,7 +148,14 @@ class LayerHistoryPanel(PlotPanel):
             self.set_header(f"{self.y_label} per layer · no training steps yet: press T for "
                             "one step, Shift+T to train until paused")
             self.plot.setRange(xRange=(0, 10), yRange=(-8, 0), padding=0)
+            self._placeholder_range = True
             return
+        if self._placeholder_range:
+            # setRange turned auto-range off for good: the view stayed on steps 0-10 while
+            # training ran to 39,000. Follow the data again (a user's own zoom, made later,
+            # is kept until they press the plot's "A" button).
+            self.plot.enableAutoRange()
+            self._placeholder_range = False
         self.set_header(self.header_text(steps, block)
                         + notes_text(self.counts.zeros, self.counts.nonfinite))
 
