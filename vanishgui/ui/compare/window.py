@@ -112,7 +112,7 @@ class ComparisonWindow(QMainWindow):
         self._split_once = False
         self.presentation.changed.connect(self._on_presentation_changed)
         self._on_presentation_changed()
-        self.resize(1600, 900)
+        dialogs.fit_to_screen(self)
 
     # -- assembly ------------------------------------------------------------------------
     def _build_actions(self) -> None:

@@ -103,7 +103,7 @@ class MainWindow(QMainWindow):
         self.session.training_failed.connect(
             lambda why: self.show_error("Training stopped", f"A training step failed: {why}"))
         self._on_title_changed()
-        self.resize(1600, 900)
+        dialogs.fit_to_screen(self)  # 1600×900, or the screen's available room if smaller
         self.headless = False  # set for --screenshot and --self-test: never ask anything
         self.projector = Projector(self, self.presentation, self.docks, settings, self.add_action)
         # The divergence banner lives over the diagram; with every plot on screen (the plot
@@ -333,6 +333,8 @@ class MainWindow(QMainWindow):
         geometry, state = s.window_geometry(), s.window_state()
         if geometry is not None:
             self.restoreGeometry(geometry)  # Qt checks the bytes; bad ones change nothing
+            if not dialogs.fits_screen(self):  # remembered on a bigger screen
+                dialogs.fit_to_screen(self)
         if state is not None:
             self.restoreState(state)
         notices = s.take_notices()  # shown once, without blocking the start
