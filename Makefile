@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test test-slow lint bench screenshot package clean
+.PHONY: setup run test test-slow lint bench bench-monkey screenshot package clean
 
 setup: $(STAMP)
 
@@ -43,6 +43,11 @@ bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_training_gui.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_long_run.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_redraw.py
+
+# The monkey for 10,000 actions (about 25 minutes here); VANISHGUI_MONKEY_SEED=N for
+# another sequence, VANISHGUI_MONKEY_ACTIONS=N for another length.
+bench-monkey: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_monkey.py
 
 package: $(STAMP)
 	PYTHON=$(BIN)/python bash packaging/build.sh
