@@ -153,3 +153,48 @@ def test_a_network_past_the_memory_budget_is_refused_and_nothing_changes(qtbot) 
     with qtbot.assertNotEmitted(s.experiment_changed), pytest.raises(ExperimentError):
         s.set_experiment(exp)
     assert s.experiment.layers == (1, 1, 1, 1) and s.trainer.step_count == 3
+
+
+def _minibatches_of_3_and_2():
+    from vanishgui.core.experiment import parse_experiment
+
+    return parse_experiment({
+        "format": "vanishgui-experiment", "version": 1,
+        "network": {"layers": [2, 3, 1], "hidden_activation": "sigmoid"},
+        "data": {"dataset": "circles", "samples": 5, "seed": 0},
+        "training": {"loss": "bce", "learning_rate": 0.5, "batch_size": 3}})
+
+
+def test_a_shorter_minibatch_keeps_the_shown_sample_inside_it(qtbot) -> None:
+    """Five samples in batches of 3 and 2: sample 3 of a 3-sample pass does not exist in the
+    next pass. The monkey (seed 8675309) clicked an edge then and every view raised
+    IndexError; now the sample moves to the pass's last and the views are told."""
+    from vanishgui.ui.model.describe import caption
+
+    s = Session(_minibatches_of_3_and_2())
+    sizes = []
+    for _ in range(4):
+        if len(s.current.inputs) == 3:
+            s.set_sample(2)
+            with qtbot.waitSignal(s.sample_changed) as told:
+                s.train_step()
+            assert len(s.current.inputs) == 2
+            assert told.args == [1] and s.sample == 1
+        else:
+            s.train_step()
+        sizes.append(len(s.current.inputs))
+        caption(s.current, s.player.event, s.sample)  # reads the sample: no IndexError
+    assert set(sizes) == {2, 3}
+
+
+def test_the_worker_never_changes_the_shown_pass_behind_the_views(qtbot) -> None:
+    """A training round (on the worker) keeps its newest pass to itself; the shown pass
+    changes only when the views are told, on the GUI thread."""
+    s = Session(_minibatches_of_3_and_2())
+    shown = s.current
+    s.train_round()
+    s.train_round()
+    assert s.current is shown and s.trainer.step_count == 2
+    s.announce_training(None)
+    assert s.current is not shown and s.current.step == 2
+    assert s.last is not None and s.last.step == 1

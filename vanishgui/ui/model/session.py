@@ -91,6 +91,9 @@ class Session(QObject):
         self.trainer: Trainer = self.experiment.trainer()
         self.current: Pass = self.trainer.preview()
         self.last: Pass | None = None  # the step committed most recently
+        # The worker's newest pass and the one it committed, until the views are told:
+        # ``current`` changes only on the GUI thread, in step with what the views show.
+        self._newest: tuple[Pass, Pass] | None = None
         self.trace = Trace(self.experiment.layers)
         self.player = Player(self.trace, self.cursor_moved.emit)
         self.sample = 0
@@ -266,6 +269,7 @@ class Session(QObject):
         drove ``trainer`` directly, such as a lockstep comparison); show the new pass at
         ``position`` (default: the end of its backward phase)."""
         self._set_modified(True)
+        self._take_newest()
         if position is None:
             position = self.trace.phase_start["update"]
         self.player.position = -1  # force the move to be announced
@@ -313,10 +317,23 @@ class Session(QObject):
         True if this step has diverged. The training loop calls it on its worker thread,
         so it touches no Qt object and emits nothing."""
         t = self.trainer
-        t.commit(self.current)
-        self.last = self.current
-        self.current = t.preview()
+        shown = self._newest[0] if self._newest is not None else self.current
+        t.commit(shown)
+        self._newest = (t.preview(), shown)
         return t.history.diverged_at_step == t.step_count - 1
+
+    def _take_newest(self) -> None:
+        """Show the newest pass (GUI thread, when the views are told). A new pass can hold
+        fewer samples than the last (a minibatch at the end of the data): the shown sample
+        stays within it."""
+        if self._newest is None:
+            return
+        self.current, self.last = self._newest
+        self._newest = None
+        sample = min(self.sample, len(self.current.inputs) - 1)
+        if sample != self.sample:
+            self.sample = sample
+            self.sample_changed.emit(sample)
 
     def train_now(self, steps: int) -> None:
         """Commit ``steps`` steps at once (or until a divergence) and tell the views once:
@@ -334,6 +351,7 @@ class Session(QObject):
         self.trainer.reset()
         self.current = self.trainer.preview()
         self.last = None
+        self._newest = None
         self.player.position = -1
         self.pass_changed.emit()
         self.player.seek(0)
