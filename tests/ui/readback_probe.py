@@ -120,7 +120,37 @@ def read_plot(plot: pg.PlotItem) -> dict:
         axis = plot.getAxis(side)
         if axis.isVisible():
             axes[side] = read_axis(axis)
-    return {"range": [[x0, x1], [y0, y1]], "curves": curves, "axes": axes}
+    return {"range": [[x0, x1], [y0, y1]], "curves": curves, "axes": axes,
+            "height": vb.height()}
+
+
+def read_legends(view: pg.GraphicsView) -> list[dict]:
+    """Each legend's entries: whether every label lies wholly inside the visible view."""
+    visible = view.mapToScene(view.viewport().rect()).boundingRect()
+    out = []
+    for item in view.scene().items():
+        if isinstance(item, pg.LegendItem) and item.isVisible() and item.items:
+            cut = [label.text for _sample, label in item.items
+                   if not visible.contains(label.sceneBoundingRect().adjusted(1, 1, -1, -1))]
+            out.append({"entries": len(item.items), "cut": cut})
+    return out
+
+
+def clipped_labels(window) -> list[str]:
+    """Visible one-line plain-text labels whose text needs more width than they have."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel
+
+    cut = []
+    for label in window.findChildren(QLabel):
+        text = label.text()
+        if (not label.isVisible() or not text or label.wordWrap() or "\n" in text
+                or label.textFormat() == Qt.TextFormat.RichText or "<" in text):
+            continue
+        need = label.fontMetrics().horizontalAdvance(text)
+        if need > label.contentsRect().width() + 1:
+            cut.append(f"{text[:40]} ({need} px in {label.contentsRect().width()})")
+    return cut
 
 
 def main() -> None:
@@ -145,21 +175,25 @@ def main() -> None:
     if os.environ.get("VANISHGUI_READBACK_PROJECTOR") == "1":
         window.projector.enter()
     spin(1.0)  # the plots' last redraw
+    window.repaint()  # a view box updates its auto-range when it paints
+    spin(0.3)
     screen = window.screen()
     room = screen.availableGeometry()
     frame = window.frameGeometry()
-    plots = {}
+    plots, legends = {}, {}
     for name, panel in window.plots.panels.items():
         if not panel.isVisible():
             continue
         items = [it for view in panel.findChildren(pg.GraphicsView)
                  for it in view.scene().items() if isinstance(it, pg.PlotItem)]
         plots[name] = [read_plot(it) for it in items if it.isVisible()]
+        legends[name] = [entry for view in panel.findChildren(pg.GraphicsView)
+                         for entry in read_legends(view)]
     print(json.dumps({
         "screen": [room.width(), room.height()], "ratio": screen.devicePixelRatio(),
         "window": [frame.x(), frame.y(), frame.width(), frame.height()],
         "fits": room.contains(frame), "steps": window.session.trainer.step_count,
-        "plots": plots}))
+        "plots": plots, "legends": legends, "clipped": clipped_labels(window)}))
     window.close()
     sys.stdout.flush()
     time.sleep(0)

@@ -40,11 +40,15 @@ MIN_DECADES = 2.0  # the y axis always spans at least this many decades
 ZERO_LEGEND = "= 0 (at the floor)"
 
 
-def legend_layers(depth: int) -> list[int]:
-    """Which layers (0-based) get a legend entry: all of a shallow net, else a spread."""
-    if depth <= MAX_LEGEND_ENTRIES:
+def legend_layers(depth: int, most: int = MAX_LEGEND_ENTRIES) -> list[int]:
+    """Which layers (0-based) get a legend entry: all of a shallow net, else a spread
+    from layer 1 (the one that matters) to the output; with room for one, layer 1."""
+    most = max(1, most)
+    if depth <= most:
         return list(range(depth))
-    picks = np.linspace(0, depth - 1, MAX_LEGEND_ENTRIES).round().astype(int)
+    if most == 1:
+        return [0]
+    picks = np.linspace(0, depth - 1, most).round().astype(int)
     return sorted(set(picks.tolist()))
 
 
@@ -77,6 +81,7 @@ class LayerHistoryPanel(PlotPanel):
         self.view.ci.layout.setColumnStretchFactor(0, 1)
         self.view.ci.layout.setColumnStretchFactor(1, 0)
         self.curves: list[pg.PlotDataItem] = []
+        self.listed_layers: list[int] = []  # the layers the legend lists (0-based)
         self.zeros = pg.PlotDataItem()
         self.diverged_line = pg.InfiniteLine(angle=90, movable=False)
         self.floor = 1e-12
@@ -107,9 +112,6 @@ class LayerHistoryPanel(PlotPanel):
             curve.setDownsampling(auto=True, method="peak")
             self.plot.addItem(curve)
             self.curves.append(curve)
-        # Deepest first, so the legend reads top-down as the lines usually stack.
-        for i in reversed(legend_layers(depth)):
-            self.legend.addItem(self.curves[i], layer_name(i, depth))
         self.zeros = pg.PlotDataItem(pen=None, symbol="x", symbolSize=s["symbol"] + 5,
                                      symbolPen=pen(INK, 2), name=ZERO_LEGEND)
         self.plot.addItem(self.zeros)
@@ -119,6 +121,7 @@ class LayerHistoryPanel(PlotPanel):
                                          "fill": (255, 255, 255, 200)})
         self.diverged_line.setVisible(False)
         self.plot.addItem(self.diverged_line, ignoreBounds=True)
+        self._fill_legend(legend_layers(depth))
         style_plot(self.plot, self.sizes, left=self.y_label, bottom="training step")
         style_legend(self.legend, self.sizes)
 
@@ -139,6 +142,7 @@ class LayerHistoryPanel(PlotPanel):
         else:
             self.zeros.setData([], [])
         self._show_zero_legend(bool(len(zero_rows)))
+        self.fit_legend()
         self.counts = special_counts(block)
         diverged = self.session.trainer.history.diverged_at_step
         self.diverged_line.setVisible(diverged is not None)
@@ -158,6 +162,39 @@ class LayerHistoryPanel(PlotPanel):
             self._placeholder_range = False
         self.set_header(self.header_text(steps, block)
                         + notes_text(self.counts.zeros, self.counts.nonfinite))
+
+    def fit_legend(self) -> None:
+        """List as many layers as the plot's height shows in full: in a short plot the
+        lowest rows were cut off (layer 1, the one that matters, on a 10-layer chain).
+        Layer 1 is always listed, and the output layer whenever two rows fit."""
+        if not self.curves or not self.legend.items:
+            return
+        label = self.legend.items[0][1]
+        row = label.boundingRect().height()
+        rows = len(self.legend.items)
+        extra = self.legend.boundingRect().height() - rows * row  # the legend's margins
+        room = self.view.height() - self.legend.pos().y() - extra - 4
+        if row <= 0 or room <= 0:
+            return
+        depth = len(self.curves)
+        want = legend_layers(depth, min(MAX_LEGEND_ENTRIES, int(room // row)))
+        if want != self.listed_layers:
+            self._fill_legend(want)
+
+    def _fill_legend(self, layers: list[int]) -> None:
+        zeros = self.legend.getLabel(self.zeros) is not None
+        self.legend.clear()
+        depth = len(self.curves)
+        # Deepest first, so the legend reads top-down as the lines usually stack.
+        for i in reversed(layers):
+            self.legend.addItem(self.curves[i], layer_name(i, depth))
+        if zeros:
+            self.legend.addItem(self.zeros, ZERO_LEGEND)
+        self.listed_layers = layers
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.fit_legend()
 
     def _show_zero_legend(self, show: bool) -> None:
         listed = self.legend.getLabel(self.zeros) is not None

@@ -118,6 +118,8 @@ class TransportBar(SlimBar):
         self.status = QLabel(self)
         self.status.setObjectName("statusLine")
         self.status.setToolTip("Where you are in the current training step")
+        # wraps onto a second line rather than push the window past a small screen
+        self.status.setWordWrap(True)
         lay.addWidget(self.status, 1)
         self.steps = QLabel(self)
         self.steps.setToolTip("Training steps so far, and the training speed")
