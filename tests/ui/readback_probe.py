@@ -159,7 +159,8 @@ def main() -> None:
     window = build_window(Session(exp), restore=False)
     window.headless = True  # closing asks nothing
     window.show()
-    window.set_plot_wall(True)
+    if os.environ.get("VANISHGUI_READBACK_WALL", "1") == "1":
+        window.set_plot_wall(True)
     spin(0.5)
     seconds = float(os.environ.get("VANISHGUI_READBACK_SECONDS", "3"))
     window.session.train()

@@ -333,6 +333,28 @@ def test_while_training_the_edges_are_redrawn_a_bounded_share_at_a_time(qtbot, m
         np.testing.assert_array_equal(item.weights, w_now)
 
 
+def test_a_large_network_says_which_weights_its_lines_show(qtbot, window):
+    """63 hidden layers of 256 hold 4,064,000 weights; the diagram draws the strongest of each
+    layer pair and says how many, in numbers that are the lines' own count."""
+    from vanishgui.cli.window import build_window
+    from vanishgui.ui.model.session import Session
+
+    assert window.diagram.drawn.isHidden()  # the classic chain: every weight is a line
+    doc = {"format": "vanishgui-experiment", "version": 1,
+           "network": {"layers": [2] + [256] * 63 + [1], "hidden_activation": "relu"},
+           "data": {"dataset": "circles", "samples": 16},
+           "training": {"loss": "bce", "learning_rate": 0.001}}
+    w = build_window(Session(parse_experiment(doc)), restore=False)
+    qtbot.addWidget(w)
+    w.show()
+    scene = w.diagram.scene
+    drawn = sum(item.shown_edges for item in scene.edge_items)
+    total = sum(wt.size for wt in w.session.current.network.weights)
+    assert drawn < total == 4_064_000
+    assert w.diagram.drawn.isVisible()
+    assert f"strongest {drawn:,} of the {total:,} weights" in w.diagram.drawn.text()
+
+
 def test_shortcuts_dialog_lists_every_shortcut(window):
     from vanishgui.ui.shell.actions import ACTIONS
     from vanishgui.ui.shell.main_window import ShortcutsDialog
@@ -502,3 +524,21 @@ def test_a_picture_that_cannot_be_written_says_so_and_leaves_nothing(window, tmp
     assert list(tmp_path.iterdir()) == []  # no partial file, no temp file
     monkeypatch.setattr(os, "fsync", real_fsync)
     assert export(path) and path.stat().st_size > 100
+
+
+def test_a_chain_opens_with_the_ledger_on_w1(window):
+    """The lesson's subject is w₁: on a chain the ledger shows its chain of factors at
+    once, not an empty table; a wide network opens with nothing selected."""
+    s = window.session
+    assert s.selection == Selection(1, 0, 0)
+    rule = window.ledger.rule
+    assert rule is not None and (rule.layer, rule.neuron, rule.source) == (1, 0, 0)
+    assert window.ledger.table.rowCount() > 0
+    s.set_experiment(parse_experiment({
+        "format": "vanishgui-experiment", "version": 1,
+        "network": {"layers": [2, 3, 1], "hidden_activation": "sigmoid"},
+        "data": {"dataset": "circles", "samples": 8},
+        "training": {"loss": "bce", "learning_rate": 0.5}}))
+    assert s.selection is None and window.ledger.rule is None
+    s.set_experiment(classic())
+    assert s.selection == Selection(1, 0, 0) and window.ledger.rule is not None

@@ -111,6 +111,9 @@ class DiagramScene(QGraphicsScene):
         font.setPixelSize(lay.font_px)
         self.label_font = font
         per_pair = max(64, MAX_EDGES_DRAWN // max(1, len(layers) - 1))
+        pairs = [layers[i - 1] * layers[i] for i in range(1, len(layers))]
+        self.weights_total = sum(pairs)  # weights in the network
+        self.weights_drawn = sum(min(n, per_pair) for n in pairs)  # edges drawn of them
         self.edge_items = []
         for layer in range(1, len(layers)):
             item = EdgeLayerItem(layer, lay.centres[layer - 1], lay.centres[layer], per_pair)
@@ -277,9 +280,9 @@ class DiagramScene(QGraphicsScene):
         start = time.perf_counter()
         # round the layers from where the last call stopped, so none waits for ever
         order = sorted(self._stale_edges, key=lambda i: (i < self._edge_cursor, i))
-        for i in order:
-            if time.perf_counter() - start > budget:
-                break
+        for k, i in enumerate(order):
+            if k and time.perf_counter() - start > budget:
+                break  # at least one layer pair a call, however busy the machine
             self._stale_edges.discard(i)
             self._edge_cursor = i + 1
             w = self._shown[i]

@@ -171,6 +171,11 @@ class DiagramPanel(QWidget):
         self.formula.setWordWrap(True)
         self.formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.colorbar = ColorBar(self)
+        # a large network's diagram draws its strongest weights only: it says so
+        self.drawn = QLabel(self)
+        self.drawn.setObjectName("edgesDrawn")
+        self.drawn.setWordWrap(True)
+        self.drawn.setContentsMargins(12, 2, 12, 2)
         self.banner = QLabel(self)
         self.banner.setObjectName("divergenceBanner")
         self.banner.setWordWrap(True)
@@ -196,6 +201,7 @@ class DiagramPanel(QWidget):
         outer.addWidget(self.notice)
         outer.addLayout(top)
         outer.addWidget(self.view, 1)
+        outer.addWidget(self.drawn)
         outer.addWidget(self.colorbar)
         self.setAutoFillBackground(True)
         pal = self.palette()
@@ -208,11 +214,19 @@ class DiagramPanel(QWidget):
         session.trained.connect(self._on_trained)
         self._on_cursor_moved(session.position)
         self._on_pass_changed()
+        self._say_what_is_drawn()
+
+    def _say_what_is_drawn(self) -> None:
+        drawn, total = self.scene.weights_drawn, self.scene.weights_total
+        self.drawn.setText(f"Lines show the strongest {drawn:,} of the {total:,} weights, "
+                           "to keep the diagram readable; every weight is computed.")
+        self.drawn.setVisible(drawn < total)
 
     def _on_experiment_changed(self) -> None:
         self.banner.hide()
         self.view.fit()
         self._on_pass_changed()
+        self._say_what_is_drawn()
 
     def _on_pass_changed(self) -> None:
         s = self.session

@@ -97,7 +97,10 @@ class Session(QObject):
         self.trace = Trace(self.experiment.layers)
         self.player = Player(self.trace, self.cursor_moved.emit)
         self.sample = 0
-        self.selection = None
+        # a chain (one neuron a layer) opens on w₁, the weight the lesson is about: the
+        # ledger shows its gradient's chain of factors at once
+        chain = all(n == 1 for n in self.experiment.layers)
+        self.selection = Selection(1, 0, 0) if chain else None
 
     @property
     def position(self) -> int:
