@@ -111,19 +111,46 @@ class ColorBar(QWidget):
         self.setToolTip("Colour of a neuron once its δ (the error signal) is known. "
                         "Each tick is 1000 times smaller than the one to its right.")
 
-    def sizeHint(self):
+    TITLE = "|δ| of each neuron (log scale):"
+    SWATCHES = ((palette.ZERO, "exactly 0"), (palette.NONFINITE, "inf / NaN"))
+
+    def _widths(self) -> tuple[int, int]:
+        """The title's column and the swatches' row, in px."""
+        fm = self.fontMetrics()
+        left = fm.horizontalAdvance(self.TITLE) + 24
+        swatches = sum(fm.horizontalAdvance(t) + fm.height() + 28 for _c, t in self.SWATCHES)
+        return left, swatches
+
+    def _two_rows(self, width: int) -> bool:
+        """The swatches go under the bar when one row would leave the bar under 200 px
+        (they were cut off at the window's edge: "inf / Na")."""
+        left, swatches = self._widths()
+        return width < left + 200 + swatches + 20
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
         h = self.fontMetrics().height()
-        return QSize(600, h * 2 + 22)
+        return h * 2 + 22 + (h + 8 if self._two_rows(width) else 0)
+
+    def sizeHint(self):
+        return QSize(600, self.heightForWidth(600))
+
+    def minimumSizeHint(self):
+        left, swatches = self._widths()
+        return QSize(max(left + 140, swatches + 16), self.heightForWidth(left + 140))
 
     def paintEvent(self, event) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         fm = p.fontMetrics()
         line = fm.height()
-        title = "|δ| of each neuron (log scale):"
-        left = fm.horizontalAdvance(title) + 24
-        swatches = fm.horizontalAdvance("exactly 0") + fm.horizontalAdvance("inf / NaN") + 120
-        width = max(120, self.width() - left - swatches - 20)
+        title = self.TITLE
+        left, swatches = self._widths()
+        two_rows = self._two_rows(self.width())
+        room = self.width() - left - 20 - (0 if two_rows else swatches)
+        width = max(120, room)
         bar = QRectF(left, 6, width, line)
         p.setPen(QPen(palette.TEXT))
         p.drawText(QRectF(8, 6, left - 12, line), Qt.AlignmentFlag.AlignRight
@@ -144,13 +171,13 @@ class ColorBar(QWidget):
             text = "1" if dec == 0 else f"1e{dec}".replace("-", "−")
             tw = fm.horizontalAdvance(text)
             p.drawText(int(x - tw / 2), int(bar.bottom() + 4 + fm.ascent()), text)
-        x = bar.right() + 24
-        for color, text in ((palette.ZERO, "exactly 0"), (palette.NONFINITE, "inf / NaN")):
+        x, y = (8.0, bar.bottom() + 10 + line) if two_rows else (bar.right() + 24, 6.0)
+        for color, text in self.SWATCHES:
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(color)
-            p.drawRect(QRectF(x, 6, line, line))
+            p.drawRect(QRectF(x, y, line, line))
             p.setPen(QPen(palette.TEXT))
-            p.drawText(int(x + line + 6), int(6 + fm.ascent()), text)
+            p.drawText(int(x + line + 6), int(y + fm.ascent()), text)
             x += line + 12 + fm.horizontalAdvance(text) + 16
         p.end()
 

@@ -48,6 +48,7 @@ from .settings import Settings
 from .settings import current as current_settings
 from .shell import ComparisonOpener
 
+PLOT_SHARE = 0.45  # of the window's height, for the plots under the diagram
 FILE_FILTER = "vanishgui experiments (*.vanishgui.json *.json);;All files (*)"
 
 
@@ -132,6 +133,10 @@ class MainWindow(QMainWindow):
         if not self._arranged:
             self._arranged = True
             self._arrange_plots()
+            # the plots under the diagram get PLOT_SHARE of the height: on a 768-pixel
+            # screen Qt's own split left a history plot ~120 px, its axis cut off
+            self.resizeDocks(self._plot_firsts, [int(self.height() * PLOT_SHARE)]
+                             * len(self._plot_firsts), Qt.Orientation.Vertical)
             if self._restore:
                 self._restore_state()
         super().showEvent(event)
@@ -275,6 +280,7 @@ class MainWindow(QMainWindow):
             firsts.append(docks[0])
         for dock in firsts:
             dock.raise_()
+        self._plot_firsts = firsts
 
     def set_plot_wall(self, on: bool) -> None:
         """Every plot in a grid of two rows (the diagram and controls step aside), or back."""

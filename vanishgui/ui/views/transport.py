@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QToolBar,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -97,8 +98,14 @@ class TransportBar(SlimBar):
                  presentation: Presentation | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(8, 4, 8, 4)
+        # two rows: the controls, then the status line across the whole bar (it wraps
+        # there rather than push the window wider than a small screen)
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(8, 4, 8, 4)
+        rows.setSpacing(2)
+        lay = QHBoxLayout()
+        lay.setContentsMargins(0, 0, 0, 0)
+        rows.addLayout(lay)
         self.buttons = add_buttons(self, lay, actions)
         self.train_n = QSpinBox(self)
         self.train_n.setRange(1, 1_000_000)
@@ -114,16 +121,15 @@ class TransportBar(SlimBar):
         self.speed_label, self.speed = add_speed_choice(
             self, lay, "How fast Play moves through the events (instant: a whole step at once)")
         self.speed.currentIndexChanged.connect(self._on_speed_picked)
-        lay.addSpacing(12)
-        self.status = QLabel(self)
-        self.status.setObjectName("statusLine")
-        self.status.setToolTip("Where you are in the current training step")
-        # wraps onto a second line rather than push the window past a small screen
-        self.status.setWordWrap(True)
-        lay.addWidget(self.status, 1)
+        lay.addStretch(1)
         self.steps = QLabel(self)
         self.steps.setToolTip("Training steps so far, and the training speed")
         lay.addWidget(self.steps)
+        self.status = QLabel(self)
+        self.status.setObjectName("statusLine")
+        self.status.setToolTip("Where you are in the current training step")
+        self.status.setWordWrap(True)
+        rows.addWidget(self.status)
         session.cursor_moved.connect(self._on_cursor_moved)
         session.experiment_changed.connect(self._on_experiment_changed)
         session.trained.connect(self._on_trained)
