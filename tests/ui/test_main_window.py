@@ -542,3 +542,31 @@ def test_a_chain_opens_with_the_ledger_on_w1(window):
     assert s.selection is None and window.ledger.rule is None
     s.set_experiment(classic())
     assert s.selection == Selection(1, 0, 0) and window.ledger.rule is not None
+
+
+def test_a_small_screen_gets_the_compact_layout(qtbot, monkeypatch):
+    """Under 1300×700 the diagram keeps the width: the controls wait in a tab beside the
+    ledger and the plots share one tab group. (The tests' screen is 1920×1080, so the
+    threshold is raised here; real small screens are read back on Xvfb.)"""
+    from vanishgui.cli.window import build_window
+    from vanishgui.ui.model.session import Session
+    from vanishgui.ui.shell import main_window
+
+    monkeypatch.setattr(main_window, "COMPACT", (4000, 4000))
+    w = build_window(Session(classic()), restore=False)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    assert w.compact()
+    d = w.docks
+    assert d["controls"] in w.tabifiedDockWidgets(d["ledger"])
+    plots = [d[f"plot_{n}"] for n in w.plots.panels]
+    assert set(plots[1:]) <= set(w.tabifiedDockWidgets(plots[0]))
+    shown = [dock for dock in plots if not dock.visibleRegion().isEmpty()]
+    assert len(shown) == 1  # one large plot at a time
+
+
+def test_a_wide_screen_keeps_both_plot_groups_side_by_side(window):
+    assert not window.compact()
+    d = window.docks
+    assert d["controls"] not in window.tabifiedDockWidgets(d["ledger"])

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QImage, QKeySequence, QPainter
 from PySide6.QtWidgets import (
     QDialog,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QSizePolicy,
+    QTabBar,
     QTableWidget,
     QTableWidgetItem,
     QToolBar,
@@ -48,6 +49,7 @@ from .settings import Settings
 from .settings import current as current_settings
 from .shell import ComparisonOpener
 
+COMPACT = (1300, 700)  # a screen smaller than this gets the compact layout
 PLOT_SHARE = 0.45  # of the window's height, for the plots under the diagram
 FILE_FILTER = "vanishgui experiments (*.vanishgui.json *.json);;All files (*)"
 
@@ -139,7 +141,15 @@ class MainWindow(QMainWindow):
                              * len(self._plot_firsts), Qt.Orientation.Vertical)
             if self._restore:
                 self._restore_state()
+            QTimer.singleShot(0, self, self._unelide_tabs)  # the dock tab bars exist then
         super().showEvent(event)
+
+    def _unelide_tabs(self) -> None:
+        """Dock tabs show their whole titles ("Chain-rule l…" at 1024 px); where they do
+        not fit, the tab bar scrolls."""
+        for bar in self.findChildren(QTabBar):
+            bar.setElideMode(Qt.TextElideMode.ElideNone)
+            bar.setUsesScrollButtons(True)
 
     # -- assembly ------------------------------------------------------------------------
     def _build_actions(self) -> None:
@@ -278,9 +288,26 @@ class MainWindow(QMainWindow):
             for dock in docks[1:]:
                 self.tabifyDockWidget(docks[0], dock)
             firsts.append(docks[0])
+        if self.compact():
+            # under 1300×700 (a small laptop, an old projector): the diagram keeps the
+            # width, the controls wait in a tab beside the ledger, and the plots share one
+            # tab group, one large plot at a time
+            self.tabifyDockWidget(d["ledger"], d["controls"])
+            d["ledger"].raise_()
+            for dock in firsts[1:]:
+                self.tabifyDockWidget(firsts[0], dock)
+            firsts = firsts[:1]
         for dock in firsts:
             dock.raise_()
         self._plot_firsts = firsts
+
+    def compact(self) -> bool:
+        """Whether the screen's available room is under COMPACT (logical px)."""
+        screen = self.screen()
+        if screen is None:
+            return False
+        room = screen.availableGeometry()
+        return room.width() < COMPACT[0] or room.height() < COMPACT[1]
 
     def set_plot_wall(self, on: bool) -> None:
         """Every plot in a grid of two rows (the diagram and controls step aside), or back."""

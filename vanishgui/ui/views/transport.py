@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QSizePolicy,
     QSpinBox,
     QToolBar,
     QToolButton,
@@ -38,10 +39,12 @@ def add_buttons(bar: QWidget, lay: QHBoxLayout,
     buttons: dict[str, QToolButton] = {}
     for name in TRANSPORT:
         if name is None:
-            lay.addSpacing(16)
+            lay.addSpacing(10)
             continue
         b = QToolButton(bar)
         b.setDefaultAction(actions[name])
+        # never squeezed into "Trai…step": a button is as wide as its text
+        b.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         lay.addWidget(b)
         buttons[name] = b
     return buttons
@@ -115,21 +118,25 @@ class TransportBar(SlimBar):
         self.train_n_button.setText("Train N")
         self.train_n_button.setToolTip("Train this many steps, then pause")
         self.train_n_button.clicked.connect(lambda: session.train(self.train_n.value()))
+        self.train_n_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         lay.addWidget(self.train_n)
         lay.addWidget(self.train_n_button)
-        lay.addSpacing(12)
+        lay.addSpacing(8)
         self.speed_label, self.speed = add_speed_choice(
             self, lay, "How fast Play moves through the events (instant: a whole step at once)")
         self.speed.currentIndexChanged.connect(self._on_speed_picked)
         lay.addStretch(1)
-        self.steps = QLabel(self)
-        self.steps.setToolTip("Training steps so far, and the training speed")
-        lay.addWidget(self.steps)
+        second = QHBoxLayout()
+        second.setContentsMargins(0, 0, 0, 0)
+        rows.addLayout(second)
         self.status = QLabel(self)
         self.status.setObjectName("statusLine")
         self.status.setToolTip("Where you are in the current training step")
         self.status.setWordWrap(True)
-        rows.addWidget(self.status)
+        second.addWidget(self.status, 1)
+        self.steps = QLabel(self)
+        self.steps.setToolTip("Training steps so far, and the training speed")
+        second.addWidget(self.steps)
         session.cursor_moved.connect(self._on_cursor_moved)
         session.experiment_changed.connect(self._on_experiment_changed)
         session.trained.connect(self._on_trained)
