@@ -267,6 +267,11 @@ def test_weights_of_1e308(window, qtbot):
     boundary = window.plots.panels["boundary"]
     y = boundary.fit_y[np.isfinite(boundary.fit_y)]
     assert boundary.mode == "line" and y.max() > 1e308 and y.min() < -1e308
+    # the header counts what is drawn at the edge, as the core's numbers have it
+    beyond = int(np.count_nonzero(np.abs(y) > 1e300))
+    assert f"|ŷ| over 1.00e300 at {beyond} points (drawn at 1.00e300)" in boundary.header.text()
+    _, drawn = boundary.fit.getOriginalDataset()
+    assert np.nanmax(np.abs(drawn)) == 1e300
 
 
 def check_views_finite(window, qtbot) -> None:
