@@ -58,13 +58,9 @@ def viridis(t: float) -> QColor:
     return QColor(_VIRIDIS_TABLE[int(_levels(np.asarray(t, dtype=float)))])
 
 
-def delta_position(value: float) -> float:
-    """Where |value| sits on the |δ| scale, 0 (1e-12 or less) to 1 (1 or more)."""
-    return float(delta_positions(np.asarray([value], dtype=float))[0])
-
-
 def delta_positions(values: np.ndarray) -> np.ndarray:
-    """:func:`delta_position` of every value (0 for zero or non-finite)."""
+    """Where each |value| sits on the |δ| scale, 0 (1e-12 or less) to 1 (1 or more); 0 for
+    zero or non-finite values."""
     lo, hi = DELTA_DECADES
     mag = np.abs(np.asarray(values, dtype=float))
     ok = np.isfinite(mag) & (mag > 0)
