@@ -544,29 +544,90 @@ def test_a_chain_opens_with_the_ledger_on_w1(window):
     assert s.selection == Selection(1, 0, 0) and window.ledger.rule is not None
 
 
-def test_a_small_screen_gets_the_compact_layout(qtbot, monkeypatch):
-    """Under 1300×700 the diagram keeps the width: the controls wait in a tab beside the
-    ledger and the plots share one tab group. (The tests' screen is 1920×1080, so the
-    threshold is raised here; real small screens are read back on Xvfb.)"""
+@pytest.mark.parametrize(("size", "projector", "kind"), [
+    ((1920, 1080), False, "wide"), ((1600, 860), False, "wide"), ((1599, 1080), False, "laptop"),
+    ((1920, 859), False, "laptop"), ((1366, 768), False, "laptop"), ((1300, 700), False, "laptop"),
+    ((1299, 768), False, "projector"), ((1280, 720), False, "projector"),
+    ((1024, 768), False, "projector"), ((960, 540), False, "projector"),
+    ((1920, 1080), True, "projector")])
+def test_the_layout_follows_the_screen_s_room(size, projector, kind):
+    from vanishgui.ui.shell.layouts import layout_for
+
+    assert layout_for(*size, projector) == kind
+
+
+def _opened(qtbot, monkeypatch, kind):
+    """A window whose screen counts as ``kind`` (the tests' screen is 1920×1080, so the
+    thresholds move; real small screens are read back on Xvfb)."""
     from vanishgui.cli.window import build_window
     from vanishgui.ui.model.session import Session
-    from vanishgui.ui.shell import main_window
+    from vanishgui.ui.shell import layouts
 
-    monkeypatch.setattr(main_window, "COMPACT", (4000, 4000))
+    big = (4000, 4000)
+    if kind != "wide":
+        monkeypatch.setattr(layouts, "WIDE", big)
+    if kind == "projector":
+        monkeypatch.setattr(layouts, "LAPTOP", big)
     w = build_window(Session(classic()), restore=False)
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
-    assert w.compact()
+    assert w.layout_name == kind
+    qtbot.waitUntil(lambda: len(_fronts(w)[1]) == 1)  # the tab bars settle
+    return w
+
+
+def _fronts(w):
+    plots = [w.docks[f"plot_{n}"] for n in w.plots.panels]
+    return plots, [dock for dock in plots if not dock.visibleRegion().isEmpty()]
+
+
+@pytest.mark.parametrize("kind", ["laptop", "projector"])
+def test_smaller_screens_get_one_large_plot_beside_the_diagram(qtbot, monkeypatch, kind):
+    """Laptop and projector layouts: one large plot on the right at full height, the
+    others in tabs behind it (never squashed); the ledger under the diagram; the controls
+    on the left (laptop) or in a tab beside the ledger (projector)."""
+    w = _opened(qtbot, monkeypatch, kind)
     d = w.docks
-    assert d["controls"] in w.tabifiedDockWidgets(d["ledger"])
-    plots = [d[f"plot_{n}"] for n in w.plots.panels]
-    assert set(plots[1:]) <= set(w.tabifiedDockWidgets(plots[0]))
-    shown = [dock for dock in plots if not dock.visibleRegion().isEmpty()]
+    plots, shown = _fronts(w)
     assert len(shown) == 1  # one large plot at a time
+    assert set(plots[1:]) <= set(w.tabifiedDockWidgets(plots[0]))
+    assert all(w.dockWidgetArea(p) == Qt.DockWidgetArea.RightDockWidgetArea for p in plots)
+    assert shown[0].height() > 0.8 * w.centralWidget().height()  # the window's height
+    assert w.dockWidgetArea(d["ledger"]) == Qt.DockWidgetArea.BottomDockWidgetArea
+    ledger = d["ledger"].geometry()
+    diagram = w.centralWidget().geometry()
+    assert ledger.top() >= diagram.bottom() and ledger.right() <= shown[0].geometry().left()
+    tabbed_controls = d["controls"] in w.tabifiedDockWidgets(d["ledger"])
+    assert tabbed_controls == (kind == "projector")
+    # G brings the next plot to the front, Shift+G the one before
+    first = shown[0]
+    w.show_next_plot(+1)
+    _p, now = _fronts(w)
+    assert now != [first] and len(now) == 1
+    w.show_next_plot(-1)
+    assert _fronts(w)[1] == [first]
+    assert w.action("next_plot").shortcut().toString() == "G"
+
+
+def test_an_empty_ledger_gives_its_room_to_the_diagram(qtbot, monkeypatch):
+    from vanishgui.ui.model.session import Selection
+
+    w = _opened(qtbot, monkeypatch, "projector")
+    full = w.docks["ledger"].height()
+    w.session.select(None)
+    qtbot.waitUntil(lambda: w.docks["ledger"].height() < full - 100)
+    empty = w.docks["ledger"].height()
+    assert not w.ledger.table.isVisible()
+    w.session.select(Selection(1, 0, 0))
+    qtbot.waitUntil(lambda: w.docks["ledger"].height() > empty + 40)
+    assert w.ledger.table.isVisible()
 
 
 def test_a_wide_screen_keeps_both_plot_groups_side_by_side(window):
-    assert not window.compact()
+    assert window.layout_name == "wide"
     d = window.docks
     assert d["controls"] not in window.tabifiedDockWidgets(d["ledger"])
+    _plots, shown = _fronts(window)
+    assert len(shown) == 2  # what the pass shows now, beside what training has done
+    assert all(window.dockWidgetArea(p) == Qt.DockWidgetArea.BottomDockWidgetArea for p in shown)

@@ -60,7 +60,7 @@ def test_a_seventh_panel_is_one_module_and_one_row(qtbot, monkeypatch) -> None:
     assert not dock.isFloating()
     assert w.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea
     # tabbed with the other "training" panels, behind the first of them
-    assert dock in w.tabifiedDockWidgets(w.docks["plot_gradients"])
+    qtbot.waitUntil(lambda: dock in w.tabifiedDockWidgets(w.docks["plot_gradients"]))
     w.session.train(5)
     qtbot.waitUntil(lambda: not w.session.training)
     dock.raise_()

@@ -6,6 +6,7 @@ from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QLinearGradient, QPainter, QPen
 from PySide6.QtWidgets import (
     QGraphicsView,
+    QHBoxLayout,
     QLabel,
     QSizePolicy,
     QToolTip,
@@ -103,15 +104,22 @@ class DiagramView(QGraphicsView):
 
 
 class ColorBar(QWidget):
-    """The |δ| scale, left to right: viridis over 1e-12 … 1 (log10), then 0 and inf/NaN."""
+    """The |δ| scale: viridis over 1e-12 … 1 (log10), then 0 and inf/NaN. Left to right
+    under a comparison's diagrams; bottom to top beside the main diagram (``vertical``),
+    where it takes width, which a 16:9 screen has, rather than the diagram's height."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, vertical: bool = False) -> None:
         super().__init__(parent)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.vertical = vertical
+        if vertical:
+            self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
+        else:
+            self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setToolTip("Colour of a neuron once its δ (the error signal) is known. "
                         "Each tick is 1000 times smaller than the one to its right.")
 
     TITLE = "|δ| of each neuron (log scale):"
+    SHORT_TITLE = ("|δ|", "log scale")  # over the vertical bar, one word a line
     SWATCHES = ((palette.ZERO, "exactly 0"), (palette.NONFINITE, "inf / NaN"))
 
     def _widths(self) -> tuple[int, int]:
@@ -128,20 +136,40 @@ class ColorBar(QWidget):
         return width < left + 200 + swatches + 20
 
     def hasHeightForWidth(self) -> bool:
-        return True
+        return not self.vertical
 
     def heightForWidth(self, width: int) -> int:
         h = self.fontMetrics().height()
         return h * 2 + 22 + (h + 8 if self._two_rows(width) else 0)
 
+    # -- vertical: title, bar with decade ticks, then the two swatches, one a row --------------
+    def _column_width(self) -> int:
+        fm = self.fontMetrics()
+        line = fm.height()
+        texts = [*self.SHORT_TITLE]
+        ticks = max(fm.horizontalAdvance(t) for t in ("1", "1e−12"))
+        swatches = max(fm.horizontalAdvance(t) for _c, t in self.SWATCHES) + line + 6
+        return max(line + 8 + ticks, swatches, *(fm.horizontalAdvance(t) for t in texts)) + 16
+
+    def _vertical_min_height(self) -> int:
+        line = self.fontMetrics().height()
+        return line * (len(self.SHORT_TITLE) + 3 + len(self.SWATCHES)) + 40
+
     def sizeHint(self):
+        if self.vertical:
+            return QSize(self._column_width(), max(300, self._vertical_min_height()))
         return QSize(600, self.heightForWidth(600))
 
     def minimumSizeHint(self):
+        if self.vertical:
+            return QSize(self._column_width(), self._vertical_min_height())
         left, swatches = self._widths()
         return QSize(max(left + 140, swatches + 16), self.heightForWidth(left + 140))
 
     def paintEvent(self, event) -> None:
+        if self.vertical:
+            self._paint_vertical()
+            return
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         fm = p.fontMetrics()
@@ -182,6 +210,46 @@ class ColorBar(QWidget):
         p.end()
 
 
+    def _paint_vertical(self) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        fm = p.fontMetrics()
+        line = fm.height()
+        y = 4.0
+        p.setPen(QPen(palette.TEXT))
+        for text in self.SHORT_TITLE:
+            p.drawText(QRectF(8, y, self.width() - 8, line),
+                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+            y += line
+        swatch_rows = len(self.SWATCHES) * (line + 6)
+        bar = QRectF(8, y + line / 2 + 2, line * 0.9,
+                     max(line * 2.0, self.height() - y - line - swatch_rows - 12))
+        grad = QLinearGradient(bar.bottomLeft(), bar.topLeft())
+        for k in range(11):
+            grad.setColorAt(k / 10, palette.viridis(k / 10))
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(grad)
+        p.drawRect(bar)
+        p.setPen(QPen(palette.TEXT))
+        lo, hi = palette.DELTA_DECADES
+        decades = (hi - lo) // 3
+        step = 3 if bar.height() / decades >= line * 1.1 else 6  # never overlapping ticks
+        for dec in range(lo, hi + 1, step):
+            yy = bar.bottom() - (dec - lo) / (hi - lo) * bar.height()
+            p.drawLine(int(bar.right()), int(yy), int(bar.right() + 4), int(yy))
+            text = "1" if dec == 0 else f"1e{dec}".replace("-", "−")
+            p.drawText(int(bar.right() + 8), int(yy - line / 2 + fm.ascent()), text)
+        y = bar.bottom() + line / 2 + 8
+        for color, text in self.SWATCHES:
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(color)
+            p.drawRect(QRectF(8, y, line * 0.9, line * 0.9))
+            p.setPen(QPen(palette.TEXT))
+            p.drawText(int(8 + line + 6), int(y + fm.ascent() - line * 0.05), text)
+            y += line + 6
+        p.end()
+
+
 class DiagramPanel(QWidget):
     """The central widget: formula of the current event, the diagram and its colour bar."""
 
@@ -197,7 +265,7 @@ class DiagramPanel(QWidget):
         self.formula.setObjectName("eventFormula")
         self.formula.setWordWrap(True)
         self.formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.colorbar = ColorBar(self)
+        self.colorbar = ColorBar(self, vertical=True)
         # a large network's diagram draws its strongest weights only: it says so
         self.drawn = QLabel(self)
         self.drawn.setObjectName("edgesDrawn")
@@ -227,9 +295,12 @@ class DiagramPanel(QWidget):
         outer.addWidget(self.banner)
         outer.addWidget(self.notice)
         outer.addLayout(top)
-        outer.addWidget(self.view, 1)
+        middle = QHBoxLayout()
+        middle.setContentsMargins(0, 0, 4, 4)
+        middle.addWidget(self.view, 1)
+        middle.addWidget(self.colorbar)
+        outer.addLayout(middle, 1)
         outer.addWidget(self.drawn)
-        outer.addWidget(self.colorbar)
         self.setAutoFillBackground(True)
         pal = self.palette()
         pal.setColor(self.backgroundRole(), QColor("#ffffff"))

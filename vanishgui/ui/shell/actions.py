@@ -67,6 +67,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
                ("-",), "View"),
     ActionSpec("plot_wall", "All &plots", "Show all six plots at once, in a grid "
                "(again to go back)", ("Ctrl+Shift+P",), "View", checkable=True),
+    ActionSpec("next_plot", "&Next plot", "Bring the next plot to the front (the large "
+               "plot of the laptop and projector layouts)", ("G",), "View"),
+    ActionSpec("previous_plot", "Previous plot", "Bring the previous plot to the front",
+               ("Shift+G",), "View"),
     ActionSpec("shortcuts", "&Keyboard shortcuts", "Every shortcut in one list", ("F1",),
                "Help"),
     ActionSpec("about", "&About vanishgui", "Version and what this app is for", (), "Help"),

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -42,14 +43,13 @@ from ..views.controls import ControlsPanel
 from ..views.inspector import InspectorPanel
 from ..views.ledger import LedgerPanel
 from ..views.transport import TransportBar, dock_at_bottom
-from . import dialogs, resources
+from . import dialogs, layouts, resources
 from .actions import ACTIONS, ActionSpec, make_action
 from .projector import Projector
 from .settings import Settings
 from .settings import current as current_settings
 from .shell import ComparisonOpener
 
-COMPACT = (1300, 700)  # a screen smaller than this gets the compact layout
 PLOT_SHARE = 0.45  # of the window's height, for the plots under the diagram
 FILE_FILTER = "vanishgui experiments (*.vanishgui.json *.json);;All files (*)"
 
@@ -97,8 +97,8 @@ class MainWindow(QMainWindow):
                                       presentation=self.presentation)
         dock_at_bottom(self, self.transport)
         self._build_menus()
-        self.resizeDocks([self.docks["controls"], self.docks["ledger"]], [370, 400],
-                         Qt.Orientation.Horizontal)
+        self.layout_name = "wide"  # set by arrange() when the window is first shown
+        self._plot_firsts: list[QDockWidget] = []
         self.session.modified_changed.connect(self._on_title_changed)
         self.session.path_changed.connect(self._on_title_changed)
         self.session.playing_changed.connect(self._on_playing_changed)
@@ -134,14 +134,9 @@ class MainWindow(QMainWindow):
         # leaves a stale tab bar drawn over other docks (seen with Qt 6.10).
         if not self._arranged:
             self._arranged = True
-            self._arrange_plots()
-            # the plots under the diagram get PLOT_SHARE of the height: on a 768-pixel
-            # screen Qt's own split left a history plot ~120 px, its axis cut off
-            self.resizeDocks(self._plot_firsts, [int(self.height() * PLOT_SHARE)]
-                             * len(self._plot_firsts), Qt.Orientation.Vertical)
+            self.arrange()
             if self._restore:
                 self._restore_state()
-            QTimer.singleShot(0, self, self._unelide_tabs)  # the dock tab bars exist then
         super().showEvent(event)
 
     def _unelide_tabs(self) -> None:
@@ -150,6 +145,8 @@ class MainWindow(QMainWindow):
         for bar in self.findChildren(QTabBar):
             bar.setElideMode(Qt.TextElideMode.ElideNone)
             bar.setUsesScrollButtons(True)
+            for button in bar.findChildren(QToolButton):
+                button.setToolTip("More tabs this way")
 
     # -- assembly ------------------------------------------------------------------------
     def _build_actions(self) -> None:
@@ -271,43 +268,117 @@ class MainWindow(QMainWindow):
             panels.addAction(dock.toggleViewAction())
         self._fill_recent()
 
-    def _arrange_plots(self) -> None:
-        """The plot groups side by side under the diagram (what the current pass shows,
-        then what training has done), each group's panels as tabs, its first in front.
-        Derived from the PANELS rows: a new panel needs no edit here."""
+    def layout_kind(self) -> str:
+        """'wide', 'laptop' or 'projector' (see :mod:`.layouts`) for this window's screen,
+        or 'projector' in projector mode."""
+        screen = self.screen()
+        room = screen.availableGeometry() if screen is not None else None
+        if room is None:
+            return layouts.layout_for(*layouts.WIDE, projector=self.presentation.projector)
+        return layouts.layout_for(room.width(), room.height(), self.presentation.projector)
+
+    def arrange(self, kind: str | None = None) -> None:
+        """Place the docks in one of the three layouts (``kind`` None: the screen's).
+
+        Derived from the PANELS rows: a new panel needs no edit here. Docks that are
+        hidden (projector mode hides the editing ones) stay hidden."""
+        kind = kind or self.layout_kind()
+        self.layout_name = kind
         d = self.docks
-        self.tabifyDockWidget(d["ledger"], d["inspector"])
-        d["ledger"].raise_()
-        firsts: list[QDockWidget] = []
-        for group in self.plots.groups():
-            docks = [d[f"plot_{name}"] for name in group]
-            if not firsts:
-                self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, docks[0])
+        shown = {name: not dock.isHidden() for name, dock in d.items()}
+        groups = [[d[f"plot_{name}"] for name in group] for group in self.plots.groups()]
+        plots = [dock for group in groups for dock in group]
+        moved = [d["controls"], d["ledger"], d["inspector"], *plots]
+        for dock in moved:
+            dock.setFloating(False)
+            self.removeDockWidget(dock)
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        if kind == "wide":
+            # controls and ledger run the window's full height; the plots sit under the
+            # diagram, what the current pass shows beside what training has done
+            self.setCorner(Qt.Corner.TopLeftCorner, left)
+            self.setCorner(Qt.Corner.BottomLeftCorner, left)
+            self.setCorner(Qt.Corner.TopRightCorner, right)
+            self.setCorner(Qt.Corner.BottomRightCorner, right)
+            self.addDockWidget(left, d["controls"])
+            self.addDockWidget(right, d["ledger"])
+            self.tabifyDockWidget(d["ledger"], d["inspector"])
+            firsts = [group[0] for group in groups]
+            # side by side first: split from a tabbed dock, Qt adds a tab instead
+            self.addDockWidget(bottom, firsts[0])
+            for a, b in itertools.pairwise(firsts):
+                self.splitDockWidget(a, b, Qt.Orientation.Horizontal)
+            for group in groups:
+                for dock in group[1:]:
+                    self.tabifyDockWidget(group[0], dock)
+        else:
+            # one large plot on the right at full height, the others in tabs behind it;
+            # the ledger under the diagram, where its columns have room
+            self.setCorner(Qt.Corner.TopRightCorner, right)
+            self.setCorner(Qt.Corner.BottomRightCorner, right)
+            self.setCorner(Qt.Corner.TopLeftCorner, left)
+            self.setCorner(Qt.Corner.BottomLeftCorner, left if kind == "laptop" else bottom)
+            self.addDockWidget(right, plots[0])
+            for dock in plots[1:]:
+                self.tabifyDockWidget(plots[0], dock)
+            self.addDockWidget(bottom, d["ledger"])
+            self.tabifyDockWidget(d["ledger"], d["inspector"])
+            if kind == "laptop":
+                self.addDockWidget(left, d["controls"])
             else:
-                self.splitDockWidget(firsts[-1], docks[0], Qt.Orientation.Horizontal)
-            for dock in docks[1:]:
-                self.tabifyDockWidget(docks[0], dock)
-            firsts.append(docks[0])
-        if self.compact():
-            # under 1300×700 (a small laptop, an old projector): the diagram keeps the
-            # width, the controls wait in a tab beside the ledger, and the plots share one
-            # tab group, one large plot at a time
-            self.tabifyDockWidget(d["ledger"], d["controls"])
-            d["ledger"].raise_()
-            for dock in firsts[1:]:
-                self.tabifyDockWidget(firsts[0], dock)
-            firsts = firsts[:1]
+                self.tabifyDockWidget(d["ledger"], d["controls"])
+            firsts = [plots[0]]
+        for name, dock in d.items():
+            if dock in moved:
+                dock.setVisible(shown[name])
+        d["ledger"].raise_()
         for dock in firsts:
             dock.raise_()
         self._plot_firsts = firsts
+        self._size_docks()
+        QTimer.singleShot(0, self, self._unelide_tabs)  # new tab bars exist then
 
-    def compact(self) -> bool:
-        """Whether the screen's available room is under COMPACT (logical px)."""
-        screen = self.screen()
-        if screen is None:
-            return False
-        room = screen.availableGeometry()
-        return room.width() < COMPACT[0] or room.height() < COMPACT[1]
+    def _size_docks(self) -> None:
+        d, w, h = self.docks, self.width(), self.height()
+        if self.layout_name == "wide":
+            self.resizeDocks([d["controls"], d["ledger"]], [370, 400],
+                             Qt.Orientation.Horizontal)
+            # the plots under the diagram get PLOT_SHARE of the height: on a 768-pixel
+            # screen Qt's own split left a history plot ~120 px, its axis cut off
+            self.resizeDocks(self._plot_firsts, [int(h * PLOT_SHARE)] * len(self._plot_firsts),
+                             Qt.Orientation.Vertical)
+        else:
+            wide = [self._plot_firsts[0]]
+            widths = [int(w * layouts.PLOT_WIDTH)]
+            if self.layout_name == "laptop" and not d["controls"].isHidden():
+                wide.append(d["controls"])
+                widths.append(min(340, int(w * 0.24)))
+            self.resizeDocks(wide, widths, Qt.Orientation.Horizontal)
+            self._fit_ledger()
+
+    def _fit_ledger(self) -> None:
+        """Under the diagram, the ledger takes LEDGER_HEIGHT of the window while it shows
+        a chain rule, and only its heading and hint while it is empty."""
+        ledger = self.docks["ledger"]
+        if self.layout_name == "wide" or ledger.isHidden() or self.plot_wall:
+            return
+        if self.ledger.rule is None:
+            height = ledger.sizeHint().height()
+        else:
+            height = int(self.height() * layouts.LEDGER_HEIGHT)
+        self.resizeDocks([ledger], [height], Qt.Orientation.Vertical)
+
+    def show_next_plot(self, step: int = 1) -> None:
+        """Bring the next (``step`` 1) or previous (−1) plot to the front of its tabs."""
+        names = [n for group in self.plots.groups() for n in group]
+        docks = [self.docks[f"plot_{n}"] for n in names]
+        front = [i for i, dock in enumerate(docks)
+                 if dock.isVisible() and not dock.visibleRegion().isEmpty()]
+        start = front[-1] if front else -1 if step > 0 else 0
+        dock = docks[(start + step) % len(docks)]
+        dock.show()
+        dock.raise_()
 
     def set_plot_wall(self, on: bool) -> None:
         """Every plot in a grid of two rows (the diagram and controls step aside), or back."""
@@ -359,6 +430,8 @@ class MainWindow(QMainWindow):
         sel = self.session.selection
         if sel is not None:
             self.docks["ledger" if sel.is_weight else "inspector"].raise_()
+        if self._arranged:  # once the ledger's own layout has followed the selection
+            QTimer.singleShot(0, self, self._fit_ledger)
 
     # -- window state --------------------------------------------------------------------
     def _restore_state(self) -> None:
@@ -576,6 +649,17 @@ class MainWindow(QMainWindow):
 
     def on_plot_wall(self) -> None:
         self.set_plot_wall(self._plot_wall_state is None)
+
+    def on_next_plot(self) -> None:
+        self.show_next_plot(+1)
+
+    def on_previous_plot(self) -> None:
+        self.show_next_plot(-1)
+
+    @property
+    def plot_wall(self) -> bool:
+        """Whether every plot is on screen at once (View → All plots)."""
+        return self._plot_wall_state is not None
 
     def on_quit(self) -> None:
         self.close()

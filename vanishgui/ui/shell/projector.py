@@ -26,10 +26,13 @@ from PySide6.QtWidgets import (
 
 from ..model.presentation import PROJECTOR_ZOOM, Presentation, next_zoom
 from .actions import ActionSpec
+from .layouts import LEDGER_HEIGHT, PLOT_WIDTH
 from .settings import Settings
 from .theme import apply_theme
 
 HIDDEN_DOCKS = ("controls", "inspector")  # editing and detail panels
+CORNERS = (Qt.Corner.TopLeftCorner, Qt.Corner.TopRightCorner, Qt.Corner.BottomLeftCorner,
+           Qt.Corner.BottomRightCorner)
 
 ACTIONS = (
     ActionSpec("projector", "&Projector mode", "Full screen, large type, high contrast; "
@@ -131,6 +134,8 @@ class Projector(QObject):
         self._saved_state = w.saveState()
         self._saved_geometry = w.saveGeometry()
         self._was_maximized = w.isMaximized()
+        self._saved_layout = getattr(w, "layout_name", "")
+        self._corners = {c: w.corner(c) for c in CORNERS}
         for name in HIDDEN_DOCKS:
             self.docks[name].hide()
         self.docks["ledger"].show()
@@ -140,24 +145,37 @@ class Projector(QObject):
         for bar in self._hidden_bars:
             bar.hide()
         self._present(True, self.projector_zoom)  # the transport bar goes slim by itself
+        arrange = getattr(w, "arrange", None)
+        if arrange is not None and not getattr(w, "plot_wall", False):
+            arrange("projector")  # diagram, ledger under it, one large plot beside
+        screen = w.screen()
+        if screen is not None:  # with no window manager, full screen is only a request
+            w.setGeometry(screen.geometry())
         w.showFullScreen()
         self.fit_docks()
         self.actions["projector"].setChecked(True)
 
     def fit_docks(self) -> None:
-        """Room for the ledger's four columns and for plots that can be read."""
+        """The projector layout's shares: the large plot 45% of the width, the ledger 36%
+        of the height under the diagram (a lesson, when shown, 22% on the left)."""
         w = self.window
         plots = [d for n, d in self.docks.items() if n.startswith("plot_") and d.isVisible()]
         lesson = self.docks.get("lesson")
-        if lesson is not None and lesson.isVisible():  # three columns: lesson, diagram, ledger
-            w.resizeDocks([lesson, self.docks["ledger"]], [int(w.width() * 0.22),
-                                                        int(w.width() * 0.24)],
-                          Qt.Orientation.Horizontal)
-        else:
-            w.resizeDocks([self.docks["ledger"]], [int(w.width() * 0.3)],
-                          Qt.Orientation.Horizontal)
+        wide, widths = [], []
+        if lesson is not None and lesson.isVisible():
+            wide.append(lesson)
+            widths.append(int(w.width() * 0.22))
         if plots:
-            w.resizeDocks(plots[:1], [int(w.height() * 0.4)], Qt.Orientation.Vertical)
+            wide.append(plots[0])
+            widths.append(int(w.width() * (0.36 if wide else PLOT_WIDTH)))
+        if wide:
+            w.resizeDocks(wide, widths, Qt.Orientation.Horizontal)
+        fit_ledger = getattr(w, "_fit_ledger", None)
+        if fit_ledger is not None:
+            fit_ledger()  # LEDGER_HEIGHT with a chain rule in it, less while empty
+        else:
+            w.resizeDocks([self.docks["ledger"]], [int(w.height() * LEDGER_HEIGHT)],
+                          Qt.Orientation.Vertical)
 
     def leave(self) -> None:
         if not self.active:
@@ -171,8 +189,12 @@ class Projector(QObject):
         w.showMaximized() if self._was_maximized else w.showNormal()
         if self._saved_geometry is not None:
             w.restoreGeometry(self._saved_geometry)
+        for corner, area in getattr(self, "_corners", {}).items():
+            w.setCorner(corner, area)
         if self._saved_state is not None:
             w.restoreState(self._saved_state)
+        if hasattr(w, "layout_name"):
+            w.layout_name = self._saved_layout
         self.actions["projector"].setChecked(False)
 
     def eventFilter(self, obj, event) -> bool:

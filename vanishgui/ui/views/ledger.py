@@ -64,12 +64,14 @@ class LedgerPanel(QWidget):
         self.table.setRowCount(0)
         if sel is None or not sel.is_weight:
             self.rule = None
+            self.table.hide()  # an empty table took ~400 px from the diagram
             self.heading.setText("Chain-rule ledger")
             self.footer.setText("Click an edge (a weight) in the diagram to see how its "
                                 "gradient is built from one factor per layer.")
             return
         rule = chain_rule(s.current, sel.layer, sel.neuron, sel.source or 0, s.sample)
         self.rule = rule
+        self.table.show()
         name = f"w from neuron {rule.source + 1} of layer {rule.layer - 1} to neuron " \
                f"{rule.neuron + 1} of layer {rule.layer}"
         self.heading.setText(f"∂L/∂w for {name}")
