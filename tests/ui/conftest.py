@@ -31,3 +31,4 @@ def _delete_closed_windows(qapp):
     loop = QEventLoop()
     QTimer.singleShot(0, loop.quit)
     loop.exec()
+

@@ -1,9 +1,15 @@
 """Run by test_readback.py in a child process on a real X server (Xvfb, no window
-manager). Opens the main window as the app does (its size is the app's choice), shows every
-plot, trains live for VANISHGUI_READBACK_SECONDS, pauses, lets the plots catch up, and
-reads back what is shown through pyqtgraph's and Qt's public API: each visible PlotItem's
-viewRange(), where each curve's whole data lies against it, and the tick strings each
-axis draws (from generateDrawSpecs) against its tick values. Prints one JSON line."""
+manager). Opens the main window as the app does (its size and layout are the app's
+choice), trains live, resets, opens lesson scenes, and after each reads back what is shown
+through pyqtgraph's and Qt's public API: each visible PlotItem's viewRange() and view-box
+height, where each curve's whole data lies against the view, the tick strings each axis
+draws (from generateDrawSpecs) against its tick values, legend entries against the visible
+view, every visible label's needed width against its rect, and (projector mode) every
+shown text's pixel size on screen. Prints one JSON line: the problems found, by phase.
+
+Environment: VANISHGUI_READBACK_PROJECTOR=1 (projector mode), VANISHGUI_READBACK_SECONDS
+(of live training, 3), VANISHGUI_READBACK_SCENES ("all", or scene numbers from 1, comma
+separated; default 5), VANISHGUI_READBACK_WALL=1 (every plot at once as well)."""
 
 from __future__ import annotations
 
@@ -18,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtGui import QImage, QPainter
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 app = QApplication(sys.argv[:1])
 
@@ -87,6 +93,10 @@ def read_axis(axis: pg.AxisItem) -> dict:
             "texts": sorted(drawn)[:12], "checked": len(pairs), "bad": bad}
 
 
+MIN_PLOT_PX = 160  # a plot's view box, logical px
+MIN_PROJECTOR_TEXT_PX = 24  # font pixel size × device-pixel ratio, projector mode
+
+
 def read_plot(plot: pg.PlotItem) -> dict:
     vb = plot.getViewBox()
     (x0, x1), (y0, y1) = vb.viewRange()
@@ -120,8 +130,12 @@ def read_plot(plot: pg.PlotItem) -> dict:
         axis = plot.getAxis(side)
         if axis.isVisible():
             axes[side] = read_axis(axis)
+    shown = vb.sceneBoundingRect().adjusted(-1, -1, 1, 1)
+    cut = [item.toPlainText() for item in plot.items if isinstance(item, pg.TextItem)
+           and item.isVisible() and item.toPlainText()
+           and not shown.contains(item.textItem.sceneBoundingRect())]
     return {"range": [[x0, x1], [y0, y1]], "curves": curves, "axes": axes,
-            "height": vb.height()}
+            "height": vb.height(), "texts_cut": cut}
 
 
 def read_legends(view: pg.GraphicsView) -> list[dict]:
@@ -144,8 +158,15 @@ def clipped_labels(window) -> list[str]:
     cut = []
     for label in window.findChildren(QLabel):
         text = label.text()
-        if (not label.isVisible() or not text or label.wordWrap() or "\n" in text
-                or label.textFormat() == Qt.TextFormat.RichText or "<" in text):
+        if not label.isVisible() or not text or label.visibleRegion().isEmpty():
+            continue
+        if label.wordWrap():  # a wrapped label is cut when its lines need more height
+            room = label.contentsRect()
+            need = label.heightForWidth(label.width()) - (label.height() - room.height())
+            if need > room.height() + 2:
+                cut.append(f"{text[:40]} ({need} px tall in {room.height()})")
+            continue
+        if ("\n" in text or label.textFormat() == Qt.TextFormat.RichText or "<" in text):
             continue
         need = label.fontMetrics().horizontalAdvance(text)
         if need > label.contentsRect().width() + 1:
@@ -153,48 +174,244 @@ def clipped_labels(window) -> list[str]:
     return cut
 
 
-def main() -> None:
-    root = Path(__file__).resolve().parents[2]
-    exp = load_experiment(root / "resources" / "examples" / "deep-sigmoid-circles.json")
-    window = build_window(Session(exp), restore=False)
-    window.headless = True  # closing asks nothing
-    window.show()
-    if os.environ.get("VANISHGUI_READBACK_WALL", "1") == "1":
-        window.set_plot_wall(True)
-    spin(0.5)
-    seconds = float(os.environ.get("VANISHGUI_READBACK_SECONDS", "3"))
-    window.session.train()
-    spin(seconds)
-    window.session.pause()
-    # then what a class does next: another experiment, trained, and projector mode (the
-    # σ' axis read 100-300 after such changes: a hidden ×1000)
-    window.session.set_experiment(
-        load_experiment(root / "resources" / "examples" / "deep-chain-sigmoid.json"))
-    window.session.train()
-    spin(seconds)
-    window.session.pause()
-    if os.environ.get("VANISHGUI_READBACK_PROJECTOR") == "1":
-        window.projector.enter()
-    spin(1.0)  # the plots' last redraw
-    window.repaint()  # a view box updates its auto-range when it paints
-    spin(0.3)
+def text_pixels(item, view) -> float:
+    """A graphics item's text size on screen: its font's pixel size through the view."""
+    from PySide6.QtGui import QFontInfo
+
+    t = item.deviceTransform(view.viewportTransform())
+    scale = math.sqrt(abs(t.m11() * t.m22() - t.m12() * t.m21()))
+    font = item.font() if callable(getattr(item, "font", None)) else item.font
+    return QFontInfo(font).pixelSize() * scale * view.devicePixelRatioF()
+
+
+def small_texts(window) -> list[str]:
+    """Every shown text under MIN_PROJECTOR_TEXT_PX on screen, with its size."""
+    from PySide6.QtGui import QFontInfo
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractSpinBox,
+        QComboBox,
+        QDockWidget,
+        QGraphicsSimpleTextItem,
+        QGraphicsTextItem,
+        QGraphicsView,
+        QHeaderView,
+        QLabel,
+        QTabBar,
+        QTableWidget,
+    )
+
+    from vanishgui.ui.diagram.items import BoxItem
+
+    small = []
+
+    def check(what: str, px: float) -> None:
+        if px < MIN_PROJECTOR_TEXT_PX - 0.5:
+            small.append(f"{what[:40]!r} {px:.1f} px")
+
+    kinds = (QLabel, QAbstractButton, QTabBar, QComboBox, QAbstractSpinBox, QHeaderView,
+             QTableWidget, QDockWidget)
+    for w in window.findChildren(QWidget):
+        if not isinstance(w, kinds) or not w.isVisible() or w.visibleRegion().isEmpty():
+            continue
+        text = (w.text() if isinstance(w, (QLabel, QAbstractButton)) else
+                w.windowTitle() if isinstance(w, QDockWidget) else
+                w.tabText(0) if isinstance(w, QTabBar) and w.count() else
+                w.currentText() if isinstance(w, QComboBox) else
+                w.text() if isinstance(w, QAbstractSpinBox) else type(w).__name__)
+        if isinstance(w, QTableWidget) and not w.rowCount():
+            continue
+        if text:
+            check(f"{type(w).__name__} {text}", QFontInfo(w.font()).pixelSize()
+                  * w.devicePixelRatioF())
+    for view in window.findChildren(QGraphicsView):
+        if not view.isVisible() or view.visibleRegion().isEmpty():
+            continue
+        shown = view.mapToScene(view.viewport().rect()).boundingRect()
+        for item in view.scene().items():
+            if not item.isVisible() or not item.sceneBoundingRect().intersects(shown):
+                continue
+            if isinstance(item, QGraphicsTextItem):
+                text = item.toPlainText()
+            elif isinstance(item, QGraphicsSimpleTextItem):
+                text = item.text()
+            elif isinstance(item, BoxItem):
+                text = item.text if item.text_shown else ""
+            elif isinstance(item, pg.AxisItem):
+                font = item.style.get("tickFont") or item.font()
+                if item.style.get("showValues", True) and item.isVisible():
+                    t = item.deviceTransform(view.viewportTransform())
+                    scale = math.sqrt(abs(t.m11() * t.m22() - t.m12() * t.m21()))
+                    check(f"ticks of {item.labelText or item.orientation}",
+                          QFontInfo(font).pixelSize() * scale * view.devicePixelRatioF())
+                continue
+            else:
+                continue
+            if text.strip():
+                check(text, text_pixels(item, view))
+    return small
+
+
+def clipped_tables(window) -> list[str]:
+    """Visible tables whose headers or cells need more width than their columns have, or
+    that scroll sideways (the ledger's "product so far" was cut to "duct so")."""
+    from PySide6.QtWidgets import QTableWidget
+
+    cut = []
+    for table in window.findChildren(QTableWidget):
+        if not table.isVisible() or table.visibleRegion().isEmpty() or not table.rowCount():
+            continue
+        header = table.horizontalHeader()
+        fm = header.fontMetrics()
+        for c in range(table.columnCount()):
+            head = table.horizontalHeaderItem(c)
+            texts = [head.text() if head else ""]
+            texts += [table.item(r, c).text() for r in range(table.rowCount())
+                      if table.item(r, c) is not None]
+            need = max(fm.horizontalAdvance(t) for t in texts) + 8
+            if need > header.sectionSize(c) + 1:
+                cut.append(f"column {texts[0]!r} needs {need} px, has {header.sectionSize(c)}")
+        if table.horizontalScrollBar().isVisible():
+            cut.append(f"table with columns {texts[0]!r}… scrolls sideways")
+    return cut
+
+
+def clipped_buttons(window) -> list[str]:
+    from PySide6.QtWidgets import QAbstractButton
+
+    cut = []
+    for b in window.findChildren(QAbstractButton):
+        if not b.isVisible() or not b.text() or b.visibleRegion().isEmpty():
+            continue
+        if type(b).__name__ in ("QToolButton", "QPushButton") or b.objectName():
+            need = b.fontMetrics().horizontalAdvance(b.text().replace("&", ""))
+            if need > b.width():
+                cut.append(f"button {b.text()!r} ({need} px in {b.width()})")
+    return cut
+
+
+def read_window(window, plots_of, projector: bool) -> dict:
+    """What one window shows now, and the problems in it."""
     screen = window.screen()
     room = screen.availableGeometry()
     frame = window.frameGeometry()
+    problems: list[str] = []
+    if not room.contains(frame):
+        problems.append(f"window {frame.getRect()} is not inside the screen {room.getRect()}")
     plots, legends = {}, {}
-    for name, panel in window.plots.panels.items():
-        if not panel.isVisible():
+    for name, panel in plots_of(window).items():
+        if not panel.isVisible() or panel.visibleRegion().isEmpty():
             continue
-        items = [it for view in panel.findChildren(pg.GraphicsView)
-                 for it in view.scene().items() if isinstance(it, pg.PlotItem)]
+        views = [v for v in panel.findChildren(pg.GraphicsView)
+                 if v.isVisible() and not v.visibleRegion().isEmpty()]
+        items = [it for view in views for it in view.scene().items()
+                 if isinstance(it, pg.PlotItem)]
         plots[name] = [read_plot(it) for it in items if it.isVisible()]
-        legends[name] = [entry for view in panel.findChildren(pg.GraphicsView)
-                         for entry in read_legends(view)]
-    print(json.dumps({
-        "screen": [room.width(), room.height()], "ratio": screen.devicePixelRatio(),
-        "window": [frame.x(), frame.y(), frame.width(), frame.height()],
-        "fits": room.contains(frame), "steps": window.session.trainer.step_count,
-        "plots": plots, "legends": legends, "clipped": clipped_labels(window)}))
+        legends[name] = [entry for view in views for entry in read_legends(view)]
+    for name, shown in plots.items():
+        for plot in shown:
+            if plot["height"] < MIN_PLOT_PX:
+                problems.append(f"{name}: view box {plot['height']:.0f} px tall")
+            for curve in plot["curves"]:
+                if not curve["last_inside"] or curve["inside"] < 0.9:
+                    problems.append(f"{name}: curve {curve['name']!r} {curve['inside']:.0%} "
+                                    f"inside, last {curve['last']} in {plot['range']}")
+            if plot["texts_cut"]:
+                problems.append(f"{name}: text cut at the plot's edge {plot['texts_cut']}")
+            for side, axis in plot["axes"].items():
+                if axis["scale"] != 1.0 or axis["prefix"] or axis["bad"]:
+                    problems.append(f"{name}: {side} axis scale {axis['scale']} prefix "
+                                    f"{axis['prefix']!r} ticks {axis['bad']}")
+    for name, ls in legends.items():
+        for legend in ls:
+            if legend["cut"]:
+                problems.append(f"{name}: legend entries cut {legend['cut']}")
+    problems += [f"label cut: {c}" for c in clipped_labels(window)]
+    problems += clipped_tables(window) + clipped_buttons(window)
+    if projector:
+        problems += [f"small text: {t}" for t in small_texts(window)]
+    return {"screen": [room.width(), room.height()], "ratio": screen.devicePixelRatio(),
+            "window": [frame.x(), frame.y(), frame.width(), frame.height()],
+            "fits": room.contains(frame), "plots": plots, "problems": problems}
+
+
+def settle(seconds: float = 1.0) -> None:
+    spin(seconds)  # the plots' last redraw (the Pacer's frames, a throttled panel)
+    for w in QApplication.topLevelWidgets():
+        if w.isVisible():
+            w.repaint()  # a view box updates its auto-range when it paints
+    spin(0.3)
+
+
+def main() -> None:
+    from vanishgui.ui.lesson.player import LessonPlayer, builtin_lessons
+    from vanishgui.ui.shell.theme import apply_theme
+
+    apply_theme(app)  # as the app starts
+    root = Path(__file__).resolve().parents[2]
+    examples = root / "resources" / "examples"
+    projector = os.environ.get("VANISHGUI_READBACK_PROJECTOR") == "1"
+    seconds = float(os.environ.get("VANISHGUI_READBACK_SECONDS", "3"))
+    window = build_window(Session(load_experiment(examples / "deep-sigmoid-circles.json")),
+                          restore=False)
+    window.headless = True  # closing asks nothing
+    window.show()
+    spin(0.5)
+    if projector:
+        window.projector.enter()
+        spin(0.5)
+    phases: dict[str, dict] = {}
+
+    def main_plots(w):
+        return w.plots.panels
+
+    def read(phase: str, every_plot: bool = False) -> None:
+        settle()
+        phases[phase] = read_window(window, main_plots, projector)
+        if every_plot:  # each plot in turn, as G brings it to the front
+            for k in range(len(window.plots.panels)):
+                window.show_next_plot(+1)
+                settle(0.5)
+                seen = read_window(window, main_plots, projector)
+                phases[f"{phase}, plot turn {k + 1}"] = seen
+
+    window.session.train()
+    spin(seconds)
+    window.session.pause()
+    trained = window.session.trainer.step_count
+    read(f"after {seconds:g} s of training")
+    window.session.reset()
+    read("after a reset")
+    window.session.set_experiment(load_experiment(examples / "deep-chain-sigmoid.json"))
+    window.session.train()
+    spin(seconds)
+    window.session.pause()
+    read("after another experiment, trained", every_plot=True)
+    player = window.findChild(LessonPlayer)
+    player.open_path(builtin_lessons()[0])
+    wanted = os.environ.get("VANISHGUI_READBACK_SCENES", "5")
+    count = len(player.lesson.scenes)
+    scenes = range(count) if wanted == "all" else [int(k) - 1 for k in wanted.split(",")]
+    for index in scenes:
+        player.go_to(index)
+        player.finish_scene(compare=True)
+        read(f"lesson scene {index + 1}, “{player.lesson.scenes[index].title}”")
+        for cw in QApplication.topLevelWidgets():
+            if cw.objectName() == "comparisonWindow" and cw.isVisible():
+                settle()
+                phases[f"scene {index + 1}: the comparison window"] = read_window(
+                    cw, lambda c: {"compare_gradients": c.gradients}, projector)
+                cw.close()
+                spin(0.3)
+    if os.environ.get("VANISHGUI_READBACK_WALL") == "1":
+        player.leave()
+        window.set_plot_wall(True)
+        read("every plot at once")
+    first = next(iter(phases.values()))
+    print(json.dumps({"screen": first["screen"], "ratio": first["ratio"],
+                      "steps": trained,
+                      "plots": sum(len(p["plots"]) for p in phases.values()),
+                      "problems": {k: v["problems"] for k, v in phases.items()}}))
     window.close()
     sys.stdout.flush()
     time.sleep(0)

@@ -47,7 +47,8 @@ def test_every_size_derives_from_the_zoom() -> None:
     normal, big = sizes_at(1.0), sizes_at(PROJECTOR_ZOOM)
     assert normal == {"tick": 12, "label": 13, "title": 14, "legend": 11, "line": 2.5,
                       "symbol": 9}
-    assert big == {"tick": 18, "label": 19, "title": 20, "legend": 16, "line": 4.5,
+    # 18 pt is 24 px at 96 dpi: no text a projector shows is smaller (issue 11)
+    assert big == {"tick": 18, "label": 19, "title": 20, "legend": 18, "line": 4.5,
                    "symbol": 14}
     ladder = [sizes_at(z)["tick"] for z in ZOOM_LADDER]
     assert ladder == sorted(ladder) and len(set(ladder)) == len(ladder)  # each rung larger

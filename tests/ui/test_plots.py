@@ -571,3 +571,39 @@ def test_the_decision_boundary_is_computed_off_the_gui_thread(make_hub, qtbot, m
     hub.flush()  # forced: the picture of step 7 now, whatever the worker is doing
     assert "after 7 steps" in panel.header.text()
     assert threads[-1] is threading.main_thread()
+
+
+def _texts_outside_their_view(panel) -> list[str]:
+    """The shown TextItems of a panel that do not lie wholly inside their view box."""
+    out = []
+    for plot in graphics_items(panel, pg.PlotItem):
+        vb = plot.getViewBox()
+        shown = vb.sceneBoundingRect().adjusted(-1, -1, 1, 1)
+        for item in plot.items:  # addedItems leaves out those added with ignoreBounds
+            if (isinstance(item, pg.TextItem) and item.isVisible()
+                    and item.toPlainText() and not shown.contains(
+                        item.textItem.sceneBoundingRect())):
+                out.append(item.toPlainText())
+    return out
+
+
+@pytest.mark.parametrize("width", [400, 480, 900])  # a projector column is 460 px
+def test_bar_labels_and_the_bound_stay_inside_their_plots(qtbot, width):
+    """Read back from the view: the first layer's ratio label ran past the axis in a
+    narrow plot ("1/1.0e6" read "1.0e6"), and the σ' bound's label lost its start
+    ("max σ'(z)" read "x σ'(z)")."""
+    session = Session(experiment([2] + [1] * 10 + [1], loss="squared", data={
+        "inputs": [[0.5, 0.5]], "targets": [[1.0]]}))
+    hub = PlotHub(session, Presentation())
+    for name in ("flow", "dact"):
+        panel = hub.panels[name]
+        qtbot.addWidget(panel)
+        panel.resize(width, 520)
+        panel.show()
+        qtbot.waitExposed(panel)
+    hub.flush()
+    qtbot.wait(50)  # the text items follow their view's transform when it is drawn
+    flow = hub.panels["flow"]
+    assert flow.labels[0].toPlainText().startswith("1/")  # the vanishing first layer
+    for name in ("flow", "dact"):
+        assert not _texts_outside_their_view(hub.panels[name]), name

@@ -4,31 +4,11 @@ scene says they are, in the colours the scene gave them: not a blank window."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
+from xserver import run_probe
 
 PROBE = Path(__file__).with_name("real_window_probe.py")
-
-
-@pytest.fixture
-def xvfb_display():
-    xvfb = shutil.which("Xvfb")
-    assert xvfb, "Xvfb is not installed: run `make test` (it installs the xvfb package)"
-    read, write = os.pipe()
-    proc = subprocess.Popen([xvfb, "-displayfd", str(write), "-screen", "0", "1920x1080x24",
-                             "-nolisten", "tcp"], pass_fds=(write,), stderr=subprocess.DEVNULL)
-    os.close(write)
-    with os.fdopen(read) as f:
-        number = f.readline().strip()
-    assert number, "Xvfb did not start"
-    yield f":{number}"
-    proc.terminate()
-    proc.wait(timeout=10)
 
 
 def _close(a: str, b: str, tol: int = 40) -> bool:
@@ -37,12 +17,8 @@ def _close(a: str, b: str, tol: int = 40) -> bool:
     return all(abs(x - y) <= tol for x, y in zip(ca, cb))
 
 
-def test_real_window_draws_neurons_where_the_scene_says(xvfb_display, tmp_path):
-    env = dict(os.environ, DISPLAY=xvfb_display, QT_QPA_PLATFORM="xcb",
-               XDG_CONFIG_HOME=str(tmp_path))
-    out = subprocess.run([sys.executable, str(PROBE)], env=env, capture_output=True, text=True,
-                         timeout=120)
-    assert out.returncode == 0, out.stderr[-2000:]
+def test_real_window_draws_neurons_where_the_scene_says(tmp_path):
+    out = run_probe(PROBE, "1920x1080", tmp_path, timeout=120)
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["platform"] == "xcb"
     assert result["screen"] == [1920, 1080]

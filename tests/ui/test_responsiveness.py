@@ -3,37 +3,17 @@ in slices, and one step of a large network cannot be sliced: keys waited up to 1
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from xserver import run_probe
 
 PROBE = Path(__file__).with_name("responsiveness_probe.py")
 
 
 @pytest.mark.slow
 def test_the_window_answers_while_the_deepest_network_trains(tmp_path) -> None:
-    xvfb = shutil.which("Xvfb")
-    assert xvfb, "Xvfb is not installed: run `make test` (it installs the xvfb package)"
-    read, write = os.pipe()
-    server = subprocess.Popen([xvfb, "-displayfd", str(write), "-screen", "0", "1366x768x24",
-                               "-nolisten", "tcp"], pass_fds=(write,),
-                              stderr=subprocess.DEVNULL)
-    os.close(write)
-    with os.fdopen(read) as f:
-        display = f.readline().strip()
-    try:
-        env = dict(os.environ, DISPLAY=f":{display}", QT_QPA_PLATFORM="xcb",
-                   XDG_CONFIG_HOME=str(tmp_path / "config"))
-        done = subprocess.run([sys.executable, str(PROBE)], env=env, capture_output=True,
-                              text=True, timeout=600)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-    assert done.returncode == 0, done.stderr[-3000:]
+    done = run_probe(PROBE, "1366x768", tmp_path, timeout=600)
     line = next(x for x in done.stdout.splitlines() if x.startswith("steps="))
     print(line)
     figures = dict(part.split("=") for part in line.split())

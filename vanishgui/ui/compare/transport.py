@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from ..model.lockstep import Lockstep, event_counts
 from ..model.presentation import Presentation
-from ..views.transport import SlimBar, add_buttons, add_speed_choice
+from ..views.transport import SlimBar, add_buttons, add_speed_choice, two_rows
 
 
 class ComparisonTransport(SlimBar):
@@ -18,25 +18,22 @@ class ComparisonTransport(SlimBar):
                  presentation: Presentation | None = None) -> None:
         super().__init__(parent)
         self.lockstep = lockstep
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(8, 4, 8, 4)
+        lay, second = two_rows(self)  # as the main window's: buttons, then the status
         self.buttons = add_buttons(self, lay, actions)
         lay.addSpacing(12)
         self.speed_label, self.speed = add_speed_choice(
             self, lay, "How fast Play moves through the events (instant: a whole step at once)")
         self.speed.currentIndexChanged.connect(self._on_speed_picked)
-        lay.addSpacing(12)
-        self.steps = QLabel(self)
-        self.steps.setObjectName("compareSteps")
-        self.steps.setToolTip("Training steps so far (the same for every network)")
-        lay.addWidget(self.steps)
-        lay.addSpacing(12)
+        lay.addStretch(1)
         self.status = QLabel(self)
         self.status.setObjectName("statusLine")
         self.status.setToolTip("Where the networks are in their training step")
-        self.status.setMinimumWidth(0)
-        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        lay.addWidget(self.status, 1)
+        self.status.setWordWrap(True)
+        second.addWidget(self.status, 1)
+        self.steps = QLabel(self)
+        self.steps.setObjectName("compareSteps")
+        self.steps.setToolTip("Training steps so far (the same for every network)")
+        second.addWidget(self.steps)
         lockstep.changed.connect(self._on_lockstep_changed)
         for s in lockstep.sessions:
             s.cursor_moved.connect(self._on_lockstep_changed)
@@ -44,7 +41,8 @@ class ComparisonTransport(SlimBar):
         self.follow(presentation)
 
     def set_slim(self, slim: bool) -> None:
-        """Hide the speed choice (projector mode), as the main window's slim bar does."""
+        """Hide the speed choice too (projector mode), as the main window's slim bar does."""
+        super().set_slim(slim)
         for w in (self.speed_label, self.speed):
             w.setVisible(not slim)
 

@@ -222,6 +222,9 @@ def show_comparison(shell: Shell, comparison: Comparison,
     cw.path = Path(path) if path else None
     cw.resize(window.size())
     if window.isFullScreen():  # projector mode: the comparison takes the screen too
+        screen = window.screen()
+        if screen is not None:  # with no window manager, full screen is only a request
+            cw.setGeometry(screen.geometry())
         cw.showFullScreen()
     else:
         cw.show()

@@ -275,6 +275,7 @@ class BoxItem(QGraphicsItem):
         self._rect = rect
         self.font = font
         self.text = ""
+        self.text_shown = True  # False when the view would draw it too small to read
         self.fill = QColor("#ffffff")
         self.active = False
         self.setZValue(2)
@@ -292,6 +293,8 @@ class BoxItem(QGraphicsItem):
                             5 if self.active else 2))
         painter.setBrush(QBrush(self.fill))
         painter.drawRoundedRect(self._rect, 12, 12)
+        if not self.text_shown:
+            return
         painter.setFont(self.font)
         painter.setPen(palette.readable_text_on(self.fill))
         painter.drawText(self._rect, Qt.AlignmentFlag.AlignCenter, self.text)

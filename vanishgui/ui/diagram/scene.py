@@ -88,6 +88,8 @@ class DiagramScene(QGraphicsScene):
         self._anim.setEasingCurve(QEasingCurve.Type.InOutQuad)
         self._anim.valueChanged.connect(self._on_progress)
         self._last_reveal: Reveal | None = None
+        self.min_label_px: float = MIN_LABEL_PX
+        self._view_scale = 1.0
         self._fade: tuple[int, int, QColor, QColor] | None = None
         # While training runs, redraw at a pace the diagram can afford (a dense network's
         # edges take tens of ms), so the window stays responsive.
@@ -176,6 +178,7 @@ class DiagramScene(QGraphicsScene):
                     self.edge_labels[layer] = label
         self._last_reveal = None
         self.labels_hidden = False
+        self.loss_box.text_shown = True
         rect = self.itemsBoundingRect()
         if lay.small:  # room for four lines of numbers under the lowest neurons
             lowest = float(max(c[:, 1].max() for c in lay.centres))
@@ -190,14 +193,24 @@ class DiagramScene(QGraphicsScene):
         self._on_selection_changed()
 
     def set_view_scale(self, scale: float) -> None:
-        """Hide the numbers under neurons when the view would draw them too small to read
-        (a long chain fitted into a window); hovering a neuron then shows them."""
-        hidden = self.layout.small and self.layout.font_px * scale < MIN_LABEL_PX
+        """Hide the diagram's texts (numbers under neurons, layer names, the loss box's
+        text) when the view would draw them under ``min_label_px`` (a long chain fitted
+        into a window; 24 px in projector mode); hovering a neuron then shows them."""
+        self._view_scale = scale
+        hidden = self.layout.font_px * scale < self.min_label_px
         if hidden != self.labels_hidden:
             self.labels_hidden = hidden
             for label in [lab for row in self.labels for lab in row] + list(
                     self.edge_labels.values()) + self.headers:
                 label.setVisible(not hidden)
+            self.loss_box.text_shown = not hidden
+            self.loss_box.update()
+
+    def set_min_label_px(self, px: float) -> None:
+        """The smallest text the diagram draws on screen (MIN_LABEL_PX, or 24 for a
+        projector)."""
+        self.min_label_px = px
+        self.set_view_scale(self._view_scale)
 
     def _content_rect(self) -> QRectF:
         lay = self.layout

@@ -20,6 +20,8 @@ from ..model.describe import caption
 from ..model.session import Session
 from .scene import DiagramScene
 
+MIN_VIEW_PX = 120  # the diagram's own height, never given to a dock
+
 
 class DiagramView(QGraphicsView):
     """Fits the network to the window; Ctrl+wheel or a pinch zooms; clicks select."""
@@ -119,7 +121,7 @@ class ColorBar(QWidget):
                         "Each tick is 1000 times smaller than the one to its right.")
 
     TITLE = "|δ| of each neuron (log scale):"
-    SHORT_TITLE = ("|δ|", "log scale")  # over the vertical bar, one word a line
+    SHORT_TITLE = ("|δ|",)  # over the vertical bar (the ticks say it is a log scale)
     SWATCHES = ((palette.ZERO, "exactly 0"), (palette.NONFINITE, "inf / NaN"))
 
     def _widths(self) -> tuple[int, int]:
@@ -313,6 +315,20 @@ class DiagramPanel(QWidget):
         self._on_cursor_moved(session.position)
         self._on_pass_changed()
         self._say_what_is_drawn()
+
+    def minimum_height(self) -> int:
+        """The least height that shows the title and formula whole (wrapped at the
+        current width), any notice, and the colour bar with its swatches."""
+        width = max(1, self.width() - 24)
+        # the colour bar or the diagram itself (at least MIN_VIEW_PX), whichever is taller
+        height = 8 + 4 + 2 + max(self.colorbar.minimumSizeHint().height(), MIN_VIEW_PX) + 4
+        for label in (self.title, self.formula):  # two lines kept for a longer next title
+            lines = 2 * label.fontMetrics().lineSpacing()
+            height += max(label.heightForWidth(width), lines)
+        for label in (self.banner, self.notice, self.drawn):
+            if not label.isHidden():
+                height += label.heightForWidth(self.width())
+        return height
 
     def _say_what_is_drawn(self) -> None:
         drawn, total = self.scene.weights_drawn, self.scene.weights_total

@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, Signal
 
 ZOOM_LADDER = (1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 3.0)
 PROJECTOR_ZOOM = 1.75  # 11 pt × 1.75 ≈ 26 px at 96 dpi: at least 24 px on a 1080p projector
+PROJECTOR_TEXT_PX = 24  # no text a projector shows is smaller (the diagram hides its own)
 THEMES = {"light": "Light", "projector-light": "High contrast, light",
           "projector-dark": "High contrast, dark"}
 
@@ -20,7 +21,7 @@ THEMES = {"light": "Light", "projector-light": "High contrast, light",
 # zoom; any other zoom lies on the line through the two.
 _NORMAL = {"tick": 12.0, "label": 13.0, "title": 14.0, "legend": 11.0, "line": 2.5,
            "symbol": 9.0}
-_PROJECTOR = {"tick": 18.0, "label": 19.0, "title": 20.0, "legend": 16.0, "line": 4.5,
+_PROJECTOR = {"tick": 18.0, "label": 19.0, "title": 20.0, "legend": 18.0, "line": 4.5,
               "symbol": 14.0}
 
 

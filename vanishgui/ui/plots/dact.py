@@ -33,6 +33,8 @@ from .base import (
 SATURATING = frozenset({"sigmoid", "tanh"})  # f'(z) → 0 on both tails
 SPREAD = 0.32  # half-width of a layer's column of points
 JITTER_SEED = 20240611
+MIN_VIEW_PX = 160  # a plot's view box is never drawn shorter (issue 11)
+MIN_COLUMN_PX = 190  # the narrowest a curve plot gets when the three stand in a row
 MAX_POINTS = 1024  # per scatter: more cost tens of ms a redraw and only pile up in a column
 
 
@@ -97,6 +99,49 @@ class DactPanel(PlotPanel):
         session.sample_changed.connect(self._on_sample_changed)
         self.body.addWidget(self.view, 1)
         self.body.addWidget(self.bound_label)
+        self.curves_arranged = "stacked"  # see curve_arrangement()
+
+    def curve_arrangement(self, width: int, height: int) -> str:
+        """Where f(z) and f'(z) go beside the per-layer points, for a view of that size:
+        'stacked' (one over the other) when each still gets MIN_VIEW_PX, else 'row' (three
+        plots side by side) when each gets MIN_COLUMN_PX of width, else 'derivative'
+        (f'(z) alone: the curve the σ' ≤ 0.25 lesson is about). Never squashed."""
+        s = self.sizes
+        overhead = (s["tick"] + s["label"]) * 96 / 72 * 1.6 + 16  # an axis and its title
+        if height >= 2 * (MIN_VIEW_PX + overhead):
+            return "stacked"
+        if width >= 3 * MIN_COLUMN_PX:
+            return "row"
+        return "derivative"
+
+    def _arrange_curves(self) -> None:
+        kind = self.curve_arrangement(self.view.width(), self.view.height())
+        if kind == self.curves_arranged:
+            return
+        ci = self.view.ci
+        for plot in (self.f_plot, self.df_plot):
+            if plot in ci.items:
+                ci.removeItem(plot)
+            elif plot.scene() is not None:
+                plot.scene().removeItem(plot)
+        if kind == "stacked":
+            ci.addItem(self.f_plot, row=0, col=1)
+            ci.addItem(self.df_plot, row=1, col=1)
+        elif kind == "row":
+            ci.addItem(self.f_plot, row=0, col=1, rowspan=2)
+            ci.addItem(self.df_plot, row=0, col=2, rowspan=2)
+            ci.layout.setColumnStretchFactor(2, 2)
+        else:
+            ci.addItem(self.df_plot, row=0, col=1, rowspan=2)
+            # out of the layout but still owned by the scene: a plot that belongs to no
+            # scene crashed the interpreter's exit (its C++ side deleted out of order)
+            self.view.scene().addItem(self.f_plot)
+        self.f_plot.setVisible(kind != "derivative")
+        self.curves_arranged = kind
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._arrange_curves()
 
     def _on_sample_changed(self, _sample: int) -> None:
         self.mark_dirty()
@@ -120,17 +165,19 @@ class DactPanel(PlotPanel):
         self.points = pg.ScatterPlotItem(size=s["symbol"], pen=pen(INK, 1.0))
         lp.addItem(self.points)
         maxima = [m for m in self.bound.per_layer if m is not None]
-        # The dashed line's label, above it at the right end (no legend to hide points).
-        self.bound_text = pg.TextItem("", color=VERMILLION, anchor=(1.0, 1.0))
+        # The dashed line's label, above it from the left end (no legend to hide points;
+        # anchored at the right end, a narrow plot cut "max σ'(z)" to "x σ'(z)")
+        self.bound_text = pg.TextItem("", color=VERMILLION, anchor=(0.0, 1.0))
         font = QFont()
         font.setPointSizeF(s["legend"] + 1)
         font.setBold(True)
         self.bound_text.setFont(font)
         if maxima:
-            name = f"max {d_label}" if same else "max f'(z)"
-            self.bound_text.setText(f"{name} = {num(max(maxima))}" if len(set(maxima)) == 1
-                                    else f"{name} of each layer")
-            self.bound_text.setPos(depth + 0.55, max(maxima))
+            # short, so a narrow plot keeps it whole: the dashed line is the bound
+            name = d_label if same else "f'(z)"
+            self.bound_text.setText(f"{name} ≤ {num(max(maxima))}" if len(set(maxima)) == 1
+                                    else "max f'(z) of each layer")
+            self.bound_text.setPos(0.45, max(maxima))
         lp.addItem(self.bound_text, ignoreBounds=True)
         step = max(1, -(-depth // 16))  # at most ~16 tick labels
         ticks = [(i + 1, str(i + 1)) for i in range(depth) if i % step == 0 or i == depth - 1]
@@ -163,6 +210,7 @@ class DactPanel(PlotPanel):
             style_plot(plot, self.sizes, left=label,
                        bottom="z" if plot is self.df_plot else None)
         self._set_bound_text()
+        self._arrange_curves()  # the sizes may have changed (projector mode, zoom)
 
     def _set_bound_text(self) -> None:
         b = self.bound

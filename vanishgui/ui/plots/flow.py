@@ -141,8 +141,10 @@ class FlowPanel(PlotPanel):
                 text, color = ratio_label(self.ratios[i]), INK
             label.setText(text)
             label.setColor(color)
-            label.setAnchor((0.5, 1.6 if value == 0 else 1.0))  # "0" above its ×
-            label.setPos(i + 1, tops[i])
+            # "0" above its ×; the first layer's label starts at its bar's left edge, as
+            # centred it ran past the axis ("1/1.0e6" read "1.0e6")
+            label.setAnchor((0.0 if i == 0 else 0.5, 1.6 if value == 0 else 1.0))
+            label.setPos(i + 1 - (BAR_WIDTH / 2 if i == 0 else 0.0), tops[i])
         # At least three decades (fewer make a log axis label its minor ticks), and room
         # above the tallest bar for its label.
         self.plot.setYRange(base, max(top, base + 2.4) + 0.6, padding=0)

@@ -18,7 +18,7 @@ from __future__ import annotations
 WIDE = (1600, 860)
 LAPTOP = (1300, 700)
 PLOT_WIDTH = 0.45  # of the window's width, for the one large plot (laptop, projector)
-LEDGER_HEIGHT = 0.36  # of the window's height, for the ledger under the diagram
+LEDGER_HEIGHT = 0.5  # of the window's height, at most, for the ledger under the diagram
 
 
 def layout_for(width: int, height: int, projector: bool = False) -> str:

@@ -35,8 +35,9 @@ from PySide6.QtWidgets import (
 
 from ... import __version__
 from ...core.experiment import Experiment, ExperimentError, SaveError, write_atomic
+from ..diagram.scene import MIN_LABEL_PX
 from ..diagram.view import DiagramPanel
-from ..model.presentation import Presentation
+from ..model.presentation import PROJECTOR_TEXT_PX, Presentation
 from ..model.session import Session
 from ..plots import PANELS, PlotHub
 from ..views.controls import ControlsPanel
@@ -69,7 +70,7 @@ class MainWindow(QMainWindow):
         self.presentation = presentation or Presentation(self)
         self._comparison_opener: ComparisonOpener | None = None
         self.setObjectName("vanishguiMainWindow")
-        self.setMinimumSize(QSize(900, 560))
+        self.setMinimumSize(QSize(720, 480))  # fits 1080p at QT_SCALE_FACTOR=2 (960×540)
         self.actions_by_name: dict[str, QAction] = {}
         self._build_actions()
         self.diagram = DiagramPanel(self.session, self)
@@ -125,6 +126,12 @@ class MainWindow(QMainWindow):
                        self.session.experiment_changed):
             signal.connect(self._sync_wall_banner)
         self.presentation.changed.connect(self.diagram.colorbar.updateGeometry)
+        self.presentation.changed.connect(self._on_presentation_changed)
+
+    def _on_presentation_changed(self) -> None:
+        # in projector mode the diagram hides what it would draw under 24 px on screen
+        self.diagram.scene.set_min_label_px(
+            PROJECTOR_TEXT_PX if self.presentation.projector else MIN_LABEL_PX)
 
     def settings_store(self) -> Settings:
         return settings()
@@ -221,11 +228,23 @@ class MainWindow(QMainWindow):
             self._controls_were_shown = self.docks["controls"].isVisible()
         self.setCorner(corner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.docks["controls"].hide()  # a feature that names them shows them under it
+        self._ledger_behind_plot()
         dock.show()
         dock.raise_()
         self.resizeDocks([dock], [int(self.width() * share)], Qt.Orientation.Horizontal)
         if self.projector.active:
             self.projector.fit_docks()  # the ledger keeps the room projector mode gives it
+
+    def _ledger_behind_plot(self) -> None:
+        """With a lesson on the left, three columns (lesson, diagram, the large plot) leave
+        no room for the ledger under the diagram: it waits in a tab behind the plot (a
+        scene that names it brings it to the front)."""
+        if self.layout_name == "wide" or self.plot_wall or self._lent_corner is None:
+            return
+        plots = self._plot_firsts[0]
+        for name in ("ledger", "inspector"):
+            self.tabifyDockWidget(plots, self.docks[name])
+        plots.raise_()
 
     def take_back_left_side(self, dock: QDockWidget) -> None:
         dock.hide()
@@ -233,6 +252,8 @@ class MainWindow(QMainWindow):
             self.docks["controls"].setVisible(self._controls_were_shown)
             self.setCorner(Qt.Corner.BottomLeftCorner, self._lent_corner)
             self._lent_corner = None
+            if self.layout_name != "wide" and not self.plot_wall:
+                self.arrange(self.layout_name)  # the ledger back under the diagram
 
     def show_panel(self, name: str, below: QDockWidget | None = None) -> None:
         dock = self.docks[f"plot_{name}" if name in PANELS else name]
@@ -318,7 +339,9 @@ class MainWindow(QMainWindow):
             self.setCorner(Qt.Corner.TopRightCorner, right)
             self.setCorner(Qt.Corner.BottomRightCorner, right)
             self.setCorner(Qt.Corner.TopLeftCorner, left)
-            self.setCorner(Qt.Corner.BottomLeftCorner, left if kind == "laptop" else bottom)
+            lesson = self._lent_corner is not None  # a lesson has the whole left side
+            self.setCorner(Qt.Corner.BottomLeftCorner,
+                           left if kind == "laptop" or lesson else bottom)
             self.addDockWidget(right, plots[0])
             for dock in plots[1:]:
                 self.tabifyDockWidget(plots[0], dock)
@@ -336,6 +359,7 @@ class MainWindow(QMainWindow):
         for dock in firsts:
             dock.raise_()
         self._plot_firsts = firsts
+        self._ledger_behind_plot()
         self._size_docks()
         QTimer.singleShot(0, self, self._unelide_tabs)  # new tab bars exist then
 
@@ -358,15 +382,18 @@ class MainWindow(QMainWindow):
             self._fit_ledger()
 
     def _fit_ledger(self) -> None:
-        """Under the diagram, the ledger takes LEDGER_HEIGHT of the window while it shows
-        a chain rule, and only its heading and hint while it is empty."""
+        """Under the diagram, the ledger is as tall as its rows need (an empty one only its
+        heading and hint), but never more than LEDGER_HEIGHT of the window."""
         ledger = self.docks["ledger"]
-        if self.layout_name == "wide" or ledger.isHidden() or self.plot_wall:
+        if (self.layout_name == "wide" or ledger.isHidden() or self.plot_wall
+                or self.dockWidgetArea(ledger) != Qt.DockWidgetArea.BottomDockWidgetArea):
             return
-        if self.ledger.rule is None:
-            height = ledger.sizeHint().height()
-        else:
-            height = int(self.height() * layouts.LEDGER_HEIGHT)
+        title = ledger.height() - ledger.widget().height()  # the dock's title bar, tabs
+        wanted = self.ledger.wanted_height(ledger.width()) + max(0, title)
+        # and the diagram keeps its own minimum (its colour bar's swatches were cut)
+        central = self.centralWidget()
+        room = central.height() + ledger.height() - self.diagram.minimum_height()
+        height = min(wanted, int(self.height() * layouts.LEDGER_HEIGHT), room)
         self.resizeDocks([ledger], [height], Qt.Orientation.Vertical)
 
     def show_next_plot(self, step: int = 1) -> None:

@@ -58,6 +58,21 @@ class LedgerPanel(QWidget):
         session.sample_changed.connect(self._on_changed)
         self._on_changed()
 
+    def wanted_height(self, width: int) -> int:
+        """The height that shows the heading, every row and the footer at ``width``."""
+        m = self.layout().contentsMargins()
+        inner = max(1, width - m.left() - m.right())
+        spacing = self.layout().spacing()
+        height = m.top() + m.bottom() + self.heading.heightForWidth(inner)
+        height += spacing + self.footer.heightForWidth(inner)
+        if self.table.isVisibleTo(self):
+            t = self.table
+            rows = sum(t.rowHeight(r) for r in range(t.rowCount()))
+            height += spacing + t.horizontalHeader().height() + rows + 2 * t.frameWidth() + 2
+            if t.horizontalScrollBar().isVisible():
+                height += t.horizontalScrollBar().height()
+        return height
+
     def _on_changed(self, *_args: object) -> None:
         s = self.session
         sel = s.selection

@@ -29,6 +29,24 @@ TRANSPORT = ("start", "previous_phase", "previous", "play", "next", "next_phase"
              "train_step", "train", "reset")
 
 
+# What projector mode's slim bar leaves out (their keys still work: Home, End,
+# Shift+←/→): a class needs ◀ Play ▶, Train and Reset, in type read from the back row.
+SLIM_HIDDEN = ("start", "previous_phase", "next_phase", "end")
+
+
+def two_rows(bar: QWidget) -> tuple[QHBoxLayout, QHBoxLayout]:
+    """A bar's two rows: the buttons first, then the status line, which wraps there
+    rather than push the window wider than a small screen."""
+    rows = QVBoxLayout(bar)
+    rows.setContentsMargins(8, 4, 8, 4)
+    rows.setSpacing(2)
+    first, second = QHBoxLayout(), QHBoxLayout()
+    for row in (first, second):
+        row.setContentsMargins(0, 0, 0, 0)
+        rows.addLayout(row)
+    return first, second
+
+
 def speed_label(speed: float) -> str:
     return "instant" if math.isinf(speed) else f"{speed:g}×"
 
@@ -91,8 +109,13 @@ class SlimBar(QWidget):
         if self._presentation is not None:
             self.set_slim(self._presentation.projector)
 
+    buttons: dict[str, QToolButton]
+
     def set_slim(self, slim: bool) -> None:
-        """Hide what a projector does not need (each bar says what)."""
+        """Hide what a projector does not need: SLIM_HIDDEN's buttons (and each bar says
+        what else)."""
+        for name in SLIM_HIDDEN:
+            self.buttons[name].setVisible(not slim)
 
 
 class TransportBar(SlimBar):
@@ -101,14 +124,7 @@ class TransportBar(SlimBar):
                  presentation: Presentation | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        # two rows: the controls, then the status line across the whole bar (it wraps
-        # there rather than push the window wider than a small screen)
-        rows = QVBoxLayout(self)
-        rows.setContentsMargins(8, 4, 8, 4)
-        rows.setSpacing(2)
-        lay = QHBoxLayout()
-        lay.setContentsMargins(0, 0, 0, 0)
-        rows.addLayout(lay)
+        lay, second = two_rows(self)
         self.buttons = add_buttons(self, lay, actions)
         self.train_n = QSpinBox(self)
         self.train_n.setRange(1, 1_000_000)
@@ -119,16 +135,17 @@ class TransportBar(SlimBar):
         self.train_n_button.setToolTip("Train this many steps, then pause")
         self.train_n_button.clicked.connect(lambda: session.train(self.train_n.value()))
         self.train_n_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        lay.addWidget(self.train_n)
-        lay.addWidget(self.train_n_button)
-        lay.addSpacing(8)
-        self.speed_label, self.speed = add_speed_choice(
-            self, lay, "How fast Play moves through the events (instant: a whole step at once)")
-        self.speed.currentIndexChanged.connect(self._on_speed_picked)
         lay.addStretch(1)
-        second = QHBoxLayout()
-        second.setContentsMargins(0, 0, 0, 0)
-        rows.addLayout(second)
+        # the second row: Train N and the speed, then the status line (one row of
+        # everything asked 978 px: more than 1080p at QT_SCALE_FACTOR=2 gives)
+        second.addWidget(self.train_n)
+        second.addWidget(self.train_n_button)
+        second.addSpacing(8)
+        self.speed_label, self.speed = add_speed_choice(
+            self, second,
+            "How fast Play moves through the events (instant: a whole step at once)")
+        self.speed.currentIndexChanged.connect(self._on_speed_picked)
+        second.addSpacing(12)
         self.status = QLabel(self)
         self.status.setObjectName("statusLine")
         self.status.setToolTip("Where you are in the current training step")
@@ -137,6 +154,7 @@ class TransportBar(SlimBar):
         self.steps = QLabel(self)
         self.steps.setToolTip("Training steps so far, and the training speed")
         second.addWidget(self.steps)
+        self._rows = (lay, second)
         session.cursor_moved.connect(self._on_cursor_moved)
         session.experiment_changed.connect(self._on_experiment_changed)
         session.trained.connect(self._on_trained)
@@ -146,9 +164,15 @@ class TransportBar(SlimBar):
         self.follow(presentation)
 
     def set_slim(self, slim: bool) -> None:
-        """Hide Train N and the speed choice (projector mode), or show them again."""
+        """Hide Train N and the speed choice too (projector mode), or show them again."""
+        super().set_slim(slim)
         for w in (self.train_n, self.train_n_button, self.speed_label, self.speed):
             w.setVisible(not slim)
+        # the status line says what the diagram's title says: a projector keeps the title,
+        # in larger type, and the step count moves up beside the buttons (one row, not two)
+        self.status.setVisible(not slim)
+        first, second = self._rows
+        (first if slim else second).addWidget(self.steps)
 
     def _on_experiment_changed(self) -> None:
         self._on_cursor_moved(self.session.position)
