@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtGui import QImage, QPainter
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
 app = QApplication(sys.argv[:1])
 
@@ -268,7 +268,7 @@ def clipped_tables(window) -> list[str]:
             texts = [head.text() if head else ""]
             texts += [table.item(r, c).text() for r in range(table.rowCount())
                       if table.item(r, c) is not None]
-            need = max(fm.horizontalAdvance(t) for t in texts) + 8
+            need = max(fm.horizontalAdvance(line) for t in texts for line in t.split("\n")) + 8
             if need > header.sectionSize(c) + 1:
                 cut.append(f"column {texts[0]!r} needs {need} px, has {header.sectionSize(c)}")
         if table.horizontalScrollBar().isVisible():
@@ -302,8 +302,7 @@ def read_window(window, plots_of, projector: bool) -> dict:
     for name, panel in plots_of(window).items():
         if not panel.isVisible() or panel.visibleRegion().isEmpty():
             continue
-        views = [v for v in panel.findChildren(pg.GraphicsView)
-                 if v.isVisible() and not v.visibleRegion().isEmpty()]
+        views = [v for v in panel.findChildren(pg.GraphicsView) if v.isVisible()]
         items = [it for view in views for it in view.scene().items()
                  if isinstance(it, pg.PlotItem)]
         plots[name] = [read_plot(it) for it in items if it.isVisible()]
@@ -396,8 +395,8 @@ def main() -> None:
         player.go_to(index)
         player.finish_scene(compare=True)
         read(f"lesson scene {index + 1}, “{player.lesson.scenes[index].title}”")
-        for cw in QApplication.topLevelWidgets():
-            if cw.objectName() == "comparisonWindow" and cw.isVisible():
+        for cw in window.findChildren(QMainWindow, "comparisonWindow"):
+            if cw.isVisible():
                 settle()
                 phases[f"scene {index + 1}: the comparison window"] = read_window(
                     cw, lambda c: {"compare_gradients": c.gradients}, projector)

@@ -16,15 +16,17 @@ import time
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtWidgets import QGridLayout, QWidget
+from PySide6.QtWidgets import QApplication, QGridLayout, QWidget
 
 from vanishgui.core import curves
 from vanishgui.core.activations import parse_activation
 from vanishgui.core.experiment import parse_experiment
+from vanishgui.core.numbers import num
 from vanishgui.core.training import History
 from vanishgui.ui.model.presentation import PROJECTOR_ZOOM, Presentation, sizes_at
 from vanishgui.ui.model.session import Session
 from vanishgui.ui.plots import FRAME_MS, PANELS, PlotHub
+from vanishgui.ui.plots.base import MIN_VIEW_PX
 from vanishgui.ui.plots.flow import ratio_label
 
 
@@ -206,7 +208,15 @@ def test_loss_and_accuracy(make_hub):
     x, y = panel.loss_curve.getOriginalDataset()
     np.testing.assert_array_equal(x, h.steps)
     np.testing.assert_array_equal(y, h.loss)
+    # short (the 1200×700 grid): the loss alone, never squashed, the header says the
+    # accuracy; with room, the accuracy plot under it
+    assert not panel.accuracy_widget.isVisibleTo(panel)
+    assert f"accuracy {num(float(h.accuracy[-1]), 3)}" in panel.header.text()
+    panel.window().resize(1200, 1500)
+    QApplication.processEvents()
     assert panel.accuracy_widget.isVisibleTo(panel)
+    assert panel.loss_widget.getPlotItem().getViewBox().height() >= MIN_VIEW_PX
+    assert panel.accuracy_plot.getViewBox().height() >= MIN_VIEW_PX
     np.testing.assert_array_equal(panel.accuracy_curve.getOriginalDataset()[1], h.accuracy)
     panel.log_y.setChecked(True)
     hub.flush()

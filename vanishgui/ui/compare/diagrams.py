@@ -43,6 +43,7 @@ class NetworkColumn(QWidget):
                                "the loss (as in the diagram's loss box)")
         self.panel = DiagramPanel(session, self)
         self.panel.colorbar.hide()  # the window shows one for all
+        self.panel.swatches.hide()
         # A narrow column must not be held wide by a long event title.
         self.panel.title.setWordWrap(True)
         self.layout_box = QGridLayout(self)

@@ -149,6 +149,19 @@ class GradientComparison(PlotPanel):
         style_plot(self.train_plot, s, left="mean |∂L/∂W|",
                    bottom="training step")
 
+    def _left_edge(self, widest: int) -> float:
+        """The x where the view starts so that the value labels, right-aligned at 0.8,
+        fit whole: solves x0 = 0.8 − L·(right − x0)/W for the labels' width L in px and
+        the view's width W in px (the old share, −0.35 − 0.12·depth, when W is unknown)."""
+        fallback = -0.35 - 0.12 * widest
+        width = self.now_plot.getViewBox().width()
+        need = max((label.textItem.boundingRect().width() for label in self.value_labels),
+                   default=0.0) + 12
+        right = widest + 0.4
+        if width <= 2 * need:
+            return fallback
+        return min(fallback, (0.8 - need * right / width) / (1 - need / width))
+
     def redraw(self) -> None:
         self.values = [layer_grad_mean_abs(s.current) for s in self.sessions]
         floor = log_floor(*self.values)
@@ -167,9 +180,9 @@ class GradientComparison(PlotPanel):
             label.setText(num(first))
             y = first if math.isfinite(first) and first > 0 else floor
             label.setPos(0.8, math.log10(y))
-        # Room on the left for the layer-1 values, above the highest point and three
-        # decades at least.
-        self.now_plot.setXRange(-0.35 - 0.12 * widest, widest + 0.4, padding=0)
+        # Room on the left for the layer-1 values (measured: a fixed share cut "8.56e−7"
+        # in a narrow plot), above the highest point and three decades at least.
+        self.now_plot.setXRange(self._left_edge(widest), widest + 0.4, padding=0)
         self.now_plot.setYRange(base - 0.2, max(top, base + MIN_DECADES) + 0.4, padding=0)
         step = self.sessions[0].current.step
         self.now_header.setText(f"Gradient per layer at step {step:,} (log scale)")

@@ -20,7 +20,7 @@ from ..model.describe import caption
 from ..model.session import Session
 from .scene import DiagramScene
 
-MIN_VIEW_PX = 120  # the diagram's own height, never given to a dock
+MIN_VIEW_PX = 100  # the diagram's own height, never given to a dock
 
 
 class DiagramView(QGraphicsView):
@@ -150,12 +150,13 @@ class ColorBar(QWidget):
         line = fm.height()
         texts = [*self.SHORT_TITLE]
         ticks = max(fm.horizontalAdvance(t) for t in ("1", "1e−12"))
-        swatches = max(fm.horizontalAdvance(t) for _c, t in self.SWATCHES) + line + 6
-        return max(line + 8 + ticks, swatches, *(fm.horizontalAdvance(t) for t in texts)) + 16
+        return max(line + 8 + ticks, *(fm.horizontalAdvance(t) for t in texts)) + 16
 
     def _vertical_min_height(self) -> int:
+        """The title and a bar of two ticks' height (1 and 1e−12); the swatches for 0 and
+        inf/NaN are a row under the diagram (:class:`SwatchRow`)."""
         line = self.fontMetrics().height()
-        return line * (len(self.SHORT_TITLE) + 3 + len(self.SWATCHES)) + 40
+        return line * (len(self.SHORT_TITLE) + 2) + 16
 
     def sizeHint(self):
         if self.vertical:
@@ -223,9 +224,8 @@ class ColorBar(QWidget):
             p.drawText(QRectF(8, y, self.width() - 8, line),
                        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
             y += line
-        swatch_rows = len(self.SWATCHES) * (line + 6)
         bar = QRectF(8, y + line / 2 + 2, line * 0.9,
-                     max(line * 2.0, self.height() - y - line - swatch_rows - 12))
+                     max(line * 2.0, self.height() - y - line - 8))
         grad = QLinearGradient(bar.bottomLeft(), bar.topLeft())
         for k in range(11):
             grad.setColorAt(k / 10, palette.viridis(k / 10))
@@ -241,14 +241,56 @@ class ColorBar(QWidget):
             p.drawLine(int(bar.right()), int(yy), int(bar.right() + 4), int(yy))
             text = "1" if dec == 0 else f"1e{dec}".replace("-", "−")
             p.drawText(int(bar.right() + 8), int(yy - line / 2 + fm.ascent()), text)
-        y = bar.bottom() + line / 2 + 8
-        for color, text in self.SWATCHES:
-            p.setPen(Qt.PenStyle.NoPen)
+        p.end()
+
+
+class SwatchRow(QWidget):
+    """Colours with a fixed meaning, each a square and a word, in rows that wrap."""
+
+    def __init__(self, swatches: tuple[tuple[QColor, str], ...],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.swatches = swatches
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+
+    def _places(self, width: int) -> list[tuple[float, float]]:
+        fm = self.fontMetrics()
+        line = fm.height()
+        x, y, out = 8.0, 2.0, []
+        for _color, text in self.swatches:
+            w = line + 6 + fm.horizontalAdvance(text) + 20
+            if x > 8 and x + w > width:
+                x, y = 8.0, y + line + 6
+            out.append((x, y))
+            x += w
+        return out
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        places = self._places(width)
+        return int(places[-1][1] + self.fontMetrics().height() + 6) if places else 0
+
+    def sizeHint(self):
+        return QSize(400, self.heightForWidth(400))
+
+    def minimumSizeHint(self):
+        fm = self.fontMetrics()
+        widest = max(fm.horizontalAdvance(t) for _c, t in self.swatches)
+        width = widest + fm.height() + 40
+        return QSize(width, self.heightForWidth(width))
+
+    def paintEvent(self, event) -> None:
+        p = QPainter(self)
+        fm = p.fontMetrics()
+        line = fm.height()
+        for (color, text), (x, y) in zip(self.swatches, self._places(self.width())):
+            p.setPen(QPen(palette.OUTLINE))
             p.setBrush(color)
-            p.drawRect(QRectF(8, y, line * 0.9, line * 0.9))
+            p.drawRect(QRectF(x, y + line * 0.1, line * 0.8, line * 0.8))
             p.setPen(QPen(palette.TEXT))
-            p.drawText(int(8 + line + 6), int(y + fm.ascent() - line * 0.05), text)
-            y += line + 6
+            p.drawText(int(x + line + 6), int(y + fm.ascent()), text)
         p.end()
 
 
@@ -258,6 +300,7 @@ class DiagramPanel(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        self.measured_minimum = False  # the main window's: minimum_height() is its minimum
         self.scene = DiagramScene(session, self)
         self.view = DiagramView(self.scene, self)
         self.title = QLabel(self)
@@ -268,6 +311,7 @@ class DiagramPanel(QWidget):
         self.formula.setWordWrap(True)
         self.formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.colorbar = ColorBar(self, vertical=True)
+        self.swatches = SwatchRow(ColorBar.SWATCHES, self)
         # a large network's diagram draws its strongest weights only: it says so
         self.drawn = QLabel(self)
         self.drawn.setObjectName("edgesDrawn")
@@ -302,6 +346,7 @@ class DiagramPanel(QWidget):
         middle.addWidget(self.view, 1)
         middle.addWidget(self.colorbar)
         outer.addLayout(middle, 1)
+        outer.addWidget(self.swatches)
         outer.addWidget(self.drawn)
         self.setAutoFillBackground(True)
         pal = self.palette()
@@ -316,15 +361,27 @@ class DiagramPanel(QWidget):
         self._on_pass_changed()
         self._say_what_is_drawn()
 
+    def minimumSizeHint(self) -> QSize:
+        # Qt's own guess wraps the title at its narrowest, as if it had many lines, and
+        # kept ~40 px from the plots under it on a 1024×768 projector
+        hint = super().minimumSizeHint()
+        if not self.measured_minimum:  # a comparison's columns share their room
+            return hint
+        return QSize(hint.width(), self.minimum_height())
+
     def minimum_height(self) -> int:
         """The least height that shows the title and formula whole (wrapped at the
         current width), any notice, and the colour bar with its swatches."""
         width = max(1, self.width() - 24)
         # the colour bar or the diagram itself (at least MIN_VIEW_PX), whichever is taller
-        height = 8 + 4 + 2 + max(self.colorbar.minimumSizeHint().height(), MIN_VIEW_PX) + 4
+        bar = 0 if self.colorbar.isHidden() else self.colorbar.minimumSizeHint().height()
+        height = 8 + 4 + 2 + max(bar, MIN_VIEW_PX) + 4
+        if not self.swatches.isHidden():  # a comparison shows them once for all
+            height += self.swatches.heightForWidth(self.width())
         for label in (self.title, self.formula):  # two lines kept for a longer next title
-            lines = 2 * label.fontMetrics().lineSpacing()
-            height += max(label.heightForWidth(width), lines)
+            if not label.isHidden():
+                lines = 2 * label.fontMetrics().lineSpacing()
+                height += max(label.heightForWidth(width), lines)
         for label in (self.banner, self.notice, self.drawn):
             if not label.isHidden():
                 height += label.heightForWidth(self.width())

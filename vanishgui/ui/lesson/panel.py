@@ -51,13 +51,13 @@ LESSON_TYPE = (("lessonPlace", 1.0, ""), ("lessonTitle", 1.6, "font-weight: bold
                ("lessonText", 1.25, ""), ("lessonNext", 1.1, "font-style: italic;"),
                ("lessonDepthTable", 1.15, ""))
 LARGE_PT = 19.0  # an application font this large (11 pt × 1.75) needs no boost
-LINE_CHARS = 40  # the lesson dock is never narrower than this many characters of its text
+LINE_CHARS = 30  # the lesson dock is never narrower than this many characters of its text
 
 
 class LessonPanel(QWidget):
     """The scene: where we are, its title, its text, the depth table and what comes next."""
 
-    COLUMNS = ("L", "bound", "product\n∏ f'(z)", "layer 1\n÷ output")
+    COLUMNS = ("L", "bound", "product\n∏ f'(z)", "layer 1\n÷\noutput")
 
     def __init__(self, player: ScenePlace, parent: QWidget | None = None) -> None:
         super().__init__(parent)

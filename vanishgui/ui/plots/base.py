@@ -237,6 +237,15 @@ def notes_text(zeros: int, nonfinite: int, zero_how: str = "× at the floor") ->
 NONFINITE_COLOR = QColor(NONFINITE)
 
 
+MIN_VIEW_PX = 160  # a plot's view box is never drawn shorter (issue 11): a panel gives up
+# a second plot or a sentence before it squashes one
+
+
+def axis_room(sizes: Sizes) -> float:
+    """The px a plot spends outside its view box (an axis, its title, margins)."""
+    return (sizes["tick"] + sizes["label"]) * 96 / 72 * 1.6 + 16
+
+
 class PlotPanel(QWidget):
     """Base of the plot panels: the model in the constructor, redraws when told.
 

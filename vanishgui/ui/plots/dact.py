@@ -22,8 +22,10 @@ from ..model.presentation import Presentation
 from ..model.session import Session
 from .base import (
     INK,
+    MIN_VIEW_PX,
     VERMILLION,
     PlotPanel,
+    axis_room,
     depth_colors,
     notes_text,
     pen,
@@ -33,7 +35,6 @@ from .base import (
 SATURATING = frozenset({"sigmoid", "tanh"})  # f'(z) → 0 on both tails
 SPREAD = 0.32  # half-width of a layer's column of points
 JITTER_SEED = 20240611
-MIN_VIEW_PX = 160  # a plot's view box is never drawn shorter (issue 11)
 MIN_COLUMN_PX = 190  # the narrowest a curve plot gets when the three stand in a row
 MAX_POINTS = 1024  # per scatter: more cost tens of ms a redraw and only pile up in a column
 
@@ -100,21 +101,32 @@ class DactPanel(PlotPanel):
         self.body.addWidget(self.view, 1)
         self.body.addWidget(self.bound_label)
         self.curves_arranged = "stacked"  # see curve_arrangement()
+        self.layers_plot.getViewBox().sigResized.connect(self._fit_bound_text)
 
     def curve_arrangement(self, width: int, height: int) -> str:
         """Where f(z) and f'(z) go beside the per-layer points, for a view of that size:
         'stacked' (one over the other) when each still gets MIN_VIEW_PX, else 'row' (three
         plots side by side) when each gets MIN_COLUMN_PX of width, else 'derivative'
         (f'(z) alone: the curve the σ' ≤ 0.25 lesson is about). Never squashed."""
-        s = self.sizes
-        overhead = (s["tick"] + s["label"]) * 96 / 72 * 1.6 + 16  # an axis and its title
+        overhead = axis_room(self.sizes)
         if height >= 2 * (MIN_VIEW_PX + overhead):
             return "stacked"
         if width >= 3 * MIN_COLUMN_PX:
             return "row"
         return "derivative"
 
+    def _fit_bound_label(self) -> None:
+        """The sentence under the plots gives way to them when both do not fit, and comes
+        back when there is room: the plots are never squashed for it."""
+        overhead = axis_room(self.sizes)
+        label = self.bound_label
+        room = self.view.height() + (label.height() if label.isVisible() else 0)
+        show = room - label.heightForWidth(self.width()) >= MIN_VIEW_PX + overhead
+        if show != (not label.isHidden()):
+            label.setVisible(show)
+
     def _arrange_curves(self) -> None:
+        self._fit_bound_label()
         kind = self.curve_arrangement(self.view.width(), self.view.height())
         if kind == self.curves_arranged:
             return
@@ -137,7 +149,20 @@ class DactPanel(PlotPanel):
             # scene crashed the interpreter's exit (its C++ side deleted out of order)
             self.view.scene().addItem(self.f_plot)
         self.f_plot.setVisible(kind != "derivative")
+        # f'(z) follows f(z)'s z range only while both are shown (a hidden plot's range
+        # left 52% of the f'(z) curve outside its view)
+        self.df_plot.setXLink(None if kind == "derivative" else self.f_plot)
+        for plot in (self.f_plot, self.df_plot):
+            plot.setXRange(*CURVE_RANGE, padding=0.03)
         self.curves_arranged = kind
+
+    def _fit_bound_text(self, *_args: object) -> None:
+        """The bound's label is shown only where it fits whole in its plot."""
+        width = self.layers_plot.getViewBox().width()
+        text = self.bound_text
+        fits = text.textItem.boundingRect().width() <= width - 8
+        if fits != text.isVisible():
+            text.setVisible(fits)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -179,6 +204,7 @@ class DactPanel(PlotPanel):
                                     else "max f'(z) of each layer")
             self.bound_text.setPos(0.45, max(maxima))
         lp.addItem(self.bound_text, ignoreBounds=True)
+        self._fit_bound_text()
         step = max(1, -(-depth // 16))  # at most ~16 tick labels
         ticks = [(i + 1, str(i + 1)) for i in range(depth) if i % step == 0 or i == depth - 1]
         lp.getAxis("bottom").setTicks([ticks])

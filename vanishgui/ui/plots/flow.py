@@ -147,7 +147,14 @@ class FlowPanel(PlotPanel):
             label.setPos(i + 1 - (BAR_WIDTH / 2 if i == 0 else 0.0), tops[i])
         # At least three decades (fewer make a log axis label its minor ticks), and room
         # above the tallest bar for its label.
-        self.plot.setYRange(base, max(top, base + 2.4) + 0.6, padding=0)
+        # the headroom is the labels' height in decades at the view's own height (a fixed
+        # 0.6 cut the top label of a short plot)
+        span = max(top, base + 2.4) - base
+        height = self.plot.getViewBox().height()
+        label_px = max((label.textItem.boundingRect().height() for label in self.labels),
+                       default=0.0) + 4
+        head = 0.6 if height <= 2 * label_px else max(0.6, label_px * span / (height - label_px))
+        self.plot.setYRange(base, base + span + head, padding=0)
         counts = special_counts(v)
         self.set_header(f"Step {p.step}  ·  labels: ratio to the output layer"
                         + notes_text(counts.zeros, counts.nonfinite, "empty bar, × at the floor"))

@@ -16,8 +16,10 @@ from .base import (
     GREEN,
     INK,
     MARKER_BINS,
+    MIN_VIEW_PX,
     NONFINITE_COLOR,
     PlotPanel,
+    axis_room,
     finite_only,
     log_floor,
     log_safe,
@@ -91,7 +93,21 @@ class LossPanel(PlotPanel):
         self.accuracy_plot.addItem(self.accuracy_curve)
         style_plot(self.accuracy_plot, self.sizes, left="accuracy",
                    bottom="training step")
-        self.accuracy_widget.setVisible(self.classification)
+        self._fit_accuracy()
+
+    def _fit_accuracy(self) -> None:
+        """The accuracy plot, under the loss, for a classification, when both plots get
+        at least MIN_VIEW_PX; else the loss alone (the header says the accuracy)."""
+        overhead = axis_room(self.sizes)
+        room = self.loss_widget.height() + (self.accuracy_widget.height()
+                                            if self.accuracy_widget.isVisible() else 0)
+        show = self.classification and room >= 2 * (MIN_VIEW_PX + overhead)
+        if show != (not self.accuracy_widget.isHidden()):
+            self.accuracy_widget.setVisible(show)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_accuracy()
 
     def redraw(self) -> None:
         h = self.session.trainer.history

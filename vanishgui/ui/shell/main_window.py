@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
         self.actions_by_name: dict[str, QAction] = {}
         self._build_actions()
         self.diagram = DiagramPanel(self.session, self)
+        self.diagram.measured_minimum = True
         self.setCentralWidget(self.diagram)
         self.controls = ControlsPanel(self.session, self)
         self.ledger = LedgerPanel(self.session, self)
@@ -89,6 +90,7 @@ class MainWindow(QMainWindow):
             self._add_dock(f"plot_{name}", PANELS[name].title, panel, None)
         self._arranged = False
         self._lent_corner: Qt.Corner | None = None
+        self._lent_dock: QDockWidget | None = None  # what has the left side (a lesson)
         self.export_error = ""  # why the last picture export failed, in one sentence
         self._controls_were_shown = True
         self._restore = restore
@@ -223,6 +225,7 @@ class MainWindow(QMainWindow):
     def give_left_side(self, dock: QDockWidget, share: float) -> None:
         """``dock`` takes the controls' place and the whole height of the left side."""
         corner = Qt.Corner.BottomLeftCorner
+        self._lent_dock = dock
         if self._lent_corner is None:
             self._lent_corner = self.corner(corner)
             self._controls_were_shown = self.docks["controls"].isVisible()
@@ -238,13 +241,42 @@ class MainWindow(QMainWindow):
     def _ledger_behind_plot(self) -> None:
         """With a lesson on the left, three columns (lesson, diagram, the large plot) leave
         no room for the ledger under the diagram: it waits in a tab behind the plot (a
-        scene that names it brings it to the front)."""
+        scene that names it brings it to the front). A screen under 1300 px has no room
+        for three columns at all: there the plots (and the ledger behind them) go under
+        the diagram, beside the lesson."""
         if self.layout_name == "wide" or self.plot_wall or self._lent_corner is None:
             return
         plots = self._plot_firsts[0]
+        if self.width() < layouts.LAPTOP[0]:
+            group = [plots, *self.tabifiedDockWidgets(plots)]
+            shown = {dock: not dock.isHidden() for dock in group}
+            for dock in group:
+                self.removeDockWidget(dock)
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, plots)
+            for dock in group[1:]:
+                self.tabifyDockWidget(plots, dock)
+            for dock, visible in shown.items():
+                dock.setVisible(visible)
         for name in ("ledger", "inspector"):
             self.tabifyDockWidget(plots, self.docks[name])
         plots.raise_()
+        if self.width() < layouts.LAPTOP[0]:
+            # once the lesson's width is set: the diagram keeps its minimum, the plots the rest
+            QTimer.singleShot(0, self, self._plots_under_diagram)
+        QTimer.singleShot(0, self, self._unelide_tabs)  # a new tab bar elided "σ…", "G…"
+
+    def _plots_under_diagram(self) -> None:
+        plots = self._plot_firsts[0]
+        if self.dockWidgetArea(plots) != Qt.DockWidgetArea.BottomDockWidgetArea:
+            return
+        # a dock behind a tab keeps a stale height: measure the one in front
+        group = [plots, *self.tabifiedDockWidgets(plots)]
+        front = next((d for d in group if not d.visibleRegion().isEmpty()), plots)
+        central = self.centralWidget()
+        wanted = front.height() + central.height() - self.diagram.minimum_height()
+        for _ in range(2):  # the size asked includes the tab bar: ask, measure, correct
+            self.resizeDocks([front], [wanted], Qt.Orientation.Vertical)
+            wanted += central.height() - self.diagram.minimum_height()
 
     def take_back_left_side(self, dock: QDockWidget) -> None:
         dock.hide()
@@ -252,6 +284,7 @@ class MainWindow(QMainWindow):
             self.docks["controls"].setVisible(self._controls_were_shown)
             self.setCorner(Qt.Corner.BottomLeftCorner, self._lent_corner)
             self._lent_corner = None
+            self._lent_dock = None
             if self.layout_name != "wide" and not self.plot_wall:
                 self.arrange(self.layout_name)  # the ledger back under the diagram
 
@@ -386,7 +419,8 @@ class MainWindow(QMainWindow):
         heading and hint), but never more than LEDGER_HEIGHT of the window."""
         ledger = self.docks["ledger"]
         if (self.layout_name == "wide" or ledger.isHidden() or self.plot_wall
-                or self.dockWidgetArea(ledger) != Qt.DockWidgetArea.BottomDockWidgetArea):
+                or self.dockWidgetArea(ledger) != Qt.DockWidgetArea.BottomDockWidgetArea
+                or self._lent_corner is not None):  # a lesson's: the ledger is behind a plot
             return
         title = ledger.height() - ledger.widget().height()  # the dock's title bar, tabs
         wanted = self.ledger.wanted_height(ledger.width()) + max(0, title)

@@ -144,6 +144,10 @@ class Projector(QObject):
                              if b.objectName() != "transportBar" and b.isVisible()]
         for bar in self._hidden_bars:
             bar.hide()
+        # the docks' title bars go (tabs and headings name them): 40 px a dock, which a
+        # 768-px screen needs for its plots
+        for dock in self.docks.values():
+            dock.setTitleBarWidget(QWidget(dock))
         self._present(True, self.projector_zoom)  # the transport bar goes slim by itself
         arrange = getattr(w, "arrange", None)
         if arrange is not None and not getattr(w, "plot_wall", False):
@@ -162,10 +166,12 @@ class Projector(QObject):
         plots = [d for n, d in self.docks.items() if n.startswith("plot_") and d.isVisible()]
         lesson = self.docks.get("lesson")
         wide, widths = [], []
+        beside = bool(plots) and (
+            w.dockWidgetArea(plots[0]) == Qt.DockWidgetArea.RightDockWidgetArea)
         if lesson is not None and lesson.isVisible():
             wide.append(lesson)
-            widths.append(int(w.width() * 0.22))
-        if plots:
+            widths.append(int(w.width() * (0.22 if beside else 0.4)))
+        if beside:
             wide.append(plots[0])
             widths.append(int(w.width() * (0.36 if wide else PLOT_WIDTH)))
         if wide:
@@ -182,6 +188,11 @@ class Projector(QObject):
             return
         w = self.window
         self.blank.hide()
+        for dock in self.docks.values():
+            bar = dock.titleBarWidget()
+            dock.setTitleBarWidget(None)
+            if bar is not None:
+                bar.deleteLater()
         self._present(False, 1.0)
         w.menuBar().show()
         for bar in getattr(self, "_hidden_bars", []):

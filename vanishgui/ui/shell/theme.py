@@ -30,10 +30,13 @@ def load_qss(name: str, zoom: float = 1.0) -> str:
     """The theme's stylesheet with its named colours and the zoomed sizes filled in."""
     text = resources.text("themes", f"{name}.qss")
     names = {m.group(1): m.group(2).strip() for m in _DECLARATION.finditer(text)}
+    # a projector's type is large already: its titles and formulas stand out by weight,
+    # not size, so they wrap onto fewer lines of a 1024×768 screen
+    title, formula = (1.1, 1.0) if name.startswith("projector") else (1.35, 1.2)
     names.update({
         "base_pt": f"{BASE_POINT_SIZE * zoom:.1f}pt",
-        "title_pt": f"{BASE_POINT_SIZE * zoom * 1.35:.1f}pt",
-        "formula_pt": f"{BASE_POINT_SIZE * zoom * 1.2:.1f}pt",
+        "title_pt": f"{BASE_POINT_SIZE * zoom * title:.1f}pt",
+        "formula_pt": f"{BASE_POINT_SIZE * zoom * formula:.1f}pt",
     })
     try:
         return _Qss(_DECLARATION.sub("", text)).substitute(names)

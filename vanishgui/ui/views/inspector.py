@@ -28,11 +28,15 @@ class InspectorPanel(QWidget):
         self.values = QLabel(self)
         self.values.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.table = QTableWidget(0, 4, self)
-        self.table.setHorizontalHeaderLabels(("from", "weight w", "∂L/∂w", "last update Δw"))
+        self.table.setHorizontalHeaderLabels(("from", "weight\nw", "∂L/∂w", "last\nupdate Δw"))
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # every column as wide as its numbers (stretched to equal shares they cut
+        # "last update Δw"); a narrow dock scrolls sideways instead
+        self.table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
         lay = QVBoxLayout(self)
         lay.addWidget(self.heading)
         lay.addWidget(self.values)
