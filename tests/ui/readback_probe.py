@@ -95,6 +95,7 @@ def read_axis(axis: pg.AxisItem) -> dict:
 
 MIN_PLOT_PX = 160  # a plot's view box, logical px
 MIN_PROJECTOR_TEXT_PX = 24  # font pixel size × device-pixel ratio, projector mode
+TEXTS_CHECKED = [0]  # how many shown texts small_texts() measured (a check that ran)
 
 
 def read_plot(plot: pg.PlotItem) -> dict:
@@ -206,6 +207,7 @@ def small_texts(window) -> list[str]:
     small = []
 
     def check(what: str, px: float) -> None:
+        TEXTS_CHECKED[0] += 1
         if px < MIN_PROJECTOR_TEXT_PX - 0.5:
             small.append(f"{what[:40]!r} {px:.1f} px")
 
@@ -410,6 +412,7 @@ def main() -> None:
     print(json.dumps({"screen": first["screen"], "ratio": first["ratio"],
                       "steps": trained,
                       "plots": sum(len(p["plots"]) for p in phases.values()),
+                      "texts_checked": TEXTS_CHECKED[0],
                       "problems": {k: v["problems"] for k, v in phases.items()}}))
     window.close()
     sys.stdout.flush()

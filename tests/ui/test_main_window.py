@@ -610,6 +610,21 @@ def test_smaller_screens_get_one_large_plot_beside_the_diagram(qtbot, monkeypatc
     assert w.action("next_plot").shortcut().toString() == "G"
 
 
+def test_a_short_screen_puts_the_ledger_behind_the_plot(qtbot, monkeypatch):
+    """Under 700 px of height (1080p at QT_SCALE_FACTOR=2) the diagram needs the whole
+    column: ledger, inspector and controls are tabs behind the large plot."""
+    from vanishgui.ui.shell import layouts
+
+    monkeypatch.setattr(layouts, "SHORT", 4000)
+    w = _opened(qtbot, monkeypatch, "projector")
+    d = w.docks
+    plots, shown = _fronts(w)
+    behind = set(w.tabifiedDockWidgets(plots[0]))
+    assert {d["ledger"], d["inspector"], d["controls"]} <= behind
+    assert shown[0].height() > 0.8 * w.centralWidget().height()
+    assert w.dockWidgetArea(d["ledger"]) == Qt.DockWidgetArea.RightDockWidgetArea
+
+
 def test_an_empty_ledger_gives_its_room_to_the_diagram(qtbot, monkeypatch):
     from vanishgui.ui.model.session import Selection
 

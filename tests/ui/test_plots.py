@@ -16,7 +16,7 @@ import time
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtWidgets import QApplication, QGridLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QWidget
 
 from vanishgui.core import curves
 from vanishgui.core.activations import parse_activation
@@ -198,7 +198,7 @@ def test_gradient_history_holds_every_step(make_hub):
                                       h.layer("update_mean_abs")[:, i])
 
 
-def test_loss_and_accuracy(make_hub):
+def test_loss_and_accuracy(make_hub, qtbot):
     session, hub = make_hub()
     for _ in range(10):
         session.train_step()
@@ -212,9 +212,12 @@ def test_loss_and_accuracy(make_hub):
     # accuracy; with room, the accuracy plot under it
     assert not panel.accuracy_widget.isVisibleTo(panel)
     assert f"accuracy {num(float(h.accuracy[-1]), 3)}" in panel.header.text()
-    panel.window().resize(1200, 1500)
-    QApplication.processEvents()
-    assert panel.accuracy_widget.isVisibleTo(panel)
+    panel.setParent(None)  # a window of its own, as tall as a 1080p screen allows
+    qtbot.addWidget(panel)
+    panel.resize(600, 1000)
+    panel.show()
+    qtbot.waitUntil(lambda: panel.accuracy_widget.isVisibleTo(panel))
+    qtbot.wait(20)  # laid out
     assert panel.loss_widget.getPlotItem().getViewBox().height() >= MIN_VIEW_PX
     assert panel.accuracy_plot.getViewBox().height() >= MIN_VIEW_PX
     np.testing.assert_array_equal(panel.accuracy_curve.getOriginalDataset()[1], h.accuracy)

@@ -27,7 +27,12 @@ CASES = [  # size, QT_SCALE_FACTOR, projector mode, lesson scenes
     pytest.param("1024x768", "1", True, "all", id="1024x768-projector-every-scene",
                  marks=slow),
     pytest.param("1280x720", "1", False, "6", id="1280x720", marks=slow),
-    pytest.param("1280x720", "1", True, "5", id="1280x720-projector", marks=slow),
+    # Known, and issue 11 stays open for it: at 1280×720 in projector mode with a lesson
+    # open, the σ'(z) panel under the diagram gets view boxes of ~50-80 px (the diagram's
+    # title, formula and colour legend take the rest). strict: it fails loudly once fixed.
+    pytest.param("1280x720", "1", True, "5", id="1280x720-projector", marks=[
+        slow, pytest.mark.xfail(strict=True, reason="σ'(z) plots under 160 px at 1280×720 "
+                                "projector with a lesson open (issue 11)")]),
     pytest.param("1920x1080", "1", False, "all", id="1920x1080-every-scene", marks=slow),
     pytest.param("1920x1080", "1", True, "all", id="1920x1080-projector-every-scene",
                  marks=slow),
@@ -47,6 +52,8 @@ def test_what_the_class_sees_is_true_and_readable_in_a_real_window(
     assert shown["screen"] == [round(width / float(scale)), round(height / float(scale))]
     assert shown["steps"] > 0  # it did train
     assert shown["plots"] > 0  # and plots were read
+    if projector:
+        assert shown["texts_checked"] > 50  # every shown text was measured
     problems = {phase: found for phase, found in shown["problems"].items() if found}
     for phase, found in problems.items():
         print(f"{size} ×{scale} projector={projector} · {phase}:")

@@ -27,11 +27,7 @@ from ...core.numbers import num
 from ..model.presentation import Presentation
 from ..model.session import Session
 from ..plots.base import (
-    BLUE,
-    GREEN,
     INK,
-    PURPLE,
-    VERMILLION,
     PlotPanel,
     adopt_strays,
     log_floor,
@@ -42,7 +38,8 @@ from ..plots.base import (
     top_level_widgets,
 )
 
-NETWORK_COLORS = (BLUE, VERMILLION, GREEN, PURPLE)  # Okabe–Ito, in the networks' order
+NETWORK_COLORS = (QColor("#FF7F00"), QColor("#1B7837"), QColor("#E7298A"), QColor("#000080"))
+# the networks' own, in their order: none near the diagrams' meanings (test_colours)
 MIN_DECADES = 2.4  # a log axis spanning fewer decades labels its minor ticks
 
 

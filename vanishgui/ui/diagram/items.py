@@ -162,7 +162,7 @@ class NeuronLayerItem(QGraphicsItem):
         for c, fill in zip(self.centres, self.fills):
             painter.setBrush(QBrush(fill))
             painter.drawEllipse(QPointF(c[0], c[1]), r, r)
-        for j, color, width in ((self.selected, palette.TEXT, 3.0),
+        for j, color, width in ((self.selected, palette.SELECTION, 3.0),
                                 (self.ring, palette.HIGHLIGHT, 5.0)):
             if j is None or j >= len(self.centres):
                 continue
@@ -185,7 +185,7 @@ class NeuronLayerItem(QGraphicsItem):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(QRectF(x - self.bar, float(ys.min()) - h / 2, 2 * self.bar,
                                 float(ys.max() - ys.min()) + h))
-        for j, color in ((self.selected, palette.TEXT), (self.ring, palette.HIGHLIGHT)):
+        for j, color in ((self.selected, palette.SELECTION), (self.ring, palette.HIGHLIGHT)):
             if j is not None and j < len(self.centres):
                 pen = QPen(color, 3)
                 pen.setCosmetic(True)

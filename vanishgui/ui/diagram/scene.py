@@ -259,7 +259,7 @@ class DiagramScene(QGraphicsScene):
         for item in self.neuron_items:
             j = selected[1] if selected is not None and selected[0] == item.layer else None
             item.set_marks(item.ring, j)
-        self.selection_item.set_lines(lines, widths, palette.OUTLINE, False)
+        self.selection_item.set_lines(lines, widths, palette.SELECTION, False)
 
     def _on_progress(self, value) -> None:
         t = float(value)

@@ -106,7 +106,7 @@ class DiagramView(QGraphicsView):
 
 
 class ColorBar(QWidget):
-    """The |δ| scale: viridis over 1e-12 … 1 (log10), then 0 and inf/NaN. Left to right
+    """The |δ| scale: pale to dark red over 1e-12 … 1 (log10), then 0 and inf/NaN. Left to right
     under a comparison's diagrams; bottom to top beside the main diagram (``vertical``),
     where it takes width, which a 16:9 screen has, rather than the diagram's height."""
 
@@ -187,8 +187,8 @@ class ColorBar(QWidget):
         p.drawText(QRectF(8, 6, left - 12, line), Qt.AlignmentFlag.AlignRight
                    | Qt.AlignmentFlag.AlignVCenter, title)
         grad = QLinearGradient(bar.topLeft(), bar.topRight())
-        for k in range(11):
-            grad.setColorAt(k / 10, palette.viridis(k / 10))
+        for k in range(25):
+            grad.setColorAt(k / 24, palette.delta_scale(k / 24))
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(grad)
         p.drawRect(bar)
@@ -227,8 +227,8 @@ class ColorBar(QWidget):
         bar = QRectF(8, y + line / 2 + 2, line * 0.9,
                      max(line * 2.0, self.height() - y - line - 8))
         grad = QLinearGradient(bar.bottomLeft(), bar.topLeft())
-        for k in range(11):
-            grad.setColorAt(k / 10, palette.viridis(k / 10))
+        for k in range(25):
+            grad.setColorAt(k / 24, palette.delta_scale(k / 24))
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(grad)
         p.drawRect(bar)
@@ -244,10 +244,20 @@ class ColorBar(QWidget):
         p.end()
 
 
+# The diagram's other colours, each with its word (the |δ| scale has its bar)
+LEGEND: tuple[tuple[QColor | tuple[QColor, QColor], str], ...] = (
+    *((color, text) for color, text in ColorBar.SWATCHES),
+    (palette.POSITIVE, "+ weight"), (palette.NEGATIVE, "− weight"),
+    (palette.HIGHLIGHT, "this event"), (palette.BACKWARD, "δ going back"),
+    (palette.SELECTION, "selected"),
+    ((palette.activation_color(0.0), palette.activation_color(1.0)), "activation 0 → 1"),
+)
+
+
 class SwatchRow(QWidget):
     """Colours with a fixed meaning, each a square and a word, in rows that wrap."""
 
-    def __init__(self, swatches: tuple[tuple[QColor, str], ...],
+    def __init__(self, swatches: tuple[tuple[QColor | tuple[QColor, QColor], str], ...],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.swatches = swatches
@@ -287,8 +297,15 @@ class SwatchRow(QWidget):
         line = fm.height()
         for (color, text), (x, y) in zip(self.swatches, self._places(self.width())):
             p.setPen(QPen(palette.OUTLINE))
-            p.setBrush(color)
-            p.drawRect(QRectF(x, y + line * 0.1, line * 0.8, line * 0.8))
+            square = QRectF(x, y + line * 0.1, line * 0.8, line * 0.8)
+            if isinstance(color, tuple):  # a ramp, light to dark
+                grad = QLinearGradient(square.topLeft(), square.topRight())
+                grad.setColorAt(0.0, color[0])
+                grad.setColorAt(1.0, color[1])
+                p.setBrush(grad)
+            else:
+                p.setBrush(color)
+            p.drawRect(square)
             p.setPen(QPen(palette.TEXT))
             p.drawText(int(x + line + 6), int(y + fm.ascent()), text)
         p.end()
@@ -311,7 +328,7 @@ class DiagramPanel(QWidget):
         self.formula.setWordWrap(True)
         self.formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.colorbar = ColorBar(self, vertical=True)
-        self.swatches = SwatchRow(ColorBar.SWATCHES, self)
+        self.swatches = SwatchRow(LEGEND, self)
         # a large network's diagram draws its strongest weights only: it says so
         self.drawn = QLabel(self)
         self.drawn.setObjectName("edgesDrawn")
@@ -327,8 +344,9 @@ class DiagramPanel(QWidget):
         self.notice = QLabel(self)
         self.notice.setObjectName("zeroGradientNotice")
         self.notice.setWordWrap(True)
-        self.notice.setStyleSheet("background: #E69F00; color: black; padding: 6px; "
-                                  "font-weight: bold;")
+        # pale yellow: orange is the current event's colour, in the same window
+        self.notice.setStyleSheet(f"background: {palette.NOTICE.name()}; color: black; "
+                                  "padding: 6px; font-weight: bold;")
         self.notice.hide()
         top = QVBoxLayout()
         top.setContentsMargins(12, 8, 12, 4)

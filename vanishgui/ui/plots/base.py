@@ -27,13 +27,15 @@ from ..model.palette import NONFINITE, OUTLINE, TEXT, viridis
 from ..model.presentation import Presentation
 from ..model.session import Session
 
-# Okabe–Ito
-BLUE = QColor("#0072B2")
-VERMILLION = QColor("#D55E00")
-ORANGE = QColor("#E69F00")
-GREEN = QColor("#009E73")
-PURPLE = QColor("#CC79A7")
-SKY = QColor("#56B4E9")
+# One meaning per colour, none near the diagram's (palette.MEANINGS) or viridis, which
+# here means a layer's depth and nothing else; test_colours checks ΔE2000 ≥ 10.
+LOSS_COLOR = QColor("#0000FF")
+ACCURACY_COLOR = QColor("#808000")
+BOUND_COLOR = QColor("#FF7F00")  # the largest f'(z) can be
+CLASS_COLORS = (QColor("#7570B3"), QColor("#C51B7D"))  # class 0, class 1
+FIT_COLOR = QColor("#1B7837")  # the network's output ŷ over x (one input)
+TARGET_COLOR = QColor("#C51B7D")  # a target y (one input): a class-1 target is one too
+CLASS_PALE = 0.65  # the boundary's background: each class's colour this far to white
 INK = QColor(TEXT)
 GRID_ALPHA = 0.25
 VIRIDIS_END = 0.9  # viridis' last tenth is a yellow too pale on white
@@ -239,6 +241,7 @@ NONFINITE_COLOR = QColor(NONFINITE)
 
 MIN_VIEW_PX = 160  # a plot's view box is never drawn shorter (issue 11): a panel gives up
 # a second plot or a sentence before it squashes one
+HYSTERESIS_PX = 48  # and takes it back only with this much more room
 
 
 def axis_room(sizes: Sizes) -> float:

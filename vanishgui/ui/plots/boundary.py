@@ -30,10 +30,12 @@ from ..model.palette import mix
 from ..model.presentation import Presentation
 from ..model.session import Session
 from .base import (
-    BLUE,
+    CLASS_COLORS,
+    CLASS_PALE,
+    FIT_COLOR,
     INK,
     NONFINITE_COLOR,
-    VERMILLION,
+    TARGET_COLOR,
     PlotPanel,
     finite_only,
     make_plot_widget,
@@ -44,15 +46,17 @@ from .base import (
 )
 
 MAX_DOTS = 4000  # samples drawn (the data sets are shuffled, so the first N are a fair look)
-PALE = 0.55  # how far the image's colours are blended towards white
+PALE = CLASS_PALE  # how far the image's colours are blended towards white
 LUT_SIZE = 256
 
 
 def diverging_map(pale: float = PALE) -> pg.ColorMap:
-    """Blue (0) → white (½) → vermillion (1), both ends lightened by ``pale``."""
+    """Class 0's colour (0) → their mix (½) → class 1's (1), lightened by ``pale``. Not
+    through white: white is a neuron not yet computed, in the same window."""
     white = QColor("#ffffff")
-    return pg.ColorMap([0.0, 0.5, 1.0], [mix(BLUE, white, pale), white,
-                                         mix(VERMILLION, white, pale)])
+    zero, one = CLASS_COLORS
+    middle = mix(zero, one, 0.5)
+    return pg.ColorMap([0.0, 0.5, 1.0], [mix(c, white, pale) for c in (zero, middle, one)])
 
 
 def diverging_lut(pale: float = PALE) -> np.ndarray:
@@ -162,7 +166,8 @@ class BoundaryPanel(PlotPanel):
         x, y = self._targets_shown()
         target = y[:, 0]
         if exp.classification:
-            brushes = [pg.mkBrush(VERMILLION if v > 0.5 else BLUE) for v in target.tolist()]
+            brushes = [pg.mkBrush(CLASS_COLORS[1] if v > 0.5 else CLASS_COLORS[0])
+                       for v in target.tolist()]
         else:  # the image's colours at full strength
             rgba = to_rgba(target[:, None], *self.levels, diverging_lut(pale=0.0))[:, 0]
             brushes = [pg.mkBrush(QColor(*c)) for c in rgba.tolist()]
@@ -173,7 +178,7 @@ class BoundaryPanel(PlotPanel):
         self.plot.addItem(self.dots)
         self.plot.legend.setVisible(exp.classification)
         if exp.classification:
-            for color, name in ((BLUE, "class 0"), (VERMILLION, "class 1")):
+            for color, name in zip(CLASS_COLORS, ("class 0", "class 1")):
                 sample = pg.ScatterPlotItem(size=s["symbol"], brush=pg.mkBrush(color),
                                             pen=pen(QColor("#ffffff"), 1.2))
                 self.plot.legend.addItem(sample, name)
@@ -191,11 +196,11 @@ class BoundaryPanel(PlotPanel):
         s = self.sizes
         self.plot.setAspectLocked(False)
         x, y = self._targets_shown()
-        self.fit = pg.PlotDataItem(pen=pen(BLUE, s["line"] + 0.5), connect="finite")
+        self.fit = pg.PlotDataItem(pen=pen(FIT_COLOR, s["line"] + 0.5), connect="finite")
         self.plot.addItem(self.fit)
         keep = np.isfinite(x[:, 0]) & np.isfinite(y[:, 0])
         self.dots = pg.ScatterPlotItem(x=x[keep, 0], y=y[keep, 0], size=s["symbol"] + 2,
-                                       brush=pg.mkBrush(VERMILLION),
+                                       brush=pg.mkBrush(TARGET_COLOR),
                                        pen=pen(QColor("#ffffff"), 1.2))
         self.plot.addItem(self.dots)
         self.plot.legend.setVisible(True)

@@ -21,9 +21,10 @@ from ...core.numbers import num, superscript
 from ..model.presentation import Presentation
 from ..model.session import Session
 from .base import (
+    BOUND_COLOR,
+    HYSTERESIS_PX,
     INK,
     MIN_VIEW_PX,
-    VERMILLION,
     PlotPanel,
     axis_room,
     depth_colors,
@@ -85,7 +86,7 @@ class DactPanel(PlotPanel):
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.hideButtons()
         self.layers_plot.setMouseEnabled(x=False, y=True)
-        self.bound_text = pg.TextItem("", color=VERMILLION, anchor=(1.0, 1.0))
+        self.bound_text = pg.TextItem("", color=BOUND_COLOR, anchor=(1.0, 1.0))
         self.d_label = "f'(z)"
         self.points = pg.ScatterPlotItem()
         self.bound_lines = pg.PlotDataItem()
@@ -108,21 +109,30 @@ class DactPanel(PlotPanel):
         'stacked' (one over the other) when each still gets MIN_VIEW_PX, else 'row' (three
         plots side by side) when each gets MIN_COLUMN_PX of width, else 'derivative'
         (f'(z) alone: the curve the σ' ≤ 0.25 lesson is about). Never squashed."""
-        overhead = axis_room(self.sizes)
+        overhead = self._overhead()
         if height >= 2 * (MIN_VIEW_PX + overhead):
             return "stacked"
         if width >= 3 * MIN_COLUMN_PX:
             return "row"
         return "derivative"
 
+    def _overhead(self) -> float:
+        """The px a plot here spends outside its view box: measured on the per-layer
+        plot (it spans the view's height) once laid out, else estimated."""
+        spent = self.view.height() - self.layers_plot.getViewBox().height()
+        laid_out = self.layers_plot.getViewBox().height() > 0 and spent > 0
+        return max(float(spent), axis_room(self.sizes)) if laid_out else axis_room(self.sizes)
+
     def _fit_bound_label(self) -> None:
         """The sentence under the plots gives way to them when both do not fit, and comes
         back when there is room: the plots are never squashed for it."""
-        overhead = axis_room(self.sizes)
+        overhead = self._overhead()
         label = self.bound_label
-        room = self.view.height() + (label.height() if label.isVisible() else 0)
-        show = room - label.heightForWidth(self.width()) >= MIN_VIEW_PX + overhead
-        if show != (not label.isHidden()):
+        shown = not label.isHidden()
+        room = self.view.height() + (label.height() if shown else 0)
+        margin = 0 if shown else HYSTERESIS_PX  # no flipping at the threshold
+        show = room - label.heightForWidth(self.width()) >= MIN_VIEW_PX + overhead + margin
+        if show != shown:
             label.setVisible(show)
 
     def _arrange_curves(self) -> None:
@@ -184,7 +194,7 @@ class DactPanel(PlotPanel):
         # -- left: every neuron's f'(z), by layer
         lp = self.layers_plot
         lp.clear()
-        self.bound_lines = pg.PlotDataItem(pen=pen(VERMILLION, s["line"], dashed=True),
+        self.bound_lines = pg.PlotDataItem(pen=pen(BOUND_COLOR, s["line"], dashed=True),
                                            connect="finite")
         lp.addItem(self.bound_lines)
         self.points = pg.ScatterPlotItem(size=s["symbol"], pen=pen(INK, 1.0))
@@ -192,7 +202,7 @@ class DactPanel(PlotPanel):
         maxima = [m for m in self.bound.per_layer if m is not None]
         # The dashed line's label, above it from the left end (no legend to hide points;
         # anchored at the right end, a narrow plot cut "max σ'(z)" to "x σ'(z)")
-        self.bound_text = pg.TextItem("", color=VERMILLION, anchor=(0.0, 1.0))
+        self.bound_text = pg.TextItem("", color=BOUND_COLOR, anchor=(0.0, 1.0))
         font = QFont()
         font.setPointSizeF(s["legend"] + 1)
         font.setBold(True)

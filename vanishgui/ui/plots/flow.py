@@ -73,6 +73,8 @@ class FlowPanel(PlotPanel):
         self.plot: pg.PlotItem = self.widget.getPlotItem()
         self.plot.setLogMode(x=False, y=True)
         self.plot.setMouseEnabled(x=False, y=True)
+        self._y_span: tuple[float, float] | None = None  # base and height of the bars, log₁₀
+        self.plot.getViewBox().sigResized.connect(self._fit_y)
         self.values = np.zeros(0)
         self.ratios = np.zeros(0)
         self.floor = 1e-12
@@ -147,14 +149,22 @@ class FlowPanel(PlotPanel):
             label.setPos(i + 1 - (BAR_WIDTH / 2 if i == 0 else 0.0), tops[i])
         # At least three decades (fewer make a log axis label its minor ticks), and room
         # above the tallest bar for its label.
-        # the headroom is the labels' height in decades at the view's own height (a fixed
-        # 0.6 cut the top label of a short plot)
-        span = max(top, base + 2.4) - base
+        self._y_span = (base, max(top, base + 2.4) - base)
+        self._fit_y()
+
+        counts = special_counts(v)
+        self.set_header(f"Step {p.step}  ·  labels: ratio to the output layer"
+                        + notes_text(counts.zeros, counts.nonfinite, "empty bar, × at the floor"))
+
+    def _fit_y(self, *_args: object) -> None:
+        """The y range: the bars, and above the tallest the labels' height in decades at
+        the view's own height (a fixed 0.6 decade cut the top label of a short plot).
+        Again on every resize of the view."""
+        if self._y_span is None:
+            return
+        base, span = self._y_span
         height = self.plot.getViewBox().height()
         label_px = max((label.textItem.boundingRect().height() for label in self.labels),
                        default=0.0) + 4
         head = 0.6 if height <= 2 * label_px else max(0.6, label_px * span / (height - label_px))
         self.plot.setYRange(base, base + span + head, padding=0)
-        counts = special_counts(v)
-        self.set_header(f"Step {p.step}  ·  labels: ratio to the output layer"
-                        + notes_text(counts.zeros, counts.nonfinite, "empty bar, × at the floor"))

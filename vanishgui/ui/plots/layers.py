@@ -177,7 +177,8 @@ class LayerHistoryPanel(PlotPanel):
         if row <= 0 or room <= 0:
             return
         depth = len(self.curves)
-        want = legend_layers(depth, min(MAX_LEGEND_ENTRIES, int(room // row)))
+        zeros = 1 if self.legend.getLabel(self.zeros) is not None else 0  # its own row
+        want = legend_layers(depth, min(MAX_LEGEND_ENTRIES, int(room // row) - zeros))
         if want != self.listed_layers:
             self._fill_legend(want)
 
@@ -202,3 +203,5 @@ class LayerHistoryPanel(PlotPanel):
             self.legend.addItem(self.zeros, ZERO_LEGEND)
         elif listed and not show:
             self.legend.removeItem(self.zeros)
+        if show != listed:
+            self.fit_legend()  # the "exactly 0" row takes a layer's place

@@ -12,9 +12,10 @@ from ...core.numbers import num
 from ..model.presentation import Presentation
 from ..model.session import Session
 from .base import (
-    BLUE,
-    GREEN,
+    ACCURACY_COLOR,
+    HYSTERESIS_PX,
     INK,
+    LOSS_COLOR,
     MARKER_BINS,
     MIN_VIEW_PX,
     NONFINITE_COLOR,
@@ -69,7 +70,7 @@ class LossPanel(PlotPanel):
         self.loss_plot.setLogMode(x=False, y=log)
         # On a log axis (log₁₀ units) show at least one decade.
         self.loss_plot.getViewBox().setLimits(minYRange=1.0 if log else None)
-        self.loss_curve = pg.PlotDataItem(pen=pen(BLUE, s["line"]), connect="finite",
+        self.loss_curve = pg.PlotDataItem(pen=pen(LOSS_COLOR, s["line"]), connect="finite",
                                           name="loss")
         self.loss_curve.setClipToView(True)
         self.loss_curve.setDownsampling(auto=True, method="peak")
@@ -86,7 +87,7 @@ class LossPanel(PlotPanel):
         style_plot(self.loss_plot, self.sizes, left="loss",
                    bottom=None if self.classification else "training step")
         self.accuracy_plot.clear()
-        self.accuracy_curve = pg.PlotDataItem(pen=pen(GREEN, s["line"]), connect="finite",
+        self.accuracy_curve = pg.PlotDataItem(pen=pen(ACCURACY_COLOR, s["line"]), connect="finite",
                                               name="accuracy")
         self.accuracy_curve.setClipToView(True)
         self.accuracy_curve.setDownsampling(auto=True, method="peak")
@@ -101,8 +102,12 @@ class LossPanel(PlotPanel):
         overhead = axis_room(self.sizes)
         room = self.loss_widget.height() + (self.accuracy_widget.height()
                                             if self.accuracy_widget.isVisible() else 0)
-        show = self.classification and room >= 2 * (MIN_VIEW_PX + overhead)
-        if show != (not self.accuracy_widget.isHidden()):
+        need = 2 * (MIN_VIEW_PX + overhead)
+        shown = not self.accuracy_widget.isHidden()
+        # hysteresis: a panel in a layout that follows its size hint would otherwise flip
+        # between the two at the threshold, resize after resize
+        show = self.classification and room >= need + (0 if shown else HYSTERESIS_PX)
+        if show != shown:
             self.accuracy_widget.setVisible(show)
 
     def resizeEvent(self, event) -> None:

@@ -10,13 +10,16 @@
   ledger under it, one large plot on the right at full height (the others in tabs
   behind it, G and Shift+G switch), and the controls in a tab beside the ledger.
 
-A plot is never squashed to fit: where there is no room for another, it waits in a tab.
+Under SHORT px of height the ledger, inspector and controls wait in tabs behind the plot
+(a lesson's text, beside them, on a screen also under 1300 px wide). A plot is never
+squashed to fit: where there is no room for another, it waits in a tab.
 """
 
 from __future__ import annotations
 
 WIDE = (1600, 860)
 LAPTOP = (1300, 700)
+SHORT = 700  # under this height (1080p at QT_SCALE_FACTOR=2: 540) the ledger is a tab too
 PLOT_WIDTH = 0.45  # of the window's width, for the one large plot (laptop, projector)
 LEDGER_HEIGHT = 0.5  # of the window's height, at most, for the ledger under the diagram
 

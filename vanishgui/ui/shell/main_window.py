@@ -247,6 +247,15 @@ class MainWindow(QMainWindow):
         if self.layout_name == "wide" or self.plot_wall or self._lent_corner is None:
             return
         plots = self._plot_firsts[0]
+        lesson = self._lent_dock
+        if self.width() < layouts.LAPTOP[0] and self._short() and lesson is not None:
+            # 960×540: no room beside or under the diagram: the plots (and the ledger)
+            # are tabs beside the lesson's text, the diagram has the rest
+            for dock in [plots, *self.tabifiedDockWidgets(plots)]:
+                self.tabifyDockWidget(lesson, dock)
+            lesson.raise_()
+            QTimer.singleShot(0, self, self._unelide_tabs)
+            return
         if self.width() < layouts.LAPTOP[0]:
             group = [plots, *self.tabifiedDockWidgets(plots)]
             shown = {dock: not dock.isHidden() for dock in group}
@@ -378,23 +387,35 @@ class MainWindow(QMainWindow):
             self.addDockWidget(right, plots[0])
             for dock in plots[1:]:
                 self.tabifyDockWidget(plots[0], dock)
-            self.addDockWidget(bottom, d["ledger"])
-            self.tabifyDockWidget(d["ledger"], d["inspector"])
-            if kind == "laptop":
-                self.addDockWidget(left, d["controls"])
+            if self._short():
+                # under 700 px (1080p at QT_SCALE_FACTOR=2 leaves 540) the diagram needs
+                # the column's whole height: the ledger waits in a tab behind the plot
+                for name in ("ledger", "inspector", "controls"):
+                    self.tabifyDockWidget(plots[0], d[name])
             else:
-                self.tabifyDockWidget(d["ledger"], d["controls"])
+                self.addDockWidget(bottom, d["ledger"])
+                self.tabifyDockWidget(d["ledger"], d["inspector"])
+                if kind == "laptop":
+                    self.addDockWidget(left, d["controls"])
+                else:
+                    self.tabifyDockWidget(d["ledger"], d["controls"])
             firsts = [plots[0]]
         for name, dock in d.items():
             if dock in moved:
                 dock.setVisible(shown[name])
-        d["ledger"].raise_()
+        if self.dockWidgetArea(d["ledger"]) != Qt.DockWidgetArea.RightDockWidgetArea:
+            d["ledger"].raise_()
         for dock in firsts:
             dock.raise_()
         self._plot_firsts = firsts
         self._ledger_behind_plot()
         self._size_docks()
         QTimer.singleShot(0, self, self._unelide_tabs)  # new tab bars exist then
+
+    def _short(self) -> bool:
+        """Whether the screen's available height is under the laptop layout's."""
+        screen = self.screen()
+        return screen is not None and screen.availableGeometry().height() < layouts.SHORT
 
     def _size_docks(self) -> None:
         d, w, h = self.docks, self.width(), self.height()
@@ -405,6 +426,10 @@ class MainWindow(QMainWindow):
             # screen Qt's own split left a history plot ~120 px, its axis cut off
             self.resizeDocks(self._plot_firsts, [int(h * PLOT_SHARE)] * len(self._plot_firsts),
                              Qt.Orientation.Vertical)
+            # the groups share the width (Qt gave "now" ~210 px of 1600)
+            share = w // max(1, len(self._plot_firsts))
+            self.resizeDocks(self._plot_firsts, [share] * len(self._plot_firsts),
+                             Qt.Orientation.Horizontal)
         else:
             wide = [self._plot_firsts[0]]
             widths = [int(w * layouts.PLOT_WIDTH)]

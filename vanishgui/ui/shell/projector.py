@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..model.presentation import PROJECTOR_ZOOM, Presentation, next_zoom
+from ..model.presentation import PROJECTOR_ZOOM, ZOOM_LADDER, Presentation, next_zoom
 from .actions import ActionSpec
 from .layouts import LEDGER_HEIGHT, PLOT_WIDTH
 from .settings import Settings
@@ -120,10 +120,22 @@ class Projector(QObject):
         apply_theme(QApplication.instance(), theme, zoom)
         self.presentation.set(theme=theme, zoom=zoom, projector=active)
 
+    def _ratio(self) -> float:
+        screen = self.window.screen()
+        return max(1.0, screen.devicePixelRatio()) if screen is not None else 1.0
+
+    def screen_zoom(self, zoom: float) -> float:
+        """The rung that draws a projector zoom's type at the same device pixels on this
+        screen: on a HiDPI screen (QT_SCALE_FACTOR=2) every logical pixel is already two,
+        so 1.75 becomes 1.0 (and 960×540 logical pixels keep room for the plots)."""
+        wanted = zoom / self._ratio()
+        rungs = [z for z in ZOOM_LADDER if z <= wanted + 1e-9]
+        return rungs[-1] if rungs else ZOOM_LADDER[0]
+
     def set_zoom(self, zoom: float) -> None:
         if self.active:
-            self.projector_zoom = zoom
-            self.store().set_projector_zoom(zoom)
+            self.projector_zoom = min(ZOOM_LADDER[-1], zoom * self._ratio())
+            self.store().set_projector_zoom(self.projector_zoom)
         self._present(self.active, zoom)
 
     # -- entering and leaving ---------------------------------------------------------------
@@ -148,7 +160,8 @@ class Projector(QObject):
         # 768-px screen needs for its plots
         for dock in self.docks.values():
             dock.setTitleBarWidget(QWidget(dock))
-        self._present(True, self.projector_zoom)  # the transport bar goes slim by itself
+        # the transport bar goes slim by itself
+        self._present(True, self.screen_zoom(self.projector_zoom))
         arrange = getattr(w, "arrange", None)
         if arrange is not None and not getattr(w, "plot_wall", False):
             arrange("projector")  # diagram, ledger under it, one large plot beside
@@ -246,7 +259,7 @@ class Projector(QObject):
         self.set_zoom(next_zoom(self.zoom, -1))
 
     def on_ui_zoom_reset(self) -> None:
-        self.set_zoom(PROJECTOR_ZOOM if self.active else 1.0)
+        self.set_zoom(self.screen_zoom(PROJECTOR_ZOOM) if self.active else 1.0)
 
 
 def font_pixels(widget: QWidget) -> int:
