@@ -24,8 +24,13 @@ CASES = [  # size, QT_SCALE_FACTOR, projector mode, lesson scenes
     pytest.param("1366x768", "1", False, "5", id="1366x768"),
     pytest.param("1366x768", "1", True, "5", id="1366x768-projector"),
     pytest.param("1024x768", "1", False, "7", id="1024x768", marks=slow),
+    # Known, and issue 11 stays open for it: at 1024×768 in projector mode, scenes 5-10
+    # (a lesson beside the diagram) leave the plot under the diagram 74-151 px, and the
+    # comparison window of scene 10 squashes its two plots to 4 and 26 px.
     pytest.param("1024x768", "1", True, "all", id="1024x768-projector-every-scene",
-                 marks=slow),
+                 marks=[slow, pytest.mark.xfail(
+                     strict=True, reason="plots under 160 px in lesson scenes 5-10 and the "
+                     "comparison at 1024×768 projector (issue 11)")]),
     pytest.param("1280x720", "1", False, "6", id="1280x720", marks=slow),
     # Known, and issue 11 stays open for it: at 1280×720 in projector mode with a lesson
     # open, the σ'(z) panel under the diagram gets view boxes of ~50-80 px (the diagram's

@@ -42,6 +42,7 @@ def screenshot(window: MainWindow, args: argparse.Namespace, comparison: Compari
                lesson: Lesson | None, scene: int) -> int:
     """Draw and save; 0, or 1 with one line if the picture could not be written."""
     w, h = args.size
+    window.picture_size = (w, h)  # laid out for a screen of that size
     window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
     window.resize(w, h)
     window.show()

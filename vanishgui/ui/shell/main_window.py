@@ -101,6 +101,7 @@ class MainWindow(QMainWindow):
         dock_at_bottom(self, self.transport)
         self._build_menus()
         self.layout_name = "wide"  # set by arrange() when the window is first shown
+        self.picture_size: tuple[int, int] | None = None  # --size of a headless picture
         self._plot_firsts: list[QDockWidget] = []
         self.session.modified_changed.connect(self._on_title_changed)
         self.session.path_changed.connect(self._on_title_changed)
@@ -334,11 +335,18 @@ class MainWindow(QMainWindow):
     def layout_kind(self) -> str:
         """'wide', 'laptop' or 'projector' (see :mod:`.layouts`) for this window's screen,
         or 'projector' in projector mode."""
+        return layouts.layout_for(*self.room(), self.presentation.projector)
+
+    def room(self) -> tuple[int, int]:
+        """The screen's available logical size, or the size a picture asked for
+        (``--size`` wins: a screenshot is laid out for the screen it stands for)."""
+        if self.picture_size is not None:
+            return self.picture_size
         screen = self.screen()
-        room = screen.availableGeometry() if screen is not None else None
-        if room is None:
-            return layouts.layout_for(*layouts.WIDE, projector=self.presentation.projector)
-        return layouts.layout_for(room.width(), room.height(), self.presentation.projector)
+        if screen is None:
+            return layouts.WIDE
+        room = screen.availableGeometry()
+        return room.width(), room.height()
 
     def arrange(self, kind: str | None = None) -> None:
         """Place the docks in one of the three layouts (``kind`` None: the screen's).
@@ -414,8 +422,7 @@ class MainWindow(QMainWindow):
 
     def _short(self) -> bool:
         """Whether the screen's available height is under the laptop layout's."""
-        screen = self.screen()
-        return screen is not None and screen.availableGeometry().height() < layouts.SHORT
+        return self.room()[1] < layouts.SHORT
 
     def _size_docks(self) -> None:
         d, w, h = self.docks, self.width(), self.height()
