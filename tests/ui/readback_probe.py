@@ -9,7 +9,8 @@ shown text's pixel size on screen. Prints one JSON line: the problems found, by 
 
 Environment: VANISHGUI_READBACK_PROJECTOR=1 (projector mode), VANISHGUI_READBACK_SECONDS
 (of live training, 3), VANISHGUI_READBACK_SCENES ("all", or scene numbers from 1, comma
-separated; default 5), VANISHGUI_READBACK_WALL=1 (every plot at once as well)."""
+separated; default 5), VANISHGUI_READBACK_WALL=1 (every plot at once as well),
+VANISHGUI_READBACK_TURNS=0 (skip bringing each plot to the front in turn)."""
 
 from __future__ import annotations
 
@@ -387,7 +388,8 @@ def main() -> None:
     window.session.train()
     spin(seconds)
     window.session.pause()
-    read("after another experiment, trained", every_plot=True)
+    read("after another experiment, trained",
+         every_plot=os.environ.get("VANISHGUI_READBACK_TURNS", "1") == "1")
     player = window.findChild(LessonPlayer)
     player.open_path(builtin_lessons()[0])
     wanted = os.environ.get("VANISHGUI_READBACK_SCENES", "5")

@@ -318,6 +318,8 @@ class DiagramPanel(QWidget):
         super().__init__(parent)
         self.session = session
         self.measured_minimum = False  # the main window's: minimum_height() is its minimum
+        self._minimum_key: tuple = ()
+        self._minimum = 0
         self.scene = DiagramScene(session, self)
         self.view = DiagramView(self.scene, self)
         self.title = QLabel(self)
@@ -389,7 +391,17 @@ class DiagramPanel(QWidget):
 
     def minimum_height(self) -> int:
         """The least height that shows the title and formula whole (wrapped at the
-        current width), any notice, and the colour bar with its swatches."""
+        current width), any notice, and the colour bar with its swatches. Qt asks for
+        it on every layout pass: it is worked out again only when what it depends on
+        changed (text layout is the cost)."""
+        labels = (self.title, self.formula, self.banner, self.notice, self.drawn)
+        key = (self.width(), self.font().key(), self.colorbar.isHidden(),
+               self.swatches.isHidden(), *((w.isHidden(), w.text()) for w in labels))
+        if key != self._minimum_key:
+            self._minimum_key, self._minimum = key, self._work_out_minimum_height()
+        return self._minimum
+
+    def _work_out_minimum_height(self) -> int:
         width = max(1, self.width() - 24)
         # the colour bar or the diagram itself (at least MIN_VIEW_PX), whichever is taller
         bar = 0 if self.colorbar.isHidden() else self.colorbar.minimumSizeHint().height()

@@ -75,7 +75,6 @@ class DactPanel(PlotPanel):
         self.layers_plot: pg.PlotItem = self.view.addPlot(row=0, col=0, rowspan=2)
         self.f_plot: pg.PlotItem = self.view.addPlot(row=0, col=1)
         self.df_plot: pg.PlotItem = self.view.addPlot(row=1, col=1)
-        self.df_plot.setXLink(self.f_plot)
         self.bound_label = QLabel(self)
         self.bound_label.setObjectName("dactBound")
         self.bound_label.setWordWrap(True)
@@ -159,9 +158,9 @@ class DactPanel(PlotPanel):
             # scene crashed the interpreter's exit (its C++ side deleted out of order)
             self.view.scene().addItem(self.f_plot)
         self.f_plot.setVisible(kind != "derivative")
-        # f'(z) follows f(z)'s z range only while both are shown (a hidden plot's range
-        # left 52% of the f'(z) curve outside its view)
-        self.df_plot.setXLink(None if kind == "derivative" else self.f_plot)
+        # both keep the fixed z range, unlinked: pyqtgraph aligns linked views by pixel,
+        # and the two y axes' widths differ (f(z)'s "1.0", f'(z)'s "0.25"), which shifted
+        # f'(z)'s range by 1.8 and left 11% of its curve outside; a hidden f(z) left 52%
         for plot in (self.f_plot, self.df_plot):
             plot.setXRange(*CURVE_RANGE, padding=0.03)
         self.curves_arranged = kind
