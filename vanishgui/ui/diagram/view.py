@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QLinearGradient, QPainter, QPen
 from PySide6.QtWidgets import (
     QGraphicsView,
@@ -105,6 +105,18 @@ class DiagramView(QGraphicsView):
                     return
 
 
+def paint_scale(p: QPainter, bar: QRectF, low: QPointF, high: QPointF) -> None:
+    """The |δ| scale's colours in ``bar``, from 1e-12 at ``low`` to 1 at ``high``; the
+    pen is the text's after."""
+    grad = QLinearGradient(low, high)
+    for k in range(25):
+        grad.setColorAt(k / 24, palette.delta_scale(k / 24))
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(grad)
+    p.drawRect(bar)
+    p.setPen(QPen(palette.TEXT))
+
+
 class ColorBar(QWidget):
     """The |δ| scale: pale to dark red over 1e-12 … 1 (log10), then 0 and inf/NaN. Left to right
     under a comparison's diagrams; bottom to top beside the main diagram (``vertical``),
@@ -186,13 +198,7 @@ class ColorBar(QWidget):
         p.setPen(QPen(palette.TEXT))
         p.drawText(QRectF(8, 6, left - 12, line), Qt.AlignmentFlag.AlignRight
                    | Qt.AlignmentFlag.AlignVCenter, title)
-        grad = QLinearGradient(bar.topLeft(), bar.topRight())
-        for k in range(25):
-            grad.setColorAt(k / 24, palette.delta_scale(k / 24))
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(grad)
-        p.drawRect(bar)
-        p.setPen(QPen(palette.TEXT))
+        paint_scale(p, bar, bar.topLeft(), bar.topRight())
         lo, hi = palette.DELTA_DECADES
         widest = fm.horizontalAdvance("1e−12") + 10
         step = 3 if bar.width() / ((hi - lo) / 3) >= widest else 6  # never overlapping ticks
@@ -226,13 +232,7 @@ class ColorBar(QWidget):
             y += line
         bar = QRectF(8, y + line / 2 + 2, line * 0.9,
                      max(line * 2.0, self.height() - y - line - 8))
-        grad = QLinearGradient(bar.bottomLeft(), bar.topLeft())
-        for k in range(25):
-            grad.setColorAt(k / 24, palette.delta_scale(k / 24))
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(grad)
-        p.drawRect(bar)
-        p.setPen(QPen(palette.TEXT))
+        paint_scale(p, bar, bar.bottomLeft(), bar.topLeft())
         lo, hi = palette.DELTA_DECADES
         decades = (hi - lo) // 3
         step = 3 if bar.height() / decades >= line * 1.1 else 6  # never overlapping ticks
