@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ...core.curves import SpecialCounts, special_counts
@@ -71,6 +72,7 @@ class LayerHistoryPanel(PlotPanel):
         vb = self.plot.getViewBox()
         vb.setAutoVisible(y=True)  # y autoscale fits the steps in view
         vb.setLimits(minYRange=MIN_DECADES)  # log₁₀ units: never zoom in to less than this
+
         # The legend beside the plot, at the top of its column at its own height.
         self.legend = pg.LegendItem()
         self.legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
@@ -87,6 +89,15 @@ class LayerHistoryPanel(PlotPanel):
         self.floor = 1e-12
         self.counts = SpecialCounts(0, 0)
         self.body.addWidget(self.view)
+        # the view also shrinks when the header above it wraps onto another line, with no
+        # resize of the panel (and the legend's fixed height keeps the plot's own size):
+        # the legend then cut 'layer 1' in lesson scene 8
+        self.view.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is getattr(self, "view", None) and event.type() == QEvent.Type.Resize:
+            QTimer.singleShot(0, self, self.fit_legend)
+        return False
 
     # -- data ------------------------------------------------------------------------------
     def data(self) -> tuple[np.ndarray, np.ndarray]:
@@ -143,6 +154,9 @@ class LayerHistoryPanel(PlotPanel):
             self.zeros.setData([], [])
         self._show_zero_legend(bool(len(zero_rows)))
         self.fit_legend()
+        # and again once the dock's layout has settled: a panel just brought to the front
+        # (a lesson scene's) still had its old height here, and cut 'layer 1'
+        QTimer.singleShot(0, self, self.fit_legend)
         self.counts = special_counts(block)
         diverged = self.session.trainer.history.diverged_at_step
         self.diverged_line.setVisible(diverged is not None)
@@ -183,12 +197,17 @@ class LayerHistoryPanel(PlotPanel):
             self._fill_legend(want)
         # then what is drawn: while the legend runs past the view's bottom (the estimate
         # missed by a row in one run of lesson scene 8), one entry fewer
-        while (len(self.listed_layers) > 1 and self.legend.sceneBoundingRect().bottom()
-               > self.view.height() - 2):
+        while len(self.listed_layers) > 1 and self._legend_cut():
             fewer = legend_layers(depth, len(self.listed_layers) - 1)
             if fewer == self.listed_layers:
                 break
             self._fill_legend(fewer)
+
+    def _legend_cut(self) -> bool:
+        """Whether the legend's last row runs past what the view shows."""
+        shown = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
+        return any(label.sceneBoundingRect().bottom() > shown.bottom() - 2
+                   for _sample, label in self.legend.items)
 
     def _fill_legend(self, layers: list[int]) -> None:
         zeros = self.legend.getLabel(self.zeros) is not None
@@ -204,6 +223,7 @@ class LayerHistoryPanel(PlotPanel):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self.fit_legend()
+        QTimer.singleShot(0, self, self.fit_legend)  # the legend's own layout, settled
 
     def _show_zero_legend(self, show: bool) -> None:
         listed = self.legend.getLabel(self.zeros) is not None
