@@ -212,8 +212,10 @@ def small_texts(window) -> list[str]:
         if px < MIN_PROJECTOR_TEXT_PX - 0.5:
             small.append(f"{what[:40]!r} {px:.1f} px")
 
+    from vanishgui.ui.diagram.view import ColorBar, SwatchRow
+
     kinds = (QLabel, QAbstractButton, QTabBar, QComboBox, QAbstractSpinBox, QHeaderView,
-             QTableWidget, QDockWidget)
+             QTableWidget, QDockWidget, ColorBar, SwatchRow)
     for w in window.findChildren(QWidget):
         if not isinstance(w, kinds) or not w.isVisible() or w.visibleRegion().isEmpty():
             continue
@@ -221,7 +223,9 @@ def small_texts(window) -> list[str]:
                 w.windowTitle() if isinstance(w, QDockWidget) else
                 w.tabText(0) if isinstance(w, QTabBar) and w.count() else
                 w.currentText() if isinstance(w, QComboBox) else
-                w.text() if isinstance(w, QAbstractSpinBox) else type(w).__name__)
+                w.text() if isinstance(w, QAbstractSpinBox) else
+                w.TITLE if isinstance(w, ColorBar) else
+                w.swatches[0][1] if isinstance(w, SwatchRow) else type(w).__name__)
         if isinstance(w, QTableWidget) and not w.rowCount():
             continue
         if text:
@@ -293,6 +297,22 @@ def clipped_buttons(window) -> list[str]:
     return cut
 
 
+def squeezed_painters(window) -> list[str]:
+    """Widgets that paint their own text (the |δ| bar, the colour key) given less height
+    than that text needs: no label's elision shows it, and "1e−12" was cut in half."""
+    from vanishgui.ui.diagram.view import ColorBar, SwatchRow
+
+    cut = []
+    for w in window.findChildren(QWidget):
+        if not isinstance(w, ColorBar | SwatchRow) or not w.isVisible():
+            continue
+        need = (w.heightForWidth(w.width()) if isinstance(w, SwatchRow)
+                else w.minimumSizeHint().height())
+        if w.height() < need:
+            cut.append(f"{type(w).__name__} is {w.height()} px tall, its text needs {need}")
+    return cut
+
+
 def read_window(window, plots_of, projector: bool) -> dict:
     """What one window shows now, and the problems in it."""
     screen = window.screen()
@@ -329,7 +349,7 @@ def read_window(window, plots_of, projector: bool) -> dict:
             if legend["cut"]:
                 problems.append(f"{name}: legend entries cut {legend['cut']}")
     problems += [f"label cut: {c}" for c in clipped_labels(window)]
-    problems += clipped_tables(window) + clipped_buttons(window)
+    problems += clipped_tables(window) + clipped_buttons(window) + squeezed_painters(window)
     if projector:
         problems += [f"small text: {t}" for t in small_texts(window)]
     return {"screen": [room.width(), room.height()], "ratio": screen.devicePixelRatio(),

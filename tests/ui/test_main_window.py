@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QMessageBox
 from vanishgui.core.experiment import classic, parse_experiment
 from vanishgui.core.numbers import num
 from vanishgui.core.trace import Trace
+from vanishgui.ui.diagram.view import LEGEND
 from vanishgui.ui.model import palette
 from vanishgui.ui.model.describe import status_line
 from vanishgui.ui.model.session import Selection
@@ -623,6 +624,40 @@ def test_a_short_screen_puts_the_ledger_behind_the_plot(qtbot, monkeypatch):
     assert {d["ledger"], d["inspector"], d["controls"]} <= behind
     assert shown[0].height() > 0.8 * w.centralWidget().height()
     assert w.dockWidgetArea(d["ledger"]) == Qt.DockWidgetArea.RightDockWidgetArea
+
+
+def test_a_lesson_on_a_small_projector_folds_the_colour_key(qtbot, monkeypatch):
+    """Projector mode on a screen under 1300 px with a lesson open: the plots go under
+    the diagram and the colour key's rows fold away for them (at 1280×720 they had left
+    the σ'(z) plots ~50 px); its words move to the |δ| bar's tooltip. Leaving the lesson
+    or projector mode shows the key again."""
+    from vanishgui.ui.lesson.player import LessonPlayer, builtin_lessons
+
+    w = _opened(qtbot, monkeypatch, "projector")
+    key = w.diagram.swatches
+    player = w.findChild(LessonPlayer)
+    player.open_path(builtin_lessons()[0])
+    assert not key.isHidden()  # a lesson alone, not projector mode, keeps the key
+    player.leave()
+    w.projector.enter()
+    try:
+        assert not key.isHidden()  # projector mode alone keeps it too
+        player.open_path(builtin_lessons()[0])
+        assert key.isHidden()
+        assert w.dockWidgetArea(w.docks["plot_flow"]) == Qt.DockWidgetArea.BottomDockWidgetArea
+        tip = w.diagram.colorbar.toolTip()
+        assert all(text in tip for _color, text in LEGEND)
+        folded = w.diagram.minimum_height()  # the rows it frees go to the plots
+        w.diagram.fold_key(False)
+        assert w.diagram.minimum_height() == folded + key.heightForWidth(w.diagram.width())
+        w.diagram.fold_key(True)
+        player.leave()
+        assert not key.isHidden() and "exactly 0" not in w.diagram.colorbar.toolTip()
+        player.open_path(builtin_lessons()[0])
+        assert key.isHidden()
+    finally:
+        w.projector.leave()
+    assert not key.isHidden()
 
 
 def test_an_empty_ledger_gives_its_room_to_the_diagram(qtbot, monkeypatch):

@@ -129,9 +129,10 @@ class ColorBar(QWidget):
             self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
         else:
             self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setToolTip("Colour of a neuron once its δ (the error signal) is known. "
-                        "Each tick is 1000 times smaller than the one to its right.")
+        self.setToolTip(self.TIP)
 
+    TIP = ("Colour of a neuron once its δ (the error signal) is known. "
+           "Each tick is 1000 times smaller than the one to its right.")
     TITLE = "|δ| of each neuron (log scale):"
     SHORT_TITLE = ("|δ|",)  # over the vertical bar (the ticks say it is a log scale)
     SWATCHES = ((palette.ZERO, "exactly 0"), (palette.NONFINITE, "inf / NaN"))
@@ -165,10 +166,11 @@ class ColorBar(QWidget):
         return max(line + 8 + ticks, *(fm.horizontalAdvance(t) for t in texts)) + 16
 
     def _vertical_min_height(self) -> int:
-        """The title and a bar of two ticks' height (1 and 1e−12); the swatches for 0 and
-        inf/NaN are a row under the diagram (:class:`SwatchRow`)."""
+        """The title, and a bar two lines tall with half a line under it for its bottom
+        tick's text (1e−12 was cut at 24 px type); the swatches for 0 and inf/NaN are a
+        row under the diagram (:class:`SwatchRow`)."""
         line = self.fontMetrics().height()
-        return line * (len(self.SHORT_TITLE) + 2) + 16
+        return line * (len(self.SHORT_TITLE) + 3) + 8
 
     def sizeHint(self):
         if self.vertical:
@@ -179,7 +181,9 @@ class ColorBar(QWidget):
         if self.vertical:
             return QSize(self._column_width(), self._vertical_min_height())
         left, swatches = self._widths()
-        return QSize(max(left + 140, swatches + 16), self.heightForWidth(left + 140))
+        width = max(left + 140, swatches + 16)
+        # at the width it has: the narrowest width's two rows kept ~40 px from the plots
+        return QSize(width, self.heightForWidth(max(width, self.width())))
 
     def paintEvent(self, event) -> None:
         if self.vertical:
@@ -380,6 +384,19 @@ class DiagramPanel(QWidget):
         self._on_cursor_moved(session.position)
         self._on_pass_changed()
         self._say_what_is_drawn()
+
+    def fold_key(self, folded: bool) -> None:
+        """Hide the colour key under the diagram (``folded``), or show it again. Projector
+        mode folds it while a lesson shares a small screen: its three or four rows of
+        24-px type left the plot under the diagram ~50 px. The lessons' texts name no
+        colour, and the |δ| bar's tooltip then lists the key."""
+        self.swatches.setHidden(folded)
+        rows = "".join(
+            f"<br><span style='color:{(color[1] if isinstance(color, tuple) else color).name()}'>"
+            f"■</span> {text}" for color, text in LEGEND)
+        self.colorbar.setToolTip(f"<p>{ColorBar.TIP}</p><p>The diagram's other colours "
+                                 f"(their key is folded while a lesson shares the screen):"
+                                 f"{rows}</p>" if folded else ColorBar.TIP)
 
     def minimumSizeHint(self) -> QSize:
         # Qt's own guess wraps the title at its narrowest, as if it had many lines, and

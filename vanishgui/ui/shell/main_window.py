@@ -232,24 +232,29 @@ class MainWindow(QMainWindow):
             self._controls_were_shown = self.docks["controls"].isVisible()
         self.setCorner(corner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.docks["controls"].hide()  # a feature that names them shows them under it
-        self._ledger_behind_plot()
+        self._arrange_for_lesson()
         dock.show()
         dock.raise_()
         self.resizeDocks([dock], [int(self.width() * share)], Qt.Orientation.Horizontal)
         if self.projector.active:
             self.projector.fit_docks()  # the ledger keeps the room projector mode gives it
 
-    def _ledger_behind_plot(self) -> None:
+    def _arrange_for_lesson(self) -> None:
         """With a lesson on the left, three columns (lesson, diagram, the large plot) leave
         no room for the ledger under the diagram: it waits in a tab behind the plot (a
         scene that names it brings it to the front). A screen under 1300 px has no room
         for three columns at all: there the plots (and the ledger behind them) go under
-        the diagram, beside the lesson."""
-        if self.layout_name == "wide" or self.plot_wall or self._lent_corner is None:
+        the diagram, beside the lesson, and in projector mode the diagram's colour key
+        folds away for them."""
+        lessoned = not (self.layout_name == "wide" or self.plot_wall
+                        or self._lent_corner is None)
+        narrow = self.width() < layouts.LAPTOP[0]
+        self.diagram.fold_key(lessoned and narrow and self.projector.active)
+        if not lessoned:
             return
         plots = self._plot_firsts[0]
         lesson = self._lent_dock
-        if self.width() < layouts.LAPTOP[0] and self._short() and lesson is not None:
+        if narrow and self._short() and lesson is not None:
             # 960×540: no room beside or under the diagram: the plots (and the ledger)
             # are tabs beside the lesson's text, the diagram has the rest
             for dock in [plots, *self.tabifiedDockWidgets(plots)]:
@@ -257,7 +262,7 @@ class MainWindow(QMainWindow):
             lesson.raise_()
             QTimer.singleShot(0, self, self._unelide_tabs)
             return
-        if self.width() < layouts.LAPTOP[0]:
+        if narrow:
             group = [plots, *self.tabifiedDockWidgets(plots)]
             shown = {dock: not dock.isHidden() for dock in group}
             for dock in group:
@@ -270,7 +275,7 @@ class MainWindow(QMainWindow):
         for name in ("ledger", "inspector"):
             self.tabifyDockWidget(plots, self.docks[name])
         plots.raise_()
-        if self.width() < layouts.LAPTOP[0]:
+        if narrow:
             # once the lesson's width is set: the diagram keeps its minimum, the plots the rest
             QTimer.singleShot(0, self, self._plots_under_diagram)
         QTimer.singleShot(0, self, self._unelide_tabs)  # a new tab bar elided "σ…", "G…"
@@ -416,7 +421,7 @@ class MainWindow(QMainWindow):
         for dock in firsts:
             dock.raise_()
         self._plot_firsts = firsts
-        self._ledger_behind_plot()
+        self._arrange_for_lesson()
         self._size_docks()
         QTimer.singleShot(0, self, self._unelide_tabs)  # new tab bars exist then
 

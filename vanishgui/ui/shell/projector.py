@@ -207,6 +207,9 @@ class Projector(QObject):
             if bar is not None:
                 bar.deleteLater()
         self._present(False, 1.0)
+        diagram = getattr(w, "diagram", None)
+        if diagram is not None:
+            diagram.fold_key(False)  # folded for a lesson on a small projector
         w.menuBar().show()
         for bar in getattr(self, "_hidden_bars", []):
             bar.show()
