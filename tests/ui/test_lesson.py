@@ -310,6 +310,34 @@ def test_the_lesson_panel_is_large_print_and_follows_the_zoom(window, player, qt
     qtbot.waitUntil(lambda: font_pixels(panel.body) == before)
 
 
+def test_the_depth_table_is_never_narrower_than_its_columns(window, player, qtbot) -> None:
+    """At twice the zoom (24-px type on a small projector) the lesson column keeps room
+    for every column of the depth table whole: "layer 1 ÷ output" lost 6 px at 1024×768."""
+    player.open_path(LESSONS[0])
+    for index in range(len(player.lesson.scenes)):  # to the scene with the depth table
+        player.go_to(index)
+        player.finish_scene()
+        if len(player.rows) > 1:
+            break
+    panel = player.panel
+    window.projector.set_zoom(2.0)
+    try:
+        table = panel.table
+        qtbot.waitUntil(lambda: table.isVisible() and table.rowCount() > 1)
+        window.give_left_side(window.docks["lesson"], 0.05)  # as narrow as Qt allows
+        qtbot.wait(50)
+        header = table.horizontalHeader()
+        fm = header.fontMetrics()
+        for c in range(table.columnCount()):
+            texts = [table.horizontalHeaderItem(c).text()]
+            texts += [table.item(r, c).text() for r in range(table.rowCount())]
+            need = max(fm.horizontalAdvance(line) for t in texts for line in t.split("\n"))
+            assert header.sectionSize(c) >= need, texts[0]
+        assert table.width() >= header.length()
+    finally:
+        window.projector.set_zoom(1.0)
+
+
 def test_the_side_by_side_scene_opens_the_comparison_window(window, player, qtbot) -> None:
     from vanishgui.ui.compare.window import comparisons
 

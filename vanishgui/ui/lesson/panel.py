@@ -147,8 +147,7 @@ class LessonPanel(QWidget):
         if sheet != self.styleSheet():
             self.setStyleSheet(sheet)
             self.body.ensurePolished()
-            # room for about this many characters of the text on a line
-            self.scroll.setMinimumWidth(self.body.fontMetrics().averageCharWidth() * LINE_CHARS)
+            self._fit_width()
 
     def _on_scene_changed(self) -> None:
         p = self.player
@@ -201,3 +200,18 @@ class LessonPanel(QWidget):
         header = self.table.horizontalHeader().sizeHint().height()
         height = header + sum(self.table.rowHeight(r) for r in range(len(rows))) + 4
         self.table.setFixedHeight(height)
+        self._fit_width()
+
+    def _fit_width(self) -> None:
+        """Room for about LINE_CHARS characters of the text on a line, and for the depth
+        table's columns whole (at 24-px type its last column lost 6 px of "layer 1")."""
+        width = self.body.fontMetrics().averageCharWidth() * LINE_CHARS
+        if not self.table.isHidden():
+            header = self.table.horizontalHeader()
+            columns = sum(max(self.table.sizeHintForColumn(c), header.sectionSizeHint(c))
+                          for c in range(self.table.columnCount()))
+            margins = self.scroll.widget().layout().contentsMargins()
+            bar = self.scroll.verticalScrollBar().sizeHint().width()
+            width = max(width, columns + 2 * self.table.frameWidth() + margins.left()
+                        + margins.right() + bar)
+        self.scroll.setMinimumWidth(width)
