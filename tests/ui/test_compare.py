@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QApplication, QMessageBox, QToolBar
 
 from vanishgui.cli.args import parse_args
@@ -218,6 +219,9 @@ def test_the_window_is_titled_with_its_networks(three) -> None:
     assert three.windowTitle() == "Compare activation: Sigmoid vs Tanh vs ReLU — vanishgui"
     assert all(f"&nbsp;{label}" in c.header.text()
                for c, label in zip(three.columns, three.labels))
+    # the shared title says what each column's would (the start's hint with it, once)
+    assert three.event_title.text().startswith(three.columns[0].panel.title.text())
+    three.lockstep.step_forward()
     assert three.event_title.text() == three.columns[0].panel.title.text()
 
 
@@ -373,6 +377,63 @@ def test_a_comparison_opened_in_projector_mode_takes_its_look(window, qtbot) -> 
         cw = open_comparison(window, chain(), "activation", ["sigmoid", "relu"])
         qtbot.addWidget(cw)
         assert cw.projector and cw.gradients.projector and cw.isFullScreen()
+        # as the main window's: no menu bar (shortcuts stay), no status line, one row
+        assert not cw.menuBar().isVisible()
+        assert not cw.transport.status.isVisible() and cw.transport.steps.isVisible()
+        cw.activateWindow()
+        cw.columns[0].panel.view.setFocus()
+        qtbot.waitUntil(cw.isActiveWindow)
+        key(qtbot, cw, Qt.Key.Key_Right)
+        assert cw.sessions[0].position == 1
     finally:
         window.projector.leave()
     assert not cw.projector and not cw.gradients.projector
+    assert cw.menuBar().isVisible() and cw.transport.status.isVisible()
+
+
+def test_the_plots_keep_their_height_and_the_readout_folds_first(three, qtbot) -> None:
+    """A short window: the splitter cannot squash the plots under MIN_VIEW_PX (they were
+    4 and 26 px on a 1024×768 projector); the readout, which repeats the values beside
+    the layer-1 points, folds away instead, and comes back with the room."""
+    from vanishgui.ui.plots.base import MIN_VIEW_PX
+
+    g = three.gradients
+    three.resize(1000, 900)
+    total = sum(three.splitter.sizes())
+    three.splitter.setSizes([total, 0])  # the diagrams ask for everything
+    qtbot.waitUntil(lambda: g.readout.isHidden())
+    assert g.height() >= g.plots_height()
+    for plot in (g.now_plot, g.train_plot):
+        assert plot.getViewBox().height() >= MIN_VIEW_PX
+    three.resize(1000, 1000)
+    three.share_height()
+    qtbot.waitUntil(lambda: not g.readout.isHidden())
+
+
+def test_the_layer_one_values_and_the_last_tick_stay_inside_the_plot(three, qtbot) -> None:
+    """Read back after a resize: each value label lies inside the view box (a range
+    worked out for the old width cut "8.56e−7" to ".56e−7"), and so does "out"."""
+    g = three.gradients
+    for width in (1400, 700):
+        three.resize(width, 900)
+        g.flush()
+        qtbot.wait(50)
+        view = g.now_plot.getViewBox()
+        inside = view.sceneBoundingRect()
+        for label in g.value_labels:
+            box = label.mapRectToScene(label.boundingRect())
+            assert inside.left() <= box.left() and box.right() <= inside.right(), width
+        x0, x1 = view.viewRange()[0]
+        widest = max(len(v) for v in g.values)
+        axis = g.now_plot.getAxis("bottom")
+        half = QFontMetrics(axis.style.get("tickFont") or axis.font()).horizontalAdvance(
+            "out") / 2
+        assert (x1 - widest) / (x1 - x0) * view.width() >= half, width
+
+
+def test_a_comparison_says_its_start_once_not_in_every_column(three) -> None:
+    three.lockstep.to_start()
+    assert three.event_title.text().startswith("Ready. Press")
+    assert all(c.panel.formula.isHidden() for c in three.columns)
+    three.lockstep.step_forward()
+    assert not any(c.panel.formula.isHidden() for c in three.columns)

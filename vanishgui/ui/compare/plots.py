@@ -18,8 +18,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from ...core.curves import layer_grad_mean_abs
@@ -27,9 +27,12 @@ from ...core.numbers import num
 from ..model.presentation import Presentation
 from ..model.session import Session
 from ..plots.base import (
+    HYSTERESIS_PX,
     INK,
+    MIN_VIEW_PX,
     PlotPanel,
     adopt_strays,
+    axis_room,
     log_floor,
     log_safe,
     make_plot_widget,
@@ -77,6 +80,7 @@ class GradientComparison(PlotPanel):
         self.train_plot.getViewBox().setAutoVisible(y=True)
         self.train_plot.getViewBox().setLimits(minYRange=MIN_DECADES)
         self._placeholder_range = False  # the view shows steps 0-10 before any training
+        self.now_plot.getViewBox().sigResized.connect(self._fit_x)
         grid = QGridLayout()
         grid.setContentsMargins(4, 2, 4, 2)
         grid.setHorizontalSpacing(16)
@@ -98,6 +102,34 @@ class GradientComparison(PlotPanel):
             other.pass_changed.connect(self._on_pass_changed)
             other.trained.connect(self._on_trained_changed)
         self._style_header()
+
+    def plots_height(self) -> int:
+        """The least height for the taller plot heading and a view box of MIN_VIEW_PX with
+        its axis, at the current width (the splitter had left the plots 4 and 26 px on a
+        1024×768 projector)."""
+        half = max(1, (self.width() - 24) // 2)
+        headers = max(h.heightForWidth(half) for h in (self.now_header, self.train_header))
+        return int(headers + MIN_VIEW_PX + axis_room(self.sizes) + 16)
+
+    def readout_height(self) -> int:
+        return self.readout.heightForWidth(max(1, self.width() - 8)) + 2
+
+    def minimumSizeHint(self) -> QSize:
+        """The plots' least height: the readout folds away first (the value beside each
+        network's layer-1 point says the same number)."""
+        hint = super().minimumSizeHint()
+        return QSize(hint.width(), max(hint.height(), self.plots_height()))
+
+    def _fit_readout(self) -> None:
+        shown = not self.readout.isHidden()
+        room = self.height() - self.plots_height()
+        show = room >= self.readout_height() + (0 if shown else HYSTERESIS_PX)
+        if show != shown:
+            self.readout.setVisible(show)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_readout()
 
     def _style_header(self) -> None:
         super()._style_header()
@@ -159,12 +191,30 @@ class GradientComparison(PlotPanel):
             return fallback
         return min(fallback, (0.8 - need * right / width) / (1 - need / width))
 
+    def _fit_x(self) -> None:
+        """Room on the left for the layer-1 values (measured: a fixed share cut "8.56e−7"
+        in a narrow plot) and on the right for the last tick's "out"; again whenever the
+        view's width changes (the readout folding away changed it after a redraw, and
+        the values were cut at the plot's edge)."""
+        if not getattr(self, "values", None):  # a resize before the first redraw
+            return
+        widest = max(len(v) for v in self.values)
+        left = self._left_edge(widest)
+        width = self.now_plot.getViewBox().width()
+        axis = self.now_plot.getAxis("bottom")
+        half = QFontMetrics(axis.style.get("tickFont") or axis.font()).horizontalAdvance(
+            "out") / 2 + 6
+        right = widest + 0.4
+        if width > 4 * half:  # px to data units, the right edge's own share included
+            share = half / width
+            right = max(right, (widest - share * left) / (1 - share))
+        self.now_plot.setXRange(left, right, padding=0)
+
     def redraw(self) -> None:
         self.values = [layer_grad_mean_abs(s.current) for s in self.sessions]
         floor = log_floor(*self.values)
         base = math.log10(floor)
         top = base
-        widest = max(len(v) for v in self.values)
         for curve, label, v in zip(self.now_curves, self.value_labels, self.values):
             x = np.arange(1, len(v) + 1, dtype=np.float64)
             shown = log_safe(v)
@@ -177,9 +227,8 @@ class GradientComparison(PlotPanel):
             label.setText(num(first))
             y = first if math.isfinite(first) and first > 0 else floor
             label.setPos(0.8, math.log10(y))
-        # Room on the left for the layer-1 values (measured: a fixed share cut "8.56e−7"
-        # in a narrow plot), above the highest point and three decades at least.
-        self.now_plot.setXRange(self._left_edge(widest), widest + 0.4, padding=0)
+        # above the highest point and three decades at least
+        self._fit_x()
         self.now_plot.setYRange(base - 0.2, max(top, base + MIN_DECADES) + 0.4, padding=0)
         step = self.sessions[0].current.step
         self.now_header.setText(f"Gradient per layer at step {step:,} (log scale)")

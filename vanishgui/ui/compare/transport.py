@@ -34,6 +34,7 @@ class ComparisonTransport(SlimBar):
         self.steps.setObjectName("compareSteps")
         self.steps.setToolTip("Training steps so far (the same for every network)")
         second.addWidget(self.steps)
+        self._rows = (lay, second)
         lockstep.changed.connect(self._on_lockstep_changed)
         for s in lockstep.sessions:
             s.cursor_moved.connect(self._on_lockstep_changed)

@@ -99,6 +99,7 @@ class ComparisonWindow(QMainWindow):
         self.splitter.addWidget(self.gradients)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)  # the plots keep their minimum
         self.setCentralWidget(self.splitter)
         self.transport = ComparisonTransport(self.lockstep, self.actions_by_name, self,
                                              presentation=self.presentation)
@@ -146,7 +147,11 @@ class ComparisonWindow(QMainWindow):
     def _on_cursor_moved(self, *_args) -> None:
         if self.shared_events:
             s = self.sessions[0]
-            self.event_title.setText(caption(s.current, s.player.event, s.sample)[0])
+            title, formula = caption(s.current, s.player.event, s.sample)
+            ready = s.player.event is None  # no numbers yet: the hint is said once
+            self.event_title.setText(f"{title}. {formula}" if ready else title)
+            for c in self.columns:
+                c.panel.formula.setVisible(not ready)
 
     def _on_playing_changed(self, *_args) -> None:
         self.actions_by_name["play"].setChecked(self.lockstep.playing)
@@ -156,16 +161,29 @@ class ComparisonWindow(QMainWindow):
         super().showEvent(event)
         if not self._split_once:  # size hints alone leave the plots a sliver
             self._split_once = True
-            total = sum(self.splitter.sizes())
-            self.splitter.setSizes([round(total * PLOT_SHARE[0]), round(total * PLOT_SHARE[1])])
+            self.share_height()
+
+    def share_height(self) -> None:
+        """The plots PLOT_SHARE of the height, or what their plots and readout need if
+        more; the diagrams keep their minimum (on a 1024×768 projector the readout folds
+        away for them)."""
+        total = sum(self.splitter.sizes())
+        top = self.splitter.widget(0).minimumSizeHint().height()
+        g = self.gradients
+        wanted = max(round(total * PLOT_SHARE[1]), g.plots_height() + g.readout_height())
+        plots = max(g.plots_height(), min(wanted, total - top))
+        self.splitter.setSizes([total - plots, plots])
 
     @property
     def projector(self) -> bool:
         return self.presentation.projector
 
     def _on_presentation_changed(self) -> None:
-        """The text follows the theme's zoom; in projector mode the transport bar is slim."""
+        """The text follows the theme's zoom; in projector mode the transport bar is slim
+        and the menu bar goes, as the main window's (its shortcuts stay: the actions are
+        the window's own)."""
         self.event_title.setStyleSheet("background: white; padding: 4px 12px;")
+        self.menuBar().setVisible(not self.projector)
 
     def flush(self) -> None:
         """Draw everything now (screenshots, tests): plots redrawn, diagrams fitted."""

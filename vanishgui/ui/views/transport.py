@@ -110,12 +110,19 @@ class SlimBar(QWidget):
             self.set_slim(self._presentation.projector)
 
     buttons: dict[str, QToolButton]
+    status: QLabel  # where the pass is: what the diagram's title says too
+    steps: QLabel  # training steps so far
+    _rows: tuple[QHBoxLayout, QHBoxLayout]  # from two_rows()
 
     def set_slim(self, slim: bool) -> None:
-        """Hide what a projector does not need: SLIM_HIDDEN's buttons (and each bar says
-        what else)."""
+        """Hide what a projector does not need: SLIM_HIDDEN's buttons and the status line
+        (the diagram's title says it, in larger type); the step count moves up beside
+        the buttons, one row rather than two (each bar says what else it hides)."""
         for name in SLIM_HIDDEN:
             self.buttons[name].setVisible(not slim)
+        self.status.setVisible(not slim)
+        first, second = self._rows
+        (first if slim else second).addWidget(self.steps)
 
 
 class TransportBar(SlimBar):
@@ -168,11 +175,6 @@ class TransportBar(SlimBar):
         super().set_slim(slim)
         for w in (self.train_n, self.train_n_button, self.speed_label, self.speed):
             w.setVisible(not slim)
-        # the status line says what the diagram's title says: a projector keeps the title,
-        # in larger type, and the step count moves up beside the buttons (one row, not two)
-        self.status.setVisible(not slim)
-        first, second = self._rows
-        (first if slim else second).addWidget(self.steps)
 
     def _on_experiment_changed(self) -> None:
         self._on_cursor_moved(self.session.position)
