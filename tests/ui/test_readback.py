@@ -6,8 +6,9 @@ comparison window), and after each reads back what is shown (see readback_probe.
 the window fits the screen; every visible curve's last point and at least 90% of its
 points are inside its view; every axis draws its tick values as they are (no hidden
 factor: pyqtgraph 0.14 turned a 0.1–0.3 axis into 100–300); every visible plot's view box
-is at least 160 px tall; no label, button, table column or legend entry is cut; and in
-projector mode no shown text is under 24 px on screen."""
+is at least 160 px tall; no label, button, table column, legend entry or self-painted
+text (the |δ| bar, the colour key) is cut; and in projector mode no shown text is under
+24 px on screen."""
 
 from __future__ import annotations
 
@@ -24,20 +25,12 @@ CASES = [  # size, QT_SCALE_FACTOR, projector mode, lesson scenes
     pytest.param("1366x768", "1", False, "5", id="1366x768"),
     pytest.param("1366x768", "1", True, "5", id="1366x768-projector"),
     pytest.param("1024x768", "1", False, "7", id="1024x768", marks=slow),
-    # Known, and issue 11 stays open for it: at 1024×768 in projector mode, scenes 5-10
-    # (a lesson beside the diagram) leave the plot under the diagram 74-151 px, and the
-    # comparison window of scene 10 squashes its two plots to 4 and 26 px.
+    # a lesson beside the diagram on a small projector: the colour key folds, the
+    # comparison window's readout folds, both plots keep MIN_VIEW_PX (they were 4-151 px)
     pytest.param("1024x768", "1", True, "all", id="1024x768-projector-every-scene",
-                 marks=[slow, pytest.mark.xfail(
-                     strict=True, reason="plots under 160 px in lesson scenes 5-10 and the "
-                     "comparison at 1024×768 projector (issue 11)")]),
+                 marks=slow),
     pytest.param("1280x720", "1", False, "6", id="1280x720", marks=slow),
-    # Known, and issue 11 stays open for it: at 1280×720 in projector mode with a lesson
-    # open, the σ'(z) panel under the diagram gets view boxes of ~50-80 px (the diagram's
-    # title, formula and colour legend take the rest). strict: it fails loudly once fixed.
-    pytest.param("1280x720", "1", True, "5", id="1280x720-projector", marks=[
-        slow, pytest.mark.xfail(strict=True, reason="σ'(z) plots under 160 px at 1280×720 "
-                                "projector with a lesson open (issue 11)")]),
+    pytest.param("1280x720", "1", True, "5", id="1280x720-projector", marks=slow),
     pytest.param("1920x1080", "1", False, "all", id="1920x1080-every-scene", marks=slow),
     pytest.param("1920x1080", "1", True, "all", id="1920x1080-projector-every-scene",
                  marks=slow),
