@@ -44,6 +44,7 @@ from ..model.lockstep import Lockstep, apply_lockstep_at
 from ..model.presentation import Presentation
 from ..model.session import Session
 from ..plots import Pacer
+from ..plots.base import HYSTERESIS_PX
 from ..shell import dialogs
 from ..shell.actions import ACTIONS, ActionSpec, make_action
 from ..shell.shell import Shell
@@ -170,7 +171,8 @@ class ComparisonWindow(QMainWindow):
         total = sum(self.splitter.sizes())
         top = self.splitter.widget(0).minimumSizeHint().height()
         g = self.gradients
-        wanted = max(round(total * PLOT_SHARE[1]), g.plots_height() + g.readout_height())
+        readout = g.readout_height() + (HYSTERESIS_PX if g.readout.isHidden() else 0)
+        wanted = max(round(total * PLOT_SHARE[1]), g.plots_height() + readout)
         plots = max(g.plots_height(), min(wanted, total - top))
         self.splitter.setSizes([total - plots, plots])
 
