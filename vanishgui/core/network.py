@@ -10,6 +10,7 @@ per-layer lists below are indexed from 0 for layer 1: ``weights[0]`` is W₁.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -213,3 +214,23 @@ def run_pass(
         batch=batch,
         step=step,
     )
+
+
+def first_non_finite(p: Pass) -> tuple[str, int] | None:
+    """What in a pass was non-finite first, and its layer (1-based): the forward pass
+    (z or a) layer by layer, then the loss (the output layer), then the gradient from
+    the output back, then the update; None if everything is finite."""
+    for i, (z, a) in enumerate(zip(p.z, p.a)):
+        if not (np.isfinite(z).all() and np.isfinite(a).all()):
+            return "forward", i + 1
+    if not math.isfinite(p.loss):
+        return "loss", p.depth
+    for i in reversed(range(p.depth)):
+        if not all(np.isfinite(x).all() for x in (p.delta[i], p.grad_weights[i],
+                                                   p.grad_biases[i])):
+            return "gradient", i + 1
+    if p.update is not None:
+        for i, (w, b) in enumerate(zip(p.update.weights, p.update.biases)):
+            if not (np.isfinite(w).all() and np.isfinite(b).all()):
+                return "update", i + 1
+    return None

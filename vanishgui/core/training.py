@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .losses import loss_value
-from .network import Network, Pass, Update, run_pass
+from .network import Network, Pass, Update, first_non_finite, run_pass
 from .optimizers import OptimizerConfig, OptimizerState, optimizer_step
 
 HISTORY_CAPACITY = 12_288  # rows kept before decimation; even, and above 10,000 steps
@@ -87,7 +87,13 @@ class History:
         self.count = 0  # rows in use
         self.total_steps = 0  # steps recorded or skipped
         self.diverged_at_step: int | None = None
+        # at that step: what was non-finite first ("forward", "loss", "gradient" or
+        # "update", see network.first_non_finite) and its layer, 1-based
+        self.diverged_in: str | None = None
+        self.diverged_layer: int | None = None
         self._running = np.zeros(depth)
+        # the last step's mean |ΔW| per layer, decimated or not (the diagnosis's tiny steps)
+        self.last_update_mean_abs = np.zeros(depth)
         rows = min(capacity, 256)
         self._steps = np.zeros(rows, dtype=np.int64)
         self._loss = np.zeros(rows)
@@ -138,6 +144,7 @@ class History:
         self.total_steps = step + 1
         running = self._running
         np.add(running, grad_mean_abs, out=running)  # the running sum, in place
+        self.last_update_mean_abs[:] = update_mean_abs
         if self.diverged_at_step is None and not (
             math.isfinite(loss) and _all_finite(grad_mean_abs) and _all_finite(update_mean_abs)
         ):
@@ -314,6 +321,14 @@ class Trainer:
             acc = self._accuracy(p) if self.classification else np.nan
             # inside: the running sum of two huge finite figures may overflow to inf
             self.history.record(p.loss, acc, gma, gnorm, dmean, upd)
+        h = self.history
+        if h.diverged_at_step == self.step_count and h.diverged_in is None:
+            found = first_non_finite(p)  # the update is p's: it holds the new weights
+            if found is None:  # every number finite, a mean of them overflowed
+                bad = ~np.isfinite(gma)
+                where, row = ("gradient", bad) if bad.any() else ("update", ~np.isfinite(upd))
+                found = (where, int(np.argmax(row)) + 1)
+            h.diverged_in, h.diverged_layer = found
         self.network = old.with_parameters(u.weights, u.biases, u.alphas)
         self.state = u.state
         self.cursor = self.next_batch()[1]
