@@ -102,10 +102,14 @@ def test_half_the_units_dead_in_a_layer_is_named_and_explains_the_vanishing_belo
     dead = [f for f in found if f.kind == "dead-units"]
     assert len(dead) == 1 and dead[0].layers == (2,)
     assert "layer 2: 2 of 4" in dead[0].evidence
-    # all four dead: layers 1 and 2 get no gradient at all, and that is the cause named
+    # all four dead: the output layer's inputs are all 0, so its gradient is exactly 0
+    # and there is no ratio to call vanishing: the dead units are the finding
     e = experiment([2, 4, 4, 1], hidden="relu", output="sigmoid", inputs=x, targets=y,
                    weights=[w1, w2, w3], biases=[[0.0] * 4, [-100] * 4, [0.0]])
-    assert kinds(after(e)) == ["dead-units"]
+    p = e.trainer().preview()
+    assert not np.abs(p.grad_weights[-1]).any()
+    found = diagnose(p)
+    assert kinds(found) == ["dead-units"] and "layer 2: 4 of 4" in found[0].evidence
 
 
 def test_exploding_relu_activations_saturate_the_sigmoid_output() -> None:

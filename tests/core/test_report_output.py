@@ -151,15 +151,18 @@ def test_a_message_on_a_console_without_greek_is_plain_ascii(tmp_path: Path, enc
     assert "\\u" not in text and "\\x" not in text, text
 
 
-def test_every_character_the_report_prints_has_an_ascii_name() -> None:
-    """Every non-ASCII character in report.py's strings (not its docstrings)."""
-    tree = ast.parse((ROOT / "vanishgui" / "core" / "report.py").read_text("utf-8"))
+@pytest.mark.parametrize("module", ["report.py", "diagnosis.py", "numbers.py"])
+def test_every_character_the_report_prints_has_an_ascii_name(module: str) -> None:
+    """Every non-ASCII character in the strings (not the docstrings) of the report and
+    of what it prints from: the diagnosis's findings, the numbers' format."""
+    tree = ast.parse((ROOT / "vanishgui" / "core" / module).read_text("utf-8"))
     docstrings = {id(node.body[0].value) for node in ast.walk(tree)
                   if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef))
                   and node.body and isinstance(node.body[0], ast.Expr)}
     chars = {c for node in ast.walk(tree)
              if isinstance(node, ast.Constant) and isinstance(node.value, str)
              and id(node) not in docstrings for c in node.value if not c.isascii()}
+    chars -= set("₀₁₂₃₄₅₆₇₈₉⁰¹²³⁴⁵⁶⁷⁸⁹⁻") if module == "numbers.py" else set()  # not printed
     assert chars, "report.py prints no maths?"
     for char in sorted(chars):
         assert char in report_module.ASCII_NAMES, char
@@ -191,3 +194,53 @@ def test_a_missing_file_whose_name_is_not_utf8_is_one_sentence(tmp_path: Path,
     done = report(name, PYTHONIOENCODING=encoding)
     assert done.returncode == 2 and done.stdout == b""
     assert_one_sentence_on_stderr(done.stderr, "gone-\\xff.json", "No such file")
+
+
+# -- the diagnosis (issue 13) ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "steps"), [("deep-chain-sigmoid", 0),
+                                             ("deep-chain-sigmoid", 30),
+                                             ("deep-sigmoid-circles", 40)])
+def test_the_json_diagnosis_judges_the_state_after_the_steps(name: str, steps: int) -> None:
+    from vanishgui.core.diagnosis import diagnose
+    from vanishgui.core.experiment import load_experiment
+
+    done = report(str(EXAMPLES / f"{name}.json"), "--steps", str(steps), "--json")
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout)["diagnosis"]
+    t = load_experiment(EXAMPLES / f"{name}.json").trainer()
+    t.train(steps)
+    want = [f.as_dict() for f in diagnose(t.preview(), t.history)]
+    assert got == want and got  # each of these three has a finding
+    depth = len(json.loads(done.stdout)["layers"])
+    for f in got:
+        assert set(f) == {"kind", "layers", "evidence"}
+        assert all(1 <= n <= depth for n in f["layers"])
+
+
+def test_the_text_report_prints_one_line_per_finding_plainly_where_it_must() -> None:
+    utf8 = report(str(CHAIN), PYTHONIOENCODING="utf-8").stdout.decode("utf-8")
+    lines = utf8.splitlines()
+    at = lines.index("Diagnosis at the starting weights:")
+    assert lines[at + 1].startswith("- vanishing (layers 1–6): Layer 1 gets 1/")
+    assert "∂L/∂W" in lines[at + 1]
+    text = report(str(CHAIN), PYTHONIOENCODING="ascii").stdout.decode("ascii")
+    plain = text.splitlines()
+    assert plain[at + 1].startswith("- vanishing (layers 1-6): Layer 1 gets 1/")
+    assert "dL/dW" in plain[at + 1]
+    healthy = report(str(EXAMPLES / "classic.json")).stdout.decode("utf-8")
+    assert "Diagnosis at the starting weights: no finding" in healthy
+
+
+def test_a_diverged_run_reports_where_it_first_went_non_finite(tmp_path: Path) -> None:
+    doc = json.loads((EXAMPLES / "classic.json").read_text("utf-8"))
+    doc["network"].update(hidden_activation="linear", output_activation="linear")
+    doc["training"]["learning_rate"] = 10.0
+    bad = tmp_path / "steep.json"
+    bad.write_text(json.dumps(doc), encoding="utf-8")
+    out = json.loads(report(str(bad), "--steps", "300", "--json").stdout)
+    assert out["diverged_in"] in ("forward", "loss", "gradient", "update")
+    [f] = out["diagnosis"]
+    assert f["kind"] == "diverged" and f["layers"] == [out["diverged_layer"]]
+    assert f"step {out['diverged_at_step']:,}" in f["evidence"]

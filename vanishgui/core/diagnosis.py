@@ -16,9 +16,8 @@ The rules, in the order they are judged (an empty list means healthy):
     no gradient leaves the loss.
 ``vanishing``
     Layer 1's g is under 1/100 of the output layer's; every layer under that is listed.
-    Not reported with ``saturated-output``, nor when every layer listed lies at or
-    under a ``dead-units`` layer (those are the cause), nor when the output layer's g
-    is 0 (there is no ratio).
+    Not reported with ``saturated-output`` (that is the cause), nor when the output
+    layer's g is 0 (there is no ratio).
 ``exploding``
     Layer 1's g is over 100× the output layer's; every hidden layer over 100× is listed.
     Not reported when the output layer's g is 0.
@@ -34,7 +33,6 @@ The rules, in the order they are judged (an empty list means healthy):
     At least 20 recorded steps; over the last max(20, 10% of the rows) rows the loss
     moved by at most 1e−3 of its size, every layer's g in the last row is at most 1e−3 of
     its step-0 value, and layer 1's share of the output layer's g is at least 1/100.
-    Not reported beside another finding that explains it.
 
 Scaling every gradient of a pass by c > 0 leaves the findings unchanged (they use
 ratios of gradients, never their size), and at step 0 the learning rate changes none.
@@ -186,8 +184,8 @@ def _tiny_steps(p: Pass, history: History | None) -> Finding | None:
     if rel.max() < TINY_STEP and rel.max() < TINY_SPREAD * rel.min():
         return Finding("tiny-steps", tuple(range(1, p.depth + 1)), (
             f"In the last step every layer's mean |ΔW| was under 1e−5 of its mean |W| "
-            f"(from {num(rel.min())} to {num(rel.max())}, alike at every depth): the "
-            f"learning rate makes each step tiny."))
+            f"(from {num(rel.min())} to {num(rel.max())}, alike at every depth): each "
+            f"step barely moves the weights."))
     return None
 
 
@@ -224,19 +222,13 @@ def diagnose(p: Pass, history: History | None = None) -> list[Finding]:
     saturated = _saturated(p)
     if saturated is not None:
         found.append(saturated)
-    dead = _dead(p)
     for f in _by_depth(p, mean_abs_grads(p)):
-        if f.kind == "vanishing" and (saturated is not None or (
-                dead is not None and max(f.layers) <= max(dead.layers))):
-            continue  # the saturated output, or the dead units above, are the cause
+        if f.kind == "vanishing" and saturated is not None:
+            continue  # the saturated output is the cause
         found.append(f)
-    for f2 in (dead, _tiny_steps(p, history)):
+    for f2 in (_dead(p), _tiny_steps(p, history), _plateau(history)):
         if f2 is not None:
             found.append(f2)
-    if not found:
-        plateau = _plateau(history)
-        if plateau is not None:
-            found.append(plateau)
     return found
 
 

@@ -24,6 +24,7 @@ from typing import Any, NoReturn, TextIO
 import numpy as np
 
 from .budget import estimate
+from .diagnosis import diagnose, layer_list
 from .experiment import Experiment, ExperimentError, load_experiment
 from .jsonfile import clip_words, display_name, show_value
 from .network import Pass
@@ -47,6 +48,7 @@ ASCII_NAMES = {
     "δ": "delta", "σ": "sigma", "∂": "d", "ŷ": "y_hat", "²": "^2", "‖": "||", "π": "pi",
     "α": "alpha", "½": "1/2", "×": "x", "±": "+/-", "·": "*", "−": "-", "—": "-", "–": "-",
     "“": '"', "”": '"', "‘": "'", "’": "'", "…": "...", "→": "->", "≤": "<=", "≥": ">=",
+    "Δ": "Delta", "∞": "inf",
 }
 _PLAIN = str.maketrans(ASCII_NAMES)
 
@@ -136,6 +138,10 @@ def build_report(experiment: Experiment, steps: int = 0) -> dict[str, Any]:
     }
     if h.diverged_at_step is not None:
         report["diverged_at_step"] = h.diverged_at_step
+        report["diverged_in"] = h.diverged_in  # forward, loss, gradient or update
+        report["diverged_layer"] = h.diverged_layer
+    # the state after the steps: the pass at the final weights, and the steps' history
+    report["diagnosis"] = [f.as_dict() for f in diagnose(trainer.preview(), h)]
     return report
 
 
@@ -195,7 +201,22 @@ def format_text(report: dict[str, Any], source: str, ascii_only: bool = False) -
                    "non-finite number (inf or NaN)")
     out.append(spell("“vs output” is each layer's ‖∂L/∂W‖ divided by the output layer's: "
                      "the smaller it is, the less that layer learns."))
+    out += ["", format_diagnosis(report["diagnosis"], steps, ascii_only)]
     return "\n".join(out)
+
+
+def format_diagnosis(findings: list[dict[str, Any]], steps: int,
+                     ascii_only: bool = False) -> str:
+    """The diagnosis's lines: a heading, then one line per finding (kind, layers,
+    evidence), or that none was found."""
+    spell = plain if ascii_only else str
+    when = f"after {steps:,} step{'s' * (steps != 1)}" if steps else "at the starting weights"
+    if not findings:
+        return f"Diagnosis {when}: no finding (see the README for the rules)."
+    lines = [f"Diagnosis {when}:"]
+    for f in findings:
+        lines.append(spell(f"- {f['kind']} ({layer_list(f['layers'])}): {f['evidence']}"))
+    return "\n".join(lines)
 
 
 def plain(text: str) -> str:
