@@ -380,6 +380,28 @@ class PlotPanel(QWidget):
             if w is not None:
                 w.setStyleSheet(f"font-size: {s['legend'] + 1}pt;")
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_controls()
+
+    def _fit_controls(self) -> None:
+        """The control row (a checkbox) steps aside before the plot under it would go
+        under MIN_VIEW_PX: on a 1024×768 projector with a lesson it left the loss 143 px.
+        Back with HYSTERESIS_PX more room than it needs."""
+        widgets = [w for i in range(self.controls.count())
+                   if (w := self.controls.itemAt(i).widget()) is not None]
+        if not widgets:
+            return
+        shown = not widgets[0].isHidden()
+        row = max(w.sizeHint().height() for w in widgets) + 2
+        header = self.header.height() if not self.header.isHidden() else 0
+        room = self.height() - header - 8  # for the row and the plot under it
+        need = MIN_VIEW_PX + axis_room(self.sizes) + row
+        show = room >= need + (0 if shown else HYSTERESIS_PX)
+        if show != shown:
+            for w in widgets:
+                w.setVisible(show)
+
     def add_control(self, widget: QWidget) -> None:
         """A checkbox or button in the row under the header."""
         self.controls.insertWidget(self.controls.count() - 1, widget)
