@@ -143,6 +143,15 @@ def test_steps_and_labels() -> None:
     assert compare.setting == "activation" and compare.values == ("sigmoid", "tanh")
 
 
+def test_a_scene_may_name_the_finding_it_is_about() -> None:
+    lesson = parse(scene_field(1, "finding", "vanishing"))
+    assert lesson.scenes[1].finding == "vanishing"
+    assert lesson.scenes[0].finding is None
+    gradients = RESOURCES / "lessons" / "vanishing-gradient.json"
+    built_in = [s.finding for s in load_lesson(gradients, EXAMPLES).scenes if s.finding]
+    assert built_in == ["vanishing"]
+
+
 def test_show_is_read() -> None:
     second = parse(lesson_doc()).scenes[1]
     assert second.show.panels == ("ledger", "flow")
@@ -282,6 +291,11 @@ def scene_field(index: int, field: str, value) -> dict:
      "[1, 1, 1, 1] (actions[0], 2 hidden layers), got \"delta:5:1\""),
     (0, "experiment", ..., "test.json: scenes[0] (“Start”): experiment: the first scene must "
                            "name an experiment"),
+    (1, "finding", "vanishingg",
+     "test.json: scenes[1] (“Backward”): finding: expected one of diverged, "
+     "saturated-output, vanishing, exploding, dead-units, tiny-steps, plateau, got "
+     "\"vanishingg\""),
+    (1, "finding", ["vanishing"], "scenes[1] (“Backward”): finding: expected one of"),
 ])
 def test_a_bad_scene_is_refused_naming_its_index_title_and_field(index, field, value,
                                                                   expected) -> None:

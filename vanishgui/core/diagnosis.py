@@ -104,9 +104,14 @@ def _diverged(p: Pass, history: History | None) -> Finding | None:
     if history is not None and history.diverged_at_step is not None:
         step = history.diverged_at_step
         where, layer = history.diverged_in or "update", history.diverged_layer or 1
+        # a step-size divergence shows first as a growing loss; an explosion through
+        # depth needs no step (it overflows in the first pass)
+        loss = history.loss[np.isfinite(history.loss)]
+        grew = (f" after the loss grew from {num(float(loss[0]))} to {num(float(loss[-1]))}"
+                if len(loss) > 1 and loss[-1] > 2 * loss[0] else "")
         return Finding("diverged", (layer,), (
-            f"Training diverged at step {step:,}: the first non-finite number (inf or NaN) "
-            f"was in {WHERE[where]} of layer {layer}."))
+            f"Training diverged at step {step:,}{grew}: the first non-finite number "
+            f"(inf or NaN) was in {WHERE[where]} of layer {layer}."))
     found = first_non_finite(p)
     if found is None:
         return None
@@ -156,11 +161,17 @@ def _by_depth(p: Pass, g: np.ndarray) -> list[Finding]:
     return []
 
 
+def dead_units(p: Pass, layer: int) -> np.ndarray:
+    """The units of ``layer`` (1-based) whose f'(z) is exactly 0 for every sample."""
+    d = p.dact[layer - 1]
+    return np.flatnonzero(np.all(d == 0, axis=0)) if d.size else np.zeros(0, dtype=np.intp)
+
+
 def _dead(p: Pass) -> Finding | None:
     layers, counts = [], []
     for i in range(p.depth - 1):
         d = p.dact[i]
-        dead = int(np.all(d == 0, axis=0).sum()) if d.size else 0
+        dead = len(dead_units(p, i + 1))
         units = d.shape[1] if d.ndim == 2 else 0
         if units and dead >= DEAD_SHARE * units:
             layers.append(i + 1)
@@ -232,4 +243,4 @@ def diagnose(p: Pass, history: History | None = None) -> list[Finding]:
     return found
 
 
-__all__ = ["KINDS", "Finding", "diagnose", "layer_list"]
+__all__ = ["KINDS", "Finding", "dead_units", "diagnose", "layer_list"]

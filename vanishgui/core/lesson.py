@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .compare import ComparisonError, make_comparison
+from .diagnosis import KINDS
 from .experiment import Experiment, ExperimentError, parse_experiment
 from .jsonfile import Fields, clip, display_name, join_field, read_json, show_sizes, show_value
 from .network import MAX_WEIGHT_LAYERS
@@ -155,8 +156,8 @@ class _SceneReader:
 
     def read(self) -> tuple[Scene, dict[str, Any]]:
         r = self.r
-        raw = r.obj(self.raw, "", ("title", "text", "experiment", "show", "actions"),
-                    ("title", "text"))
+        raw = r.obj(self.raw, "", ("title", "text", "experiment", "show", "actions",
+                                   "finding"), ("title", "text"))
         title = r.text(raw["title"], "title", MAX_TITLE)
         text = r.text(raw["text"], "text", MAX_TEXT)
         if "experiment" in raw:
@@ -176,7 +177,11 @@ class _SceneReader:
                 shown += [(f"actions[{k}], {h} hidden layers", e)
                           for h, e in zip(a.hidden_layers, a.experiments)]
         show = self.show(raw.get("show", {}), shown)
-        return Scene(self.index, title, text, experiment, show, actions), doc
+        finding = raw.get("finding")
+        if finding is not None and (not isinstance(finding, str) or finding not in KINDS):
+            raise r.fail("finding", f"expected one of {', '.join(KINDS)}, got "
+                                    f"{show_value(finding)}")
+        return Scene(self.index, title, text, experiment, show, actions, finding), doc
 
     # -- experiments ---------------------------------------------------------------------
     def source_doc(self, value: Any, field: str) -> dict[str, Any]:

@@ -141,6 +141,9 @@ class Scene:
     experiment: Experiment
     show: Show
     actions: tuple[Action, ...]
+    # a diagnosis kind (core.diagnosis.KINDS) the scene points at once its actions are
+    # done: the lesson shows that finding's line (or says it is not found)
+    finding: str | None = None
 
     @property
     def steps(self) -> tuple[Step, ...]:
