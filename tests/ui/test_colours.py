@@ -41,7 +41,7 @@ def main_window_meanings() -> dict[str, list[tuple[int, int, int]]]:
 
 def comparison_meanings() -> dict[str, list[tuple[int, int, int]]]:
     out = {name: colors for name, colors in palette.MEANINGS.items()
-           if name != "the exact-zero notice"}
+           if name != "the diagnosis strip"}
     out.update({f"network {i + 1}": one(c) for i, c in enumerate(NETWORK_COLORS)})
     return out
 

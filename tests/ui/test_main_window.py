@@ -627,21 +627,22 @@ def test_a_short_screen_puts_the_ledger_behind_the_plot(qtbot, monkeypatch):
 
 
 def test_a_lesson_on_a_small_projector_folds_the_colour_key(qtbot, monkeypatch):
-    """Projector mode on a screen under 1300 px with a lesson open: the plots go under
-    the diagram and the colour key's rows fold away for them (at 1280×720 they had left
-    the σ'(z) plots ~50 px); its words move to the |δ| bar's tooltip. Leaving the lesson
-    or projector mode shows the key again."""
+    """A screen under 1300 px with a lesson open: the plots go under the diagram and the
+    colour key's rows fold away for them (in projector mode at 1280×720 they had left the
+    σ'(z) plots ~50 px); its words move to the |δ| bar's tooltip. Leaving the lesson
+    shows the key again, in either mode."""
     from vanishgui.ui.lesson.player import LessonPlayer, builtin_lessons
 
     w = _opened(qtbot, monkeypatch, "projector")
     key = w.diagram.swatches
     player = w.findChild(LessonPlayer)
     player.open_path(builtin_lessons()[0])
-    assert not key.isHidden()  # a lesson alone, not projector mode, keeps the key
+    assert key.isHidden()
     player.leave()
+    assert not key.isHidden()
     w.projector.enter()
     try:
-        assert not key.isHidden()  # projector mode alone keeps it too
+        assert not key.isHidden()  # projector mode alone keeps it
         player.open_path(builtin_lessons()[0])
         assert key.isHidden()
         assert w.dockWidgetArea(w.docks["plot_flow"]) == Qt.DockWidgetArea.BottomDockWidgetArea

@@ -12,6 +12,7 @@ from PySide6.QtCore import QTimer
 
 from vanishgui.cli.startup import settle_memory
 from vanishgui.cli.window import build_window
+from vanishgui.core.diagnosis import diagnose
 from vanishgui.core.experiment import parse_experiment
 from vanishgui.ui.model.session import Session
 
@@ -63,6 +64,17 @@ def test_train_n_steps_then_pause(live, qtbot):
         np.testing.assert_array_equal(a, b)
 
 
+def diverged(qtbot, doc, train):
+    """A window on ``doc``, trained by ``train(session)`` until it diverges: the window
+    and the diverged signal's (step, layer)."""
+    w = build_window(Session(parse_experiment(doc)), restore=False)
+    qtbot.addWidget(w)
+    w.show()
+    with qtbot.waitSignal(w.session.diverged, timeout=10_000) as blocker:
+        train(w.session)
+    return w, blocker.args
+
+
 def test_divergence_stops_training_and_shows_a_banner(qtbot):
     doc = {"format": "vanishgui-experiment", "version": 1,
            "network": {"layers": [1, 4, 4, 4, 4, 4, 1], "hidden_activation": "linear",
@@ -70,19 +82,20 @@ def test_divergence_stops_training_and_shows_a_banner(qtbot):
                        "init": {"scheme": "normal", "std": 2.0, "seed": 1}},
            "data": {"dataset": "sine", "samples": 32},
            "training": {"loss": "mse", "learning_rate": 10}}
-    w = build_window(Session(parse_experiment(doc)), restore=False)
-    qtbot.addWidget(w)
-    w.show()
+    w, (step, layer) = diverged(qtbot, doc, Session.train)
     s = w.session
-    with qtbot.waitSignal(s.diverged, timeout=10_000) as blocker:
-        s.train()
-    step, layer = blocker.args
     assert step == s.trainer.history.diverged_at_step
     assert 1 <= layer <= 6
     qtbot.waitUntil(lambda: not s.training, timeout=2000)
     assert s.trainer.step_count == step + 1  # it stopped at the step that overflowed
     assert w.diagram.banner.isVisibleTo(w)
-    assert f"step {step}" in w.diagram.banner.text()
+    # the banner names the cause the core found, not "the gradient exploded" for any NaN
+    [found] = diagnose(s.current, s.trainer.history)
+    assert found.kind == "diverged" and found.layers == (layer,)
+    assert found.evidence in w.diagram.banner.text()
+    assert f"step {step:,}" in w.diagram.banner.text()
+    assert "lower the learning rate" in w.diagram.banner.text()  # it grew over the steps
+    assert "after the loss grew from" in found.evidence
     w.plots.flush()  # every panel draws the non-finite history without raising
     # with every plot on screen the diagram steps aside, and the banner comes with the plots
     w.set_plot_wall(True)
@@ -132,7 +145,20 @@ def test_the_window_stays_responsive_while_training(live, qtbot):
     assert max(lateness) < 200
 
 
-def test_exactly_zero_gradients_get_a_notice(qtbot):
+def test_a_first_pass_that_overflows_blames_the_weights_not_the_learning_rate(qtbot):
+    doc = {"format": "vanishgui-experiment", "version": 1,
+           "network": {"layers": [1, 1, 1, 1, 1], "hidden_activation": "linear",
+                       "output_activation": "linear", "weights": [[[1e200]]] * 4},
+           "data": {"inputs": [[1.0]], "targets": [[1.0]]},
+           "training": {"loss": "squared", "learning_rate": 0.1}}
+    w, args = diverged(qtbot, doc, Session.train_step)
+    assert args == [0, 2]  # step 0; 1e200 × 1e200 overflows in layer 2
+    text = w.diagram.banner.text()
+    assert "forward pass (z or a) of layer 2" in text
+    assert "Smaller starting weights" in text and "learning rate" not in text
+
+
+def test_exactly_zero_gradients_are_named_in_the_diagnosis_strip(qtbot):
     """Dead ReLUs: every pre-activation is negative, so no gradient flows back at all."""
     doc = {"format": "vanishgui-experiment", "version": 1,
            "network": {"layers": [1, 3, 3, 1], "hidden_activation": "relu",
@@ -144,8 +170,12 @@ def test_exactly_zero_gradients_get_a_notice(qtbot):
     w.show()
     g = w.session.current.grad_weights
     assert not (g[0].any() or g[1].any() or g[2].any())  # a = 0 feeds the output too
-    assert w.diagram.notice.isVisibleTo(w)
-    assert "layers 1, 2, 3" in w.diagram.notice.text()
+    strip = w.diagram.strip
+    assert strip.isVisibleTo(w)
+    assert [f.kind for f in strip.findings] == ["dead-units"]
+    assert strip.findings == diagnose(w.session.current, w.session.trainer.history)
+    assert strip.findings[0].layers == (1, 2)  # the hidden layers: the output has no f'=0
     assert w.diagram.banner.isHidden()  # not a divergence
-    w.session.set_experiment(experiment())  # a healthy network: no notice
-    assert not w.diagram.notice.isVisibleTo(w)
+    w.session.set_experiment(parse_experiment({**doc, "network": {
+        "layers": [1, 3, 1], "hidden_activation": "tanh"}}))  # healthy: no strip
+    assert w.session.diagnosis() == [] and not strip.isVisibleTo(w)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from ...core.numbers import num
 from ..diagram.view import DiagramPanel
+from ..model.findings import line, short
 from ..model.presentation import Presentation
 from ..model.session import Session
 from ..plots.base import INK
@@ -44,6 +45,8 @@ class NetworkColumn(QWidget):
         self.panel = DiagramPanel(session, self)
         self.panel.colorbar.hide()  # the window shows one for all
         self.panel.swatches.hide()
+        self.panel.strip.wanted = False  # the header names the findings, short
+        self.panel.strip.hide()
         # A narrow column must not be held wide by a long event title.
         self.panel.title.setWordWrap(True)
         self.layout_box = QGridLayout(self)
@@ -52,6 +55,7 @@ class NetworkColumn(QWidget):
         self.set_beside(False)
         session.cursor_moved.connect(self._write_header)
         session.pass_changed.connect(self._write_header)
+        session.trained.connect(self._write_header)
         presentation.changed.connect(self._style)
 
     def loss_text(self) -> str:
@@ -62,10 +66,15 @@ class NetworkColumn(QWidget):
     def _write_header(self, *_args) -> None:
         small = round(self.header_points() * 0.7)
         gap = "<br>" if self.beside else "&nbsp;&nbsp;&nbsp;"
+        findings = self.session.diagnosis()
+        found = f"<br>{short(findings)}" if findings else ""
         text = (f"{swatch(self.color)}&nbsp;{self.label}{gap}<span style=\"font-size: "
-                f"{small}pt; font-weight: normal\">{self.loss_text()}</span>")
+                f"{small}pt; font-weight: normal\">{self.loss_text()}{found}</span>")
         if self.header.text() != text:
             self.header.setText(text)
+            self.header.setToolTip("\n".join(
+                ["The loss of the step shown, once its forward pass has reached the loss.",
+                 *(line(f) for f in findings)]))
 
     def set_beside(self, beside: bool) -> None:
         self.beside = beside

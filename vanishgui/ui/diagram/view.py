@@ -14,10 +14,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core.explain import zero_gradient_layers
 from ..model import palette
 from ..model.describe import caption
 from ..model.session import Session
+from .diagnosis import DiagnosisStrip
 from .scene import DiagramScene
 
 MIN_VIEW_PX = 100  # the diagram's own height, never given to a dock
@@ -346,14 +346,8 @@ class DiagramPanel(QWidget):
         self.banner.setStyleSheet("background: #7a0050; color: white; padding: 8px; "
                                   "font-weight: bold;")
         self.banner.hide()
-        # exact-zero gradients are news too, but not a stop: an amber notice of its own
-        self.notice = QLabel(self)
-        self.notice.setObjectName("zeroGradientNotice")
-        self.notice.setWordWrap(True)
-        # pale yellow: orange is the current event's colour, in the same window
-        self.notice.setStyleSheet(f"background: {palette.NOTICE.name()}; color: black; "
-                                  "padding: 6px; font-weight: bold;")
-        self.notice.hide()
+        # what the core's diagnosis finds (exact-zero gradients among it): news, not a stop
+        self.strip = DiagnosisStrip(session, self)
         top = QVBoxLayout()
         top.setContentsMargins(12, 8, 12, 4)
         top.setSpacing(2)
@@ -363,7 +357,6 @@ class DiagramPanel(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
         outer.addWidget(self.banner)
-        outer.addWidget(self.notice)
         outer.addLayout(top)
         middle = QHBoxLayout()
         middle.setContentsMargins(0, 0, 4, 4)
@@ -372,6 +365,7 @@ class DiagramPanel(QWidget):
         outer.addLayout(middle, 1)
         outer.addWidget(self.swatches)
         outer.addWidget(self.drawn)
+        outer.addWidget(self.strip)  # under the diagram, as its verdict
         self.setAutoFillBackground(True)
         pal = self.palette()
         pal.setColor(self.backgroundRole(), QColor("#ffffff"))
@@ -386,10 +380,10 @@ class DiagramPanel(QWidget):
         self._say_what_is_drawn()
 
     def fold_key(self, folded: bool) -> None:
-        """Hide the colour key under the diagram (``folded``), or show it again. Projector
-        mode folds it while a lesson shares a small screen: its three or four rows of
-        24-px type left the plot under the diagram ~50 px. The lessons' texts name no
-        colour, and the |δ| bar's tooltip then lists the key."""
+        """Hide the colour key under the diagram (``folded``), or show it again. The main
+        window folds it while a lesson shares a screen under 1300 px wide: in projector
+        mode its three or four rows of 24-px type left the plot under the diagram ~50 px.
+        The lessons' texts name no colour, and the |δ| bar's tooltip then lists the key."""
         self.swatches.setHidden(folded)
         rows = "".join(
             f"<br><span style='color:{(color[1] if isinstance(color, tuple) else color).name()}'>"
@@ -411,9 +405,10 @@ class DiagramPanel(QWidget):
         current width), any notice, and the colour bar with its swatches. Qt asks for
         it on every layout pass: it is worked out again only when what it depends on
         changed (text layout is the cost)."""
-        labels = (self.title, self.formula, self.banner, self.notice, self.drawn)
+        labels = (self.title, self.formula, self.banner, self.drawn)
         key = (self.width(), self.font().key(), self.colorbar.isHidden(),
-               self.swatches.isHidden(), *((w.isHidden(), w.text()) for w in labels))
+               self.swatches.isHidden(), *((w.isHidden(), w.text()) for w in labels),
+               self.strip.isHidden(), tuple(self.strip.findings))
         if key != self._minimum_key:
             self._minimum_key, self._minimum = key, self._work_out_minimum_height()
         return self._minimum
@@ -429,9 +424,11 @@ class DiagramPanel(QWidget):
             if not label.isHidden():
                 lines = 2 * label.fontMetrics().lineSpacing()
                 height += max(label.heightForWidth(width), lines)
-        for label in (self.banner, self.notice, self.drawn):
+        for label in (self.banner, self.drawn):
             if not label.isHidden():
                 height += label.heightForWidth(self.width())
+        if not self.strip.isHidden():
+            height += self.strip.heightForWidth(self.width())
         return height
 
     def _say_what_is_drawn(self) -> None:
@@ -447,24 +444,18 @@ class DiagramPanel(QWidget):
         self._say_what_is_drawn()
 
     def _on_pass_changed(self) -> None:
-        s = self.session
-        layers = zero_gradient_layers(s.current)
-        if layers and s.diverged_at is None:
-            names = ", ".join(str(k) for k in layers)
-            which = f"layer {names}" if len(layers) == 1 else f"layers {names}"
-            self.notice.setText(
-                f"The gradient of {which} is exactly 0 in this step, so those weights "
-                "cannot learn: dead ReLUs, or a signal that shrank below the smallest "
-                "number the computer can hold.")
-            self.notice.show()
-        else:
-            self.notice.hide()
+        pass  # the diagnosis strip follows the pass itself
 
     def _on_diverged(self, step: int, layer: int) -> None:
-        self.banner.setText(
-            f"Training stopped: step {step} produced inf or NaN, first in layer {layer}. "
-            "The gradient exploded (the other side of the vanishing problem). "
-            "Press R to reset, then lower the learning rate.")
+        """The banner says what the diagnosis found, and what to try: a network that
+        overflows in its first pass has starting weights (or a depth) to blame, not its
+        learning rate."""
+        found = next((f for f in self.session.diagnosis() if f.kind == "diverged"), None)
+        cause = found.evidence if found is not None else (
+            f"Step {step:,} produced inf or NaN, first in layer {layer}.")
+        advice = ("Press R to reset, then lower the learning rate." if step > 0 else
+                  "Smaller starting weights or fewer layers keep the first pass finite.")
+        self.banner.setText(f"Training stopped. {cause} {advice}")
         self.banner.show()
 
     def _on_trained(self, steps: int) -> None:

@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
 
 from ...core.numbers import num, ratio
 from ...core.scene import DepthRow, Lesson, Scene, Step, TrainAction
+from ..model import palette
+from ..model.findings import NAMES, line
 from ..model.session import Session
 from ..shell.theme import BASE_POINT_SIZE
 
@@ -90,6 +92,14 @@ class LessonPanel(QWidget):
                               "on. ∏ σ'(z): their product on the chain shown. layer 1 ÷ output: "
                               "‖∂L/∂W₁‖ ÷ ‖∂L/∂W_out‖ of the pass shown.")
         self.table.hide()
+        # a scene about a finding shows the diagnosis's line for it once its actions ran
+        self.finding = QLabel(self)
+        self.finding.setObjectName("lessonFinding")
+        self.finding.setWordWrap(True)
+        self.finding.setTextFormat(Qt.TextFormat.PlainText)
+        self.finding.setStyleSheet(f"background: {palette.NOTICE.name()}; color: black; "
+                                   "padding: 6px;")
+        self.finding.hide()
         self.coming = QLabel(self)
         self.coming.setObjectName("lessonNext")
         self.coming.setWordWrap(True)
@@ -105,7 +115,8 @@ class LessonPanel(QWidget):
         inner = QVBoxLayout(content)
         inner.setContentsMargins(14, 10, 14, 10)
         inner.setSpacing(10)
-        for widget in (self.place, self.heading, self.body, self.table, self.coming):
+        for widget in (self.place, self.heading, self.body, self.table, self.finding,
+                       self.coming):
             inner.addWidget(widget)
         inner.addStretch(1)
         self.scroll = QScrollArea(self)
@@ -119,6 +130,8 @@ class LessonPanel(QWidget):
         buttons.setContentsMargins(14, 0, 14, 0)
         lay.addLayout(buttons)
         player.scene_changed.connect(self._on_scene_changed)
+        for signal in (player.session.pass_changed, player.session.trained):
+            signal.connect(self._show_finding)
         self._apply_fonts()
         self._on_scene_changed()
 
@@ -165,6 +178,22 @@ class LessonPanel(QWidget):
         self.body.setText(scene.text)
         self._fill_table(p.rows)
         self.coming.setText(self._coming_text())
+        self._show_finding()
+
+    def _show_finding(self, *_args: object) -> None:
+        """The diagnosis's line for the scene's finding (the strip under the diagram
+        shows it too), or that the diagnosis does not find it, once the actions ran."""
+        p = self.player
+        scene = p.scene
+        if scene is None or scene.finding is None or p.running is not None \
+                or p.done < len(scene.steps):
+            self.finding.hide()
+            return
+        found = [f for f in p.session.diagnosis() if f.kind == scene.finding]
+        self.finding.setText(f"The diagnosis: {line(found[0])}" if found else
+                             f"The diagnosis does not find “{NAMES[scene.finding].lower()}” "
+                             "here.")
+        self.finding.show()
 
     def _coming_text(self) -> str:
         p = self.player

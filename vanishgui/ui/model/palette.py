@@ -158,7 +158,7 @@ MEANINGS: dict[str, list[tuple[int, int, int]]] = {
     "this event": [rgb(HIGHLIGHT)],
     "δ going back": [rgb(BACKWARD)],
     "selected": [rgb(SELECTION)],
-    "the exact-zero notice": [rgb(NOTICE)],
+    "the diagnosis strip": [rgb(NOTICE)],
 }
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from ...core.budget import estimate
+from ...core.diagnosis import Finding, diagnose
 from ...core.experiment import (
     Experiment,
     ExperimentError,
@@ -91,6 +92,8 @@ class Session(QObject):
         self.trainer: Trainer = self.experiment.trainer()
         self.current: Pass = self.trainer.preview()
         self.last: Pass | None = None  # the step committed most recently
+        self._diagnosis_key: tuple[int, int, int] | tuple[()] = ()
+        self._diagnosis: list[Finding] = []
         # The worker's newest pass and the one it committed, until the views are told:
         # ``current`` changes only on the GUI thread, in step with what the views show.
         self._newest: tuple[Pass, Pass] | None = None
@@ -129,6 +132,16 @@ class Session(QObject):
     @property
     def diverged_at(self) -> int | None:
         return self.trainer.history.diverged_at_step
+
+    def diagnosis(self) -> list[Finding]:
+        """The core's findings for the pass shown and the history behind it; worked out
+        again only when either changed (the strip, the banner and a comparison's header
+        all ask)."""
+        h = self.trainer.history
+        key = (id(self.current), id(h), h.total_steps)
+        if key != self._diagnosis_key:
+            self._diagnosis_key, self._diagnosis = key, diagnose(self.current, h)
+        return self._diagnosis
 
     # -- experiments ---------------------------------------------------------------------
     def set_experiment(self, experiment: Experiment, *, modified: bool = True) -> None:
@@ -286,6 +299,8 @@ class Session(QObject):
 
     def _first_bad_layer(self) -> int:
         h = self.trainer.history
+        if h.diverged_layer is not None:  # where the core saw it first
+            return h.diverged_layer
         rows = [h.layer("grad_mean_abs"), h.layer("update_mean_abs")]
         for r in rows:
             if len(r):

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 from ...core.curves import CURVE_RANGE, ActivationCurve, activation_curve, derivative_bound
 from ...core.network import Pass
 from ...core.numbers import num, superscript
+from ..model import palette
 from ..model.presentation import Presentation
 from ..model.session import Session
 from .base import (
@@ -98,6 +99,8 @@ class DactPanel(PlotPanel):
         self.curve: ActivationCurve | None = None
         self.bound = derivative_bound(session.experiment.activations)
         session.sample_changed.connect(self._on_sample_changed)
+        session.selection_changed.connect(self.mark_dirty)
+        self.selected_mark = pg.ScatterPlotItem()
         self.body.addWidget(self.view, 1)
         self.body.addWidget(self.bound_label)
         self.curves_arranged = "stacked"  # see curve_arrangement()
@@ -198,6 +201,10 @@ class DactPanel(PlotPanel):
         lp.addItem(self.bound_lines)
         self.points = pg.ScatterPlotItem(size=s["symbol"], pen=pen(INK, 1.0))
         lp.addItem(self.points)
+        # the selected neuron's point, ringed in the selection's colour
+        self.selected_mark = pg.ScatterPlotItem(size=s["symbol"] * 2.2,
+                                                pen=pen(palette.SELECTION, 3.5), brush=None)
+        lp.addItem(self.selected_mark)
         maxima = [m for m in self.bound.per_layer if m is not None]
         # The dashed line's label, above it from the left end (no legend to hide points;
         # anchored at the right end, a narrow plot cut "max σ'(z)" to "x σ'(z)")
@@ -289,6 +296,7 @@ class DactPanel(PlotPanel):
         x = np.concatenate(xs) if xs else np.zeros(0)
         y = np.concatenate(ys) if ys else np.zeros(0)
         self.points.setData(x=x, y=y, brush=brushes)
+        self._mark_selected(p, sample)
         seg_x, seg_y = [], []
         for i, m in enumerate(self.bound.per_layer):
             if m is not None:
@@ -305,6 +313,18 @@ class DactPanel(PlotPanel):
                    "largest" if self.thinned else "")
         self.set_header(f"Sample {sample + 1}, step {p.step}  ·  right: {act.info.label}"
                         f"{where}{tails}" + thinned + notes_text(0, left_out))
+
+    def _mark_selected(self, p: Pass, sample: int) -> None:
+        """Ring the selected neuron's f'(z) (the diagnosis's "Show me" selects the output
+        neuron of a saturated output, or a dead unit), where its point is drawn."""
+        sel = self.session.selection
+        x = y = np.zeros(0)
+        if sel is not None and not sel.is_weight and 1 <= sel.layer <= p.depth:
+            d = p.dact[sel.layer - 1][sample]
+            if sel.neuron < len(d) and np.isfinite(d[sel.neuron]):
+                offset = spread_offsets(len(d), sel.layer - 1)[sel.neuron]
+                x, y = np.array([sel.layer + offset]), np.array([d[sel.neuron]])
+        self.selected_mark.setData(x=x, y=y)
 
     def _draw_curves(self, p: Pass) -> None:
         """f and f' of layer 1's activation (at its current PReLU slope, if learnable),

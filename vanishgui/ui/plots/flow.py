@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QWidget
 
 from ...core.curves import layer_grad_mean_abs, ratios_to_output, special_counts
 from ...core.numbers import num, ratio
+from ..model import palette
 from ..model.presentation import Presentation
 from ..model.session import Session
 from .base import (
@@ -82,6 +83,9 @@ class FlowPanel(PlotPanel):
         self.zero_marks = pg.ScatterPlotItem()
         self.labels: list[pg.TextItem] = []
         self.body.addWidget(self.widget)
+        # the selected neuron's layer: its bar outlined in the selection's colour (the
+        # diagnosis's "Show me" selects the layer it names)
+        session.selection_changed.connect(self.mark_dirty)
 
     def rebuild(self) -> None:
         s = self.sizes
@@ -126,7 +130,8 @@ class FlowPanel(PlotPanel):
         self.bars.setOpts(x=np.arange(1, depth + 1), y0=np.full(depth, base),
                           height=tops - base, width=BAR_WIDTH,
                           brushes=[pg.mkBrush(c) for c in colors],
-                          pens=[pen(c.darker(140), 1.5) for c in colors])
+                          pens=[pen(palette.SELECTION, 5) if i + 1 == self.selected_layer()
+                                else pen(c.darker(140), 1.5) for i, c in enumerate(colors)])
         zero = np.flatnonzero(v == 0)
         self.zero_marks.setData(x=zero + 1.0, y=np.full(len(zero), base))
         # Many bars: label every k-th (always the first layer and the output), so the
@@ -155,6 +160,10 @@ class FlowPanel(PlotPanel):
         counts = special_counts(v)
         self.set_header(f"Step {p.step}  ·  labels: ratio to the output layer"
                         + notes_text(counts.zeros, counts.nonfinite, "empty bar, × at the floor"))
+
+    def selected_layer(self) -> int | None:
+        sel = self.session.selection
+        return None if sel is None or sel.layer < 1 else sel.layer
 
     def _fit_y(self, *_args: object) -> None:
         """The y range: the bars, and above the tallest the labels' height in decades at

@@ -71,6 +71,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "plot of the laptop and projector layouts)", ("G",), "View"),
     ActionSpec("previous_plot", "Previous plot", "Bring the previous plot to the front",
                ("Shift+G",), "View"),
+    ActionSpec("show_evidence", "Show the &diagnosis's evidence", "Select the evidence of "
+               "the diagnosis's first finding and bring its plot to the front (the strip's "
+               "first Show me)", ("E",), "View"),
     ActionSpec("shortcuts", "&Keyboard shortcuts", "Every shortcut in one list", ("F1",),
                "Help"),
     ActionSpec("about", "&About vanishgui", "Version and what this app is for", (), "Help"),

@@ -34,9 +34,11 @@ from PySide6.QtWidgets import (
 )
 
 from ... import __version__
+from ...core.diagnosis import Finding
 from ...core.experiment import Experiment, ExperimentError, SaveError, write_atomic
 from ..diagram.scene import MIN_LABEL_PX
 from ..diagram.view import DiagramPanel
+from ..model.findings import evidence
 from ..model.presentation import PROJECTOR_TEXT_PX, Presentation
 from ..model.session import Session
 from ..plots import PANELS, PlotHub
@@ -75,6 +77,9 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self.diagram = DiagramPanel(self.session, self)
         self.diagram.measured_minimum = True
+        self.diagram.strip.show_me.connect(self.show_evidence)
+        self.diagram.strip.compact_when = lambda: (self.layout_name != "wide"
+                                                   or self.presentation.projector)
         self.setCentralWidget(self.diagram)
         self.controls = ControlsPanel(self.session, self)
         self.ledger = LedgerPanel(self.session, self)
@@ -244,12 +249,12 @@ class MainWindow(QMainWindow):
         no room for the ledger under the diagram: it waits in a tab behind the plot (a
         scene that names it brings it to the front). A screen under 1300 px has no room
         for three columns at all: there the plots (and the ledger behind them) go under
-        the diagram, beside the lesson, and in projector mode the diagram's colour key
-        folds away for them."""
+        the diagram, beside the lesson, and the diagram's colour key folds away for them
+        (with the diagnosis strip under the diagram, 1280×720 left them 122 px)."""
         lessoned = not (self.layout_name == "wide" or self.plot_wall
                         or self._lent_corner is None)
         narrow = self.width() < layouts.LAPTOP[0]
-        self.diagram.fold_key(lessoned and narrow and self.projector.active)
+        self.diagram.fold_key(lessoned and narrow)
         if not lessoned:
             return
         plots = self._plot_firsts[0]
@@ -309,6 +314,14 @@ class MainWindow(QMainWindow):
             self.splitDockWidget(below, dock, Qt.Orientation.Vertical)
         dock.show()
         dock.raise_()
+
+    def show_evidence(self, finding: Finding) -> None:
+        """A diagnosis line's "Show me": select the neuron that shows it (its bar in the
+        gradient flow and its point in σ'(z) are marked too) and bring its plot forward."""
+        shown = evidence(finding, self.session.current)
+        if shown.selection is not None:
+            self.session.select(shown.selection)
+        self.show_panel(shown.panel)
 
     def set_comparison_opener(self, opener: ComparisonOpener) -> None:
         self._comparison_opener = opener
@@ -421,6 +434,7 @@ class MainWindow(QMainWindow):
         for dock in firsts:
             dock.raise_()
         self._plot_firsts = firsts
+        self.diagram.strip.refresh()  # a line per finding: in full on a wide screen only
         self._arrange_for_lesson()
         self._size_docks()
         QTimer.singleShot(0, self, self._unelide_tabs)  # new tab bars exist then
@@ -747,6 +761,13 @@ class MainWindow(QMainWindow):
 
     def on_plot_wall(self) -> None:
         self.set_plot_wall(self._plot_wall_state is None)
+
+    def on_show_evidence(self) -> None:
+        """E: the first line's Show me (with no finding there is no strip, and nothing
+        to show)."""
+        findings = self.session.diagnosis()
+        if findings:
+            self.show_evidence(findings[0])
 
     def on_next_plot(self) -> None:
         self.show_next_plot(+1)
