@@ -81,6 +81,13 @@ def read_axis(axis: pg.AxisItem) -> dict:
     if axis._tickLevels is not None:  # ticks the app set itself, strings and all
         pairs = [(v, text) for level in axis._tickLevels for v, text in level]
     drawn = {spec[2] for spec in specs[2]} if specs else set()
+    rects = []  # one of each: a log axis may draw a label twice in the same place
+    for spec in specs[2] if specs else []:
+        if not any(t == spec[2] and r == spec[0] for r, t in rects):
+            rects.append((spec[0], spec[2]))
+    overlap = sorted({f"{a!r}/{b!r}" for i, (ra, a) in enumerate(rects)
+                      for rb, b in rects[i + 1:]
+                      if (cut := ra.intersected(rb)).width() > 2 and cut.height() > 2})
     bad = []
     for value, text in pairs:
         if text not in drawn:
@@ -91,7 +98,8 @@ def read_axis(axis: pg.AxisItem) -> dict:
                                                    abs_tol=1e-12 + 1e-9 * abs(true)):
             bad.append(f"{text} at {true:g}")
     return {"scale": axis.autoSIPrefixScale * axis.scale, "prefix": axis.labelUnitPrefix,
-            "texts": sorted(drawn)[:12], "checked": len(pairs), "bad": bad}
+            "texts": sorted(drawn)[:12], "checked": len(pairs), "bad": bad,
+            "overlap": overlap}
 
 
 MIN_PLOT_PX = 160  # a plot's view box, logical px
@@ -329,6 +337,14 @@ def read_window(window, plots_of, projector: bool) -> dict:
         items = [it for view in views for it in view.scene().items()
                  if isinstance(it, pg.PlotItem)]
         plots[name] = [read_plot(it) for it in items if it.isVisible()]
+        for view in views:  # a plot, its axes included, inside what its view shows
+            shown = view.mapToScene(view.viewport().rect()).boundingRect()
+            for it in view.scene().items():
+                if isinstance(it, pg.PlotItem) and it.isVisible():
+                    box = it.sceneBoundingRect()
+                    if box.bottom() > shown.bottom() + 1 or box.right() > shown.right() + 1:
+                        problems.append(f"{name}: a plot runs {box.bottom() - shown.bottom():.0f}"
+                                        " px past its view's bottom (its axis is out of sight)")
         legends[name] = [entry for view in views for entry in read_legends(view)]
     for name, shown in plots.items():
         for plot in shown:
@@ -344,6 +360,8 @@ def read_window(window, plots_of, projector: bool) -> dict:
                 if axis["scale"] != 1.0 or axis["prefix"] or axis["bad"]:
                     problems.append(f"{name}: {side} axis scale {axis['scale']} prefix "
                                     f"{axis['prefix']!r} ticks {axis['bad']}")
+                if axis["overlap"]:  # "11131517" for 11, 13, 15 and 17
+                    problems.append(f"{name}: {side} axis labels overlap {axis['overlap']}")
     for name, ls in legends.items():
         for legend in ls:
             if legend["cut"]:
@@ -410,6 +428,10 @@ def main() -> None:
     window.session.pause()
     read("after another experiment, trained",
          every_plot=os.environ.get("VANISHGUI_READBACK_TURNS", "1") == "1")
+    # the diagnosis strip and its evidence: a 20-layer chain whose sigmoid output saturates
+    window.session.set_experiment(load_experiment(examples / "saturated-relu-chain.json"))
+    window.on_show_evidence()  # E: selects the output neuron, brings σ'(z) forward
+    read("a saturated output's evidence shown")
     player = window.findChild(LessonPlayer)
     player.open_path(builtin_lessons()[0])
     wanted = os.environ.get("VANISHGUI_READBACK_SCENES", "5")

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
 import time
+from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
@@ -28,6 +30,8 @@ from vanishgui.ui.model.session import Session
 from vanishgui.ui.plots import FRAME_MS, PANELS, PlotHub
 from vanishgui.ui.plots.base import MIN_VIEW_PX
 from vanishgui.ui.plots.flow import ratio_label
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
 
 
 def experiment(layers, *, hidden="sigmoid", output="sigmoid", data=None, loss="bce",
@@ -620,3 +624,66 @@ def test_bar_labels_and_the_bound_stay_inside_their_plots(qtbot, width):
     assert flow.labels[0].toPlainText().startswith("1/")  # the vanishing first layer
     for name in ("flow", "dact"):
         assert not _texts_outside_their_view(hub.panels[name]), name
+
+
+# -- x axes whose labels never collide, and plots inside their views ------------------------
+
+
+def drawn_labels(axis: pg.AxisItem) -> list[tuple[str, float, float]]:
+    """(text, left, right) of every label the axis draws, read from its draw specs."""
+    from PySide6.QtGui import QImage, QPainter
+
+    image = QImage(8, 8, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return sorted((text, rect.left(), rect.right()) for rect, _flags, text in specs[2])
+
+
+@pytest.mark.parametrize("width", [140, 200, 320, 700])
+@pytest.mark.parametrize("last", [9, 480, 39_000, 2_500_000])
+def test_a_step_axis_never_runs_its_labels_together(qtbot, width, last) -> None:
+    """pyqtgraph 0.14 drew "2000" into "4000" in a narrow history plot."""
+    from vanishgui.ui.plots.base import decade_axes
+
+    w = pg.PlotWidget(axisItems=decade_axes())
+    qtbot.addWidget(w)
+    w.resize(width, 240)
+    w.show()
+    qtbot.waitExposed(w)
+    w.getPlotItem().plot(np.linspace(0, last, 50), np.linspace(1, 2, 50))
+    w.getPlotItem().setXRange(0, last, padding=0.05)
+    qtbot.wait(20)
+    labels = drawn_labels(w.getPlotItem().getAxis("bottom"))
+    by_x = sorted(labels, key=lambda t: t[1])
+    for (a, _l, right), (b, left, _r) in itertools.pairwise(by_x):
+        assert right <= left, (a, b, width, last)
+    assert len(labels) >= (2 if width >= 200 else 1), labels
+    for text, _l, _r in labels:  # and each is a number in view
+        lo, hi = w.getPlotItem().viewRange()[0]
+        assert lo <= float(text) <= hi
+
+
+def test_a_history_plot_keeps_its_axis_in_sight_beside_a_tall_legend(qtbot) -> None:
+    """A ten-layer legend taller than the view made the layout taller than the view:
+    the plot's "training step" axis ran out of sight, and stayed out after the legend
+    shrank. Read back: the plot item lies inside what its view shows."""
+    from vanishgui.core.experiment import load_experiment
+    from vanishgui.ui.plots.gradients import GradientsPanel
+
+    s = Session(load_experiment(EXAMPLES / "deep-chain-sigmoid.json"))
+    s.trainer.train(30)
+    s.announce_training()
+    panel = GradientsPanel(s)
+    qtbot.addWidget(panel)
+    for height in (900, 300, 700):
+        panel.resize(420, height)
+        panel.show()
+        panel.flush()
+        qtbot.wait(30)
+        view = panel.view
+        shown = view.mapToScene(view.viewport().rect()).boundingRect()
+        assert panel.plot.sceneBoundingRect().bottom() <= shown.bottom() + 1, height
+        assert panel.legend.sceneBoundingRect().bottom() <= shown.bottom() + 1, height

@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFont, QShowEvent
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QShowEvent
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..model import training_loop
@@ -154,8 +154,55 @@ class DecadeAxis(pg.AxisItem):
         return [s if abs(v - round(v)) < 1e-6 else "" for s, v in zip(strings, values)]
 
 
+class StepAxis(pg.AxisItem):
+    """A linear x axis whose labels never run into each other. pyqtgraph 0.14 checks
+    only how much of the axis its labels fill, so "2000" ran into "4000" in a narrow
+    history plot: here the labelled spacing (1, 2 or 5 × 10ⁿ) leaves every label its
+    own width and a gap, and the minor ticks carry no label."""
+
+    GAP_PX = 14
+
+    def tickSpacing(self, minVal, maxVal, size):
+        try:
+            return self._fitting_spacing(minVal, maxVal, size)
+        except (OverflowError, ValueError, ZeroDivisionError):  # a range near float's end
+            return super().tickSpacing(minVal, maxVal, size)
+
+    def _fitting_spacing(self, minVal, maxVal, size):
+        span = maxVal - minVal
+        if self.logMode or span <= 0 or size <= 0 or not math.isfinite(span):
+            return super().tickSpacing(minVal, maxVal, size)
+        fm = QFontMetrics(self.style.get("tickFont") or self.font())
+
+        def room(major: float) -> float:  # px between labels, less the widest label
+            top = major * math.floor(maxVal / major)
+            texts = self.tickStrings([minVal, maxVal, top], self.autoSIPrefixScale
+                                     * self.scale, major)
+            return major / span * size - max(fm.horizontalAdvance(t) for t in texts)
+
+        def in_view(major: float) -> int:
+            return math.floor(maxVal / major) - math.ceil(minVal / major) + 1
+
+        base = 10.0 ** math.floor(math.log10(span / max(1.0, size / 40.0)))
+        steps = [step for k in range(40) for m in (1, 2, 5)
+                 if math.isfinite(step := base * m * 10.0 ** k) and step <= 4 * span]
+        if not steps or not math.isfinite(maxVal) or not math.isfinite(minVal):
+            return super().tickSpacing(minVal, maxVal, size)
+        fits = [s for s in steps if room(s) >= self.GAP_PX]
+        major = fits[0] if fits else steps[-1]
+        if in_view(major) < 2:  # one label says nothing of the scale: closer, if they fit
+            tight = [s for s in steps if s < major and room(s) >= 4 and in_view(s) >= 2]
+            major = tight[-1] if tight else major
+        m = round(major / 10.0 ** math.floor(math.log10(major)))
+        return [(major, 0.0), (major / (2 if m == 1 else m), 0.0)]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.setStyle(maxTextLevel=0)  # labels on the spacing chosen to fit, none between
+
+
 def decade_axes() -> dict[str, pg.AxisItem]:
-    return {"left": DecadeAxis("left")}
+    return {"left": DecadeAxis("left"), "bottom": StepAxis("bottom")}
 
 
 def top_level_widgets() -> set[QWidget]:

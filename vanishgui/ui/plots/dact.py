@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import QLabel, QWidget
 
 from ...core.curves import CURVE_RANGE, ActivationCurve, activation_curve, derivative_bound
+from ...core.diagnosis import layer_list
 from ...core.network import Pass
 from ...core.numbers import num, superscript
 from ..model import palette
@@ -105,6 +106,7 @@ class DactPanel(PlotPanel):
         self.body.addWidget(self.bound_label)
         self.curves_arranged = "stacked"  # see curve_arrangement()
         self.layers_plot.getViewBox().sigResized.connect(self._fit_bound_text)
+        self.layers_plot.getViewBox().sigResized.connect(self._fit_ticks)
 
     def curve_arrangement(self, width: int, height: int) -> str:
         """Where f(z) and f'(z) go beside the per-layer points, for a view of that size:
@@ -221,9 +223,7 @@ class DactPanel(PlotPanel):
             self.bound_text.setPos(0.45, max(maxima))
         lp.addItem(self.bound_text, ignoreBounds=True)
         self._fit_bound_text()
-        step = max(1, -(-depth // 16))  # at most ~16 tick labels
-        ticks = [(i + 1, str(i + 1)) for i in range(depth) if i % step == 0 or i == depth - 1]
-        lp.getAxis("bottom").setTicks([ticks])
+        self._fit_ticks()
         lp.setXRange(0.4, depth + 0.6, padding=0)
         if maxima:
             top = max(maxima)
@@ -314,6 +314,23 @@ class DactPanel(PlotPanel):
         self.set_header(f"Sample {sample + 1}, step {p.step}  ·  right: {act.info.label}"
                         f"{where}{tails}" + thinned + notes_text(0, left_out))
 
+    def _fit_ticks(self, *_args: object) -> None:
+        """As many layer numbers under the plot as fit its width (a fixed ~16 ran
+        "11", "13", "15" together in a 150-px plot of 20 layers); again on resize."""
+        depth = self.session.experiment.depth
+        axis = self.layers_plot.getAxis("bottom")
+        font = axis.style.get("tickFont") or axis.font()
+        label = QFontMetrics(font).horizontalAdvance(str(depth)) + 14
+        room = self.layers_plot.getViewBox().width() or 16 * label
+        fits = max(2, int(room // label))
+        step = max(1, -(-depth // fits))
+        ticks = [(i + 1, str(i + 1)) for i in range(depth)
+                 if (i % step == 0 and (i == depth - 1 or depth - 1 - i >= step / 2))
+                 or i == depth - 1]
+        if ticks != getattr(self, "_ticks", None):
+            self._ticks = ticks
+            axis.setTicks([ticks])
+
     def _mark_selected(self, p: Pass, sample: int) -> None:
         """Ring the selected neuron's f'(z) (the diagnosis's "Show me" selects the output
         neuron of a saturated output, or a dead unit), where its point is drawn."""
@@ -336,8 +353,8 @@ class DactPanel(PlotPanel):
         self.curve = activation_curve(act, alpha)
         self.f_curve.setData(self.curve.z, self.curve.value)
         self.df_curve.setData(self.curve.z, self.curve.derivative)
-        self.curve_where = "every layer" if len(self.curve_layers) == p.depth else (
-            "layers " + ", ".join(str(i + 1) for i in self.curve_layers))
+        self.curve_where = ("every layer" if len(self.curve_layers) == p.depth
+                            else layer_list([i + 1 for i in self.curve_layers]))
 
     def _draw_marks(self, p: Pass, sample: int, colors: list[QColor]) -> None:
         lo, hi = CURVE_RANGE

@@ -78,8 +78,11 @@ class LayerHistoryPanel(PlotPanel):
         self.legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         side = self.view.addLayout(row=0, col=1)
         side.addItem(self.legend, row=0, col=0)
-        side.addLabel("", row=1, col=0)
+        filler = side.addLabel("", row=1, col=0)
+        filler.setMinimumHeight(0)  # it only keeps the legend at the top: no height of its own
+        filler.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
         side.layout.setRowStretchFactor(1, 1)
+        side.layout.setRowSpacing(0, 0)
         self.view.ci.layout.setColumnStretchFactor(0, 1)
         self.view.ci.layout.setColumnStretchFactor(1, 0)
         self.curves: list[pg.PlotDataItem] = []
@@ -195,6 +198,7 @@ class LayerHistoryPanel(PlotPanel):
         want = legend_layers(depth, min(MAX_LEGEND_ENTRIES, int(room // row) - zeros))
         if want != self.listed_layers:
             self._fill_legend(want)
+            self._relayout()
         # then what is drawn: while the legend runs past the view's bottom (the estimate
         # missed by a row in one run of lesson scene 8), one entry fewer
         while len(self.listed_layers) > 1 and self._legend_cut():
@@ -202,10 +206,24 @@ class LayerHistoryPanel(PlotPanel):
             if fewer == self.listed_layers:
                 break
             self._fill_legend(fewer)
+            self._relayout()
+
+    def _relayout(self) -> None:
+        """Fit the layout to the view again at once: a legend taller than the view had
+        made it taller than the view, and it kept that height after the legend shrank
+        (the plot's bottom axis stayed out of sight)."""
+        layout = self.view.ci.layout
+        layout.invalidate()
+        layout.activate()
+        self.view.ci.setGeometry(self.view.range)
 
     def _legend_cut(self) -> bool:
-        """Whether the legend's last row runs past what the view shows."""
+        """Whether the legend's last row runs past what the view shows, or its column
+        (taller than the plot) pushes the plot's own bottom axis out of sight: at 1920
+        ×1080 the history plots lost their "training step" axis that way."""
         shown = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
+        if self.plot.sceneBoundingRect().bottom() > shown.bottom() + 1:
+            return True
         return any(label.sceneBoundingRect().bottom() > shown.bottom() - 2
                    for _sample, label in self.legend.items)
 
