@@ -682,3 +682,15 @@ def test_a_wide_screen_keeps_both_plot_groups_side_by_side(window):
     _plots, shown = _fronts(window)
     assert len(shown) == 2  # what the pass shows now, beside what training has done
     assert all(window.dockWidgetArea(p) == Qt.DockWidgetArea.BottomDockWidgetArea for p in shown)
+
+
+def test_the_about_box_keeps_the_weight_in_the_factor(window, monkeypatch) -> None:
+    """It said "shrink by up to 4× at every sigmoid layer", which drops the weight: a
+    layer scales the gradient by σ'(z)·w, and only σ'(z) is at most 0.25."""
+    from PySide6.QtWidgets import QMessageBox
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "about", lambda _p, _t, text: shown.append(text))
+    window.on_about()
+    [text] = shown
+    assert "σ'(z) × w" in text and "at most 0.25" in text and "4×" not in text

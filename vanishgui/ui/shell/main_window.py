@@ -834,8 +834,9 @@ class MainWindow(QMainWindow):
             self, "About vanishgui",
             f"<h3>vanishgui {__version__}</h3>"
             "<p>Watch the vanishing-gradient problem happen: step through the forward and "
-            "backward passes of a small network and see the gradient shrink by up to 4× at "
-            "every sigmoid layer.</p><p>MIT licence.</p>")
+            "backward passes of a small network and see how each layer scales the gradient "
+            "by σ'(z) × w, where a sigmoid's σ'(z) is at most 0.25 and the weight can "
+            "shrink or grow it further.</p><p>MIT licence.</p>")
 
 
 class ShortcutsDialog(QDialog):
