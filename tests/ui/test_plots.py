@@ -687,3 +687,25 @@ def test_a_history_plot_keeps_its_axis_in_sight_beside_a_tall_legend(qtbot) -> N
         shown = view.mapToScene(view.viewport().rect()).boundingRect()
         assert panel.plot.sceneBoundingRect().bottom() <= shown.bottom() + 1, height
         assert panel.legend.sceneBoundingRect().bottom() <= shown.bottom() + 1, height
+
+
+@pytest.mark.parametrize("width", [260, 420, 900])
+def test_the_layer_numbers_under_sigma_prime_never_run_together(qtbot, width) -> None:
+    """20 layers in a narrow σ'(z) plot drew "11131517"; then "19" into "20"."""
+    from vanishgui.core.experiment import load_experiment
+    from vanishgui.ui.plots.dact import DactPanel
+
+    s = Session(load_experiment(EXAMPLES / "saturated-relu-chain.json"))
+    panel = DactPanel(s)
+    qtbot.addWidget(panel)
+    panel.resize(width, 420)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.flush()
+    qtbot.wait(30)
+    if not panel.layers_plot.isVisible():  # too small: f'(z) alone (curve_arrangement)
+        return
+    labels = sorted(drawn_labels(panel.layers_plot.getAxis("bottom")), key=lambda t: t[1])
+    assert labels[0][0] == "1" and labels[-1][0] == "20", labels  # both ends shown
+    for (a, _l, right), (b, left, _r) in itertools.pairwise(labels):
+        assert right <= left, (a, b, width)

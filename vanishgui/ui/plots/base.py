@@ -176,8 +176,10 @@ class StepAxis(pg.AxisItem):
 
         def room(major: float) -> float:  # px between labels, less the widest label
             top = major * math.floor(maxVal / major)
-            texts = self.tickStrings([minVal, maxVal, top], self.autoSIPrefixScale
-                                     * self.scale, major)
+            # the class's own method: a caller watching this axis's drawn labels sees
+            # only the ones drawn
+            texts = type(self).tickStrings(self, [minVal, maxVal, top],
+                                           self.autoSIPrefixScale * self.scale, major)
             return major / span * size - max(fm.horizontalAdvance(t) for t in texts)
 
         def in_view(major: float) -> int:

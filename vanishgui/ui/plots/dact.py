@@ -297,6 +297,7 @@ class DactPanel(PlotPanel):
         y = np.concatenate(ys) if ys else np.zeros(0)
         self.points.setData(x=x, y=y, brush=brushes)
         self._mark_selected(p, sample)
+        self._fit_ticks()  # the tick font and the view's width are final by now
         seg_x, seg_y = [], []
         for i, m in enumerate(self.bound.per_layer):
             if m is not None:
@@ -324,12 +325,17 @@ class DactPanel(PlotPanel):
         room = self.layers_plot.getViewBox().width() or 16 * label
         fits = max(2, int(room // label))
         step = max(1, -(-depth // fits))
+        # every step-th layer, and the last; one that would crowd the last is left out
         ticks = [(i + 1, str(i + 1)) for i in range(depth)
-                 if (i % step == 0 and (i == depth - 1 or depth - 1 - i >= step / 2))
-                 or i == depth - 1]
+                 if (i % step == 0 and depth - 1 - i >= step) or i == depth - 1]
         if ticks != getattr(self, "_ticks", None):
             self._ticks = ticks
             axis.setTicks([ticks])
+        # room at both ends for half a label: pyqtgraph hides a label that would stick
+        # out of its axis, and the last layer's number went missing in a narrow plot
+        half = (label - 14) / 2 + 3
+        margin = max(0.6, half * (depth + 1.2) / max(room, 1.0))
+        self.layers_plot.setXRange(1 - margin, depth + margin, padding=0)
 
     def _mark_selected(self, p: Pass, sample: int) -> None:
         """Ring the selected neuron's f'(z) (the diagnosis's "Show me" selects the output
