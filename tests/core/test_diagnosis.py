@@ -230,3 +230,12 @@ def test_layer_lists_read_as_a_person_would_write_them() -> None:
     assert layer_list([1, 2]) == "layers 1 and 2"
     assert layer_list([1, 2, 3, 4]) == "layers 1–4"
     assert layer_list([1, 2, 5]) == "layers 1, 2 and 5"
+
+
+def test_a_loss_that_more_than_doubled_marks_a_step_size_divergence() -> None:
+    from vanishgui.core.diagnosis import loss_growth
+
+    assert loss_growth(plateau_history(2, 30, 0.0, 1.0)) is None  # flat
+    grown = plateau_history(2, 30, 0.1, 1.0)  # 0.69 → 3.59
+    first, last = loss_growth(grown)
+    assert first == pytest.approx(0.6931) and last == pytest.approx(0.6931 + 2.9)

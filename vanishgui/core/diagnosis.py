@@ -100,15 +100,22 @@ def mean_abs_grads(p: Pass) -> np.ndarray:
         return np.array([np.abs(g).mean() for g in p.grad_weights], dtype=np.float64)
 
 
+def loss_growth(history: History) -> tuple[float, float] | None:
+    """(first, last) finite loss when the loss more than doubled before training went
+    non-finite: a step-size divergence shows first as a growing loss, while an
+    explosion through depth needs no step (it overflows in the first pass)."""
+    loss = history.loss[np.isfinite(history.loss)]
+    if len(loss) > 1 and loss[-1] > 2 * loss[0]:
+        return float(loss[0]), float(loss[-1])
+    return None
+
+
 def _diverged(p: Pass, history: History | None) -> Finding | None:
     if history is not None and history.diverged_at_step is not None:
         step = history.diverged_at_step
         where, layer = history.diverged_in or "update", history.diverged_layer or 1
-        # a step-size divergence shows first as a growing loss; an explosion through
-        # depth needs no step (it overflows in the first pass)
-        loss = history.loss[np.isfinite(history.loss)]
-        grew = (f" after the loss grew from {num(float(loss[0]))} to {num(float(loss[-1]))}"
-                if len(loss) > 1 and loss[-1] > 2 * loss[0] else "")
+        loss = loss_growth(history)
+        grew = f" after the loss grew from {num(loss[0])} to {num(loss[1])}" if loss else ""
         return Finding("diverged", (layer,), (
             f"Training diverged at step {step:,}{grew}: the first non-finite number "
             f"(inf or NaN) was in {WHERE[where]} of layer {layer}."))
@@ -243,4 +250,4 @@ def diagnose(p: Pass, history: History | None = None) -> list[Finding]:
     return found
 
 
-__all__ = ["KINDS", "Finding", "dead_units", "diagnose", "layer_list"]
+__all__ = ["KINDS", "Finding", "dead_units", "diagnose", "layer_list", "loss_growth"]

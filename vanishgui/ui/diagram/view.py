@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...core.diagnosis import loss_growth
 from ..model import palette
 from ..model.describe import caption
 from ..model.session import Session
@@ -453,8 +454,12 @@ class DiagramPanel(QWidget):
         found = next((f for f in self.session.diagnosis() if f.kind == "diverged"), None)
         cause = found.evidence if found is not None else (
             f"Step {step:,} produced inf or NaN, first in layer {layer}.")
-        advice = ("Press R to reset, then lower the learning rate." if step > 0 else
-                  "Smaller starting weights or fewer layers keep the first pass finite.")
+        grew = loss_growth(self.session.trainer.history) is not None
+        advice = ("Smaller starting weights or fewer layers keep the first pass finite."
+                  if step == 0 else
+                  "Press R to reset, then lower the learning rate." if grew else
+                  "Press R to reset; a lower learning rate or smaller starting weights "
+                  "may keep the numbers finite.")
         self.banner.setText(f"Training stopped. {cause} {advice}")
         self.banner.show()
 

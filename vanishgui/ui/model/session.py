@@ -29,7 +29,7 @@ from ...core.experiment import (
 )
 from ...core.network import Pass
 from ...core.trace import Player, Reveal, Trace
-from ...core.training import Trainer
+from ...core.training import History, Trainer
 from .clock import SPEEDS, PlayClock, play_interval_ms
 from .training_loop import TrainingLoop, hold_all
 
@@ -92,7 +92,7 @@ class Session(QObject):
         self.trainer: Trainer = self.experiment.trainer()
         self.current: Pass = self.trainer.preview()
         self.last: Pass | None = None  # the step committed most recently
-        self._diagnosis_key: tuple[int, int, int] | tuple[()] = ()
+        self._diagnosis_key: tuple[Pass, History, int] | tuple[()] = ()
         self._diagnosis: list[Finding] = []
         # The worker's newest pass and the one it committed, until the views are told:
         # ``current`` changes only on the GUI thread, in step with what the views show.
@@ -138,9 +138,10 @@ class Session(QObject):
         again only when either changed (the strip, the banner and a comparison's header
         all ask)."""
         h = self.trainer.history
-        key = (id(self.current), id(h), h.total_steps)
-        if key != self._diagnosis_key:
-            self._diagnosis_key, self._diagnosis = key, diagnose(self.current, h)
+        key = self._diagnosis_key  # the objects themselves: a freed one's id may come back
+        if not (key and key[0] is self.current and key[1] is h and key[2] == h.total_steps):
+            self._diagnosis_key = (self.current, h, h.total_steps)
+            self._diagnosis = diagnose(self.current, h)
         return self._diagnosis
 
     # -- experiments ---------------------------------------------------------------------
