@@ -46,6 +46,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .curves import layer_grad_mean_abs
 from .network import Pass, first_non_finite
 from .numbers import num, ratio
 from .training import History
@@ -95,11 +96,6 @@ def layer_list(layers: tuple[int, ...] | list[int]) -> str:
     return "layers " + ", ".join(str(n) for n in ls[:-1]) + f" and {ls[-1]}"
 
 
-def mean_abs_grads(p: Pass) -> np.ndarray:
-    with np.errstate(all="ignore"):
-        return np.array([np.abs(g).mean() for g in p.grad_weights], dtype=np.float64)
-
-
 def loss_growth(history: History) -> tuple[float, float] | None:
     """(first, last) finite loss when the loss more than doubled before training went
     non-finite: a step-size divergence shows first as a growing loss, while an
@@ -133,8 +129,10 @@ def _saturated(p: Pass) -> Finding | None:
     share = float(np.mean(d < SATURATED_SLOPE)) if d.size else 0.0
     wrong = float(np.mean(np.abs(p.output - p.targets))) if p.output.size else 0.0
     if share >= SATURATED_SHARE and wrong > WRONG_BY:
+        # never rounded up to "100%": all of them, or the share cut to a tenth of a percent
+        pairs = "all" if share == 1 else f"{math.floor(share * 1000) / 10:g}%"
         return Finding("saturated-output", (p.depth,), (
-            f"The output layer's f'(z) is under 1e−4 for {share:.0%} of the (sample, "
+            f"The output layer's f'(z) is under 1e−4 for {pairs} of the (sample, "
             f"output) pairs while the mean |ŷ − y| is {num(wrong)}: the network is "
             f"confidently wrong, so almost no gradient leaves the loss."))
     return None
@@ -240,7 +238,7 @@ def diagnose(p: Pass, history: History | None = None) -> list[Finding]:
     saturated = _saturated(p)
     if saturated is not None:
         found.append(saturated)
-    for f in _by_depth(p, mean_abs_grads(p)):
+    for f in _by_depth(p, layer_grad_mean_abs(p)):
         if f.kind == "vanishing" and saturated is not None:
             continue  # the saturated output is the cause
         found.append(f)
