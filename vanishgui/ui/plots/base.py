@@ -190,11 +190,12 @@ class StepAxis(pg.AxisItem):
                  if math.isfinite(step := base * m * 10.0 ** k) and step <= 4 * span]
         if not steps or not math.isfinite(maxVal) or not math.isfinite(minVal):
             return super().tickSpacing(minVal, maxVal, size)
-        fits = [s for s in steps if room(s) >= self.GAP_PX]
-        major = fits[0] if fits else steps[-1]
+        # the first that fits (the axis asks on every repaint while training: no scan of
+        # all 120 candidates)
+        major = next((s for s in steps if room(s) >= self.GAP_PX), steps[-1])
         if in_view(major) < 2:  # one label says nothing of the scale: closer, if they fit
-            tight = [s for s in steps if s < major and room(s) >= 4 and in_view(s) >= 2]
-            major = tight[-1] if tight else major
+            closer = (s for s in reversed(steps) if s < major)
+            major = next((s for s in closer if in_view(s) >= 2 and room(s) >= 4), major)
         m = round(major / 10.0 ** math.floor(math.log10(major)))
         return [(major, 0.0), (major / (2 if m == 1 else m), 0.0)]
 

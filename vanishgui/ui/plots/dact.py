@@ -190,7 +190,6 @@ class DactPanel(PlotPanel):
         s = self.sizes
         net = self.session.trainer.network
         acts = net.activations
-        depth = len(acts)
         self.bound = derivative_bound(acts)
         same = len({a.name for a in acts}) == 1
         d_label = acts[0].info.derivative_label if same else "f'(z)"
@@ -223,8 +222,8 @@ class DactPanel(PlotPanel):
             self.bound_text.setPos(0.45, max(maxima))
         lp.addItem(self.bound_text, ignoreBounds=True)
         self._fit_bound_text()
-        self._fit_ticks()
-        lp.setXRange(0.4, depth + 0.6, padding=0)
+        self._x_range = None  # a new network: its x range is set afresh
+        self._fit_ticks()  # the layer numbers, and the x range with room for the end ones
         if maxima:
             top = max(maxima)
             # Headroom above the largest possible f'(z) for the line's label.
@@ -335,7 +334,10 @@ class DactPanel(PlotPanel):
         # out of its axis, and the last layer's number went missing in a narrow plot
         half = (label - 14) / 2 + 3
         margin = max(0.6, half * (depth + 1.2) / max(room, 1.0))
-        self.layers_plot.setXRange(1 - margin, depth + margin, padding=0)
+        x_range = (1 - margin, depth + margin)
+        if x_range != getattr(self, "_x_range", None):  # redraw calls this on every frame
+            self._x_range = x_range
+            self.layers_plot.setXRange(*x_range, padding=0)
 
     def _mark_selected(self, p: Pass, sample: int) -> None:
         """Ring the selected neuron's f'(z) (the diagnosis's "Show me" selects the output
