@@ -24,12 +24,12 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QEventLoop, QTimer
-from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
 app = QApplication(sys.argv[:1])
 
 import pyqtgraph as pg  # noqa: E402
+from axes import draw_specs  # noqa: E402
 
 from vanishgui.cli.window import build_window  # noqa: E402  (Qt first)
 from vanishgui.core.experiment import load_experiment  # noqa: E402
@@ -71,12 +71,9 @@ def read_axis(axis: pg.AxisItem) -> dict:
         return strings
 
     axis.tickStrings = watch
-    image = QImage(8, 8, QImage.Format.Format_ARGB32)
-    painter = QPainter(image)
     try:
-        specs = axis.generateDrawSpecs(painter)
+        specs = draw_specs(axis)
     finally:
-        painter.end()
         del axis.tickStrings
     if axis._tickLevels is not None:  # ticks the app set itself, strings and all
         pairs = [(v, text) for level in axis._tickLevels for v, text in level]

@@ -631,14 +631,9 @@ def test_bar_labels_and_the_bound_stay_inside_their_plots(qtbot, width):
 
 def drawn_labels(axis: pg.AxisItem) -> list[tuple[str, float, float]]:
     """(text, left, right) of every label the axis draws, read from its draw specs."""
-    from PySide6.QtGui import QImage, QPainter
+    from axes import draw_specs
 
-    image = QImage(8, 8, QImage.Format.Format_ARGB32)
-    painter = QPainter(image)
-    try:
-        specs = axis.generateDrawSpecs(painter)
-    finally:
-        painter.end()
+    specs = draw_specs(axis)
     return sorted((text, rect.left(), rect.right()) for rect, _flags, text in specs[2])
 
 
