@@ -17,7 +17,9 @@ from vanishgui.cli.gui import plan
 from vanishgui.core.compare import load_comparison, make_comparison, save_comparison
 from vanishgui.core.curves import layer_grad_mean_abs
 from vanishgui.core.experiment import Experiment, load_experiment, parse_experiment
+from vanishgui.core.explain import zero_gradient_layers
 from vanishgui.core.numbers import num
+from vanishgui.core.report import layer_rows
 from vanishgui.core.training import History
 from vanishgui.ui.compare.diagrams import best_grid
 from vanishgui.ui.compare.menu import install
@@ -253,18 +255,43 @@ def test_the_compare_menu_and_toolbar_button(installed, qtbot) -> None:
     titles = [a.text() for a in w.menu("Compare").actions() if a.text()]
     assert titles == ["Compare with… ReLU", "Compare with… Tanh", "Compare with… Sigmoid",
                       "Compare with… Leaky ReLU", "Compare with… GELU",
+                      "Sigmoid vs ReLU, deep chain",
                       "Compare initialisers (normal(1), Xavier, He)",
                       "Compare depths (2, 5, 8 hidden layers)",
                       "Open comparison…", "Save comparison…"]
     assert not w.actions_by_name["compare_sigmoid"].isEnabled()  # the classic is sigmoid
+    # The toolbar opens the comparison where it teaches: the deep chain, not the classic
+    # (whose ReLU copy is dead, w₂ < 0), and the open network stays as it is (issue 12).
     bar = w.findChild(QToolBar, "compareToolBar")
-    assert bar is not None and w.actions_by_name["compare_relu"] in bar.actions()
+    assert bar is not None and bar.actions() == [w.actions_by_name["compare_deep_chain"]]
+    before = w.session.experiment
+    w.actions_by_name["compare_deep_chain"].trigger()
+    (cw,) = comparisons(w)
+    qtbot.addWidget(cw)
+    assert w.session.experiment is before
+    assert cw.labels == ["Sigmoid", "ReLU"]
+    assert [n.activations[0].name for n in cw.comparison.networks] == ["sigmoid", "relu"]
+    assert [n.depth - 1 for n in cw.comparison.networks] == [9, 9]
+    assert cw.size() == w.size()
+    rows = [layer_rows(c.session.current) for c in cw.columns]
+    assert rows[0][0]["ratio"] < 1e-5 < 1 < rows[1][0]["ratio"]  # the lesson, not a dead net
+    assert not any("Dead network" in c.header.text() for c in cw.columns)
+
+
+def test_a_dead_network_is_labelled_in_words(installed, qtbot) -> None:
+    """On the classic example the ReLU copy is dead (w₂ < 0 makes relu(z₂) = 0): its header says
+    so, from the core's zero-gradient layers."""
+    w = installed
     w.actions_by_name["compare_relu"].trigger()
     (cw,) = comparisons(w)
     qtbot.addWidget(cw)
-    assert cw.labels == ["Sigmoid", "ReLU"]
-    assert [n.activations[0].name for n in cw.comparison.networks] == ["sigmoid", "relu"]
-    assert cw.size() == w.size()
+    sig, relu = cw.columns
+    # relu(z₂) = 0: nothing passes back through layer 2, and the output's input is 0
+    assert zero_gradient_layers(relu.session.current) == (1, 2, 3)
+    assert zero_gradient_layers(sig.session.current) == ()
+    assert "<b>Dead network</b>: layers 1–3 get exactly 0 gradient and cannot learn" \
+        in relu.header.text()
+    assert "Dead network" not in sig.header.text()
 
 
 def test_compare_depths_follows_the_open_experiment(installed, qtbot) -> None:

@@ -24,6 +24,7 @@ from vanishgui.core import curves
 from vanishgui.core.activations import parse_activation
 from vanishgui.core.experiment import parse_experiment
 from vanishgui.core.numbers import num
+from vanishgui.core.scene import depth_row
 from vanishgui.core.training import History
 from vanishgui.ui.model.presentation import PROJECTOR_ZOOM, Presentation, sizes_at
 from vanishgui.ui.model.session import Session
@@ -154,10 +155,15 @@ def test_dact_points_are_the_pass_dact_at_the_sample(make_hub):
             fy, np.where(z < lo, c.value[0], np.where(z > hi, c.value[-1], a)))
         np.testing.assert_array_equal(
             dy, np.where(z < lo, c.derivative[0], np.where(z > hi, c.derivative[-1], d)))
-    # The bound: a dashed segment at 0.25 per layer and ∏ = 0.25⁵ in words.
+    # The bound: a dashed segment at 0.25 per layer, and in words the hidden layers' 0.25ᴸ,
+    # the depth table's count and bound (issue 12: it had said 0.25ᴸ⁺¹, counting the
+    # output's σ', while the depth table said 0.25ᴸ)
     _, by = panel.bound_lines.getOriginalDataset()
     assert set(by[np.isfinite(by)].tolist()) == {0.25}
-    assert "0.25⁵" in panel.bound_label.text()
+    row = depth_row(p)
+    assert row.hidden_layers == 4 and row.bound == 0.25 ** 4
+    assert f"has 4 more f'(z) factors than the output layer's (one per hidden layer), each ≤ " \
+           f"0.25: their product is ≤ 0.25⁴ = {num(row.bound)}." in panel.bound_label.text()
     assert panel.curve is not None
     np.testing.assert_array_equal(panel.curve.derivative,
                                   curves.activation_curve(parse_activation("sigmoid")).derivative)

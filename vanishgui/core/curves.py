@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from .activations import Activation
 from .network import Network, Pass
+from .numbers import num, superscript
 from .training import History
 
 CURVE_RANGE = (-8.0, 8.0)  # z range of the activation curves
@@ -94,6 +95,30 @@ def derivative_bound(activations: tuple[Activation, ...] | list[Activation]) -> 
     distinct = set(per_layer)
     common = per_layer[0] if len(distinct) == 1 and per_layer[0] is not None else None
     return DerivativeBound(per_layer, tuple(reaching), common)
+
+
+def bound_sentence(activations: tuple[Activation, ...] | list[Activation]) -> str:
+    """What the activation derivatives alone allow layer 1's gradient, compared with the
+    output layer's: one f'(z) factor per hidden layer (the depth table's L and 0.25ᴸ).
+
+    It says what the bound bounds: the derivatives alone, with each layer's weight
+    multiplying on top (issue 12: the panel had said "3 derivatives, ≤ 0.25³" for the
+    classic net, counting the output's σ', which layer 1 and the output layer share)."""
+    hidden = list(activations[:-1])
+    if not hidden:
+        return "No hidden layer: the output layer's gradient is the only one."
+    b = derivative_bound(hidden)
+    n = len(hidden)
+    count = (f"Layer 1's gradient has {n} more f'(z) factor{'s' * (n != 1)} than the output "
+             f"layer's (one per hidden layer)")
+    if b.product is None:
+        return f"{count}; some have no upper bound, so their product has no fixed limit."
+    if b.common is not None:
+        power = f"{num(b.common)}{superscript(n)} = " if n > 1 else ""
+        return (f"{count}, each ≤ {num(b.common)}: their product is ≤ {power}"
+                f"{num(b.product)}. Weights multiply on top.")
+    return (f"{count}: their product is ≤ ∏ max f'(z) = {num(b.product)}. "
+            "Weights multiply on top.")
 
 
 # -- gradients ---------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .network import Pass
-from .numbers import subscript
+from .numbers import num, subscript
 
 MAX_TERMS = 8  # terms of a sum spelled out; the rest are summarised
 
@@ -293,3 +293,93 @@ def zero_gradient_layers(p: Pass) -> tuple[int, ...]:
     or a signal that underflowed on its way back. Those weights cannot learn this step."""
     return tuple(i + 1 for i, g in enumerate(p.grad_weights)
                  if g.size and not np.any(g) and np.isfinite(g).all())
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """One layer the gradient crosses on its way back to a weight: its slope f'(z), the
+    weight that comes with it, and their product, the factor that layer scales it by."""
+
+    layer: int
+    label: str  # "σ'", "relu'", …
+    dact: float
+    weight: float
+    bound: float | None  # the largest f'(z) can be; None when unbounded
+
+    @property
+    def scale(self) -> float:
+        return self.dact * self.weight
+
+
+def crossings(rule: ChainRule) -> tuple[Crossing, ...]:
+    """The (f'(z), w) pairs of a single-path ledger, from the output back (empty when the
+    path forks: a layer on the way is wider than 1)."""
+    facs = rule.factors
+    n = (len(facs) - 3) // 2  # ∂L/∂ŷ, then f'(z_m), w_m for each m crossed, f'(z_l), input
+    out = []
+    for k in range(n):
+        d, w = facs[1 + 2 * k], facs[2 + 2 * k]
+        out.append(Crossing(rule.layer + n - k, d.symbol.split("(")[0], d.value, w.value,
+                            d.bound))
+    return tuple(out)
+
+
+def ledger_footer(rule: ChainRule) -> str:
+    """What the ledger's rows add up to, in words built from those rows only.
+
+    Each layer crossed scales the gradient by f'(z)·w, not by f'(z) alone: σ' is at most
+    0.25, but at w₃ = −1.59 the classic chain's layer 3 scales it by 0.36 (issue 12: the
+    footer had said "every sigmoid layer shrinks it by 4× or more", and said so under
+    ReLU chains too). The loss's average over the batch is named where it enters."""
+    if not rule.factors:
+        return ""
+    parts = []
+    cross = crossings(rule)
+    if cross:
+        shown = [f"layer {c.layer} ×{num(c.scale)}" for c in cross]
+        if len(shown) > 5:  # a 20-layer footer filled the dock; the rows list them all
+            shown = [*shown[:3], "…", shown[-1]]
+        scales = ", ".join(shown)
+        parts.append(f"Going back, each layer scales the gradient by its f'(z)·w: {scales}.")
+        dead = [c for c in cross if c.dact == 0.0]
+        if dead:
+            names = " and ".join(f"{c.label}(z{subscript(c.layer)})" for c in dead)
+            parts.append(f"{names} {'is' if len(dead) == 1 else 'are'} exactly 0, so no "
+                         "gradient gets past: the product is 0.")
+        for label in dict.fromkeys(c.label for c in cross):
+            mine = [c for c in cross if c.label == label]
+            bound = mine[0].bound
+            if bound is None or any(c.bound != bound for c in mine):
+                continue
+            up = [c for c in mine if c.dact != 0.0 and abs(c.scale) > abs(c.dact)]
+            down = [c for c in mine if c.dact != 0.0 and abs(c.scale) < abs(c.dact)]
+            said = f"{label}(z) alone is at most {num(bound)}"
+            if up:
+                said += f"; a weight with |w| > 1 ({_weights(up)}) enlarges its layer's factor"
+            if down:
+                said += (f"; {'one' if up else 'a weight'} with |w| < 1 ({_weights(down)}) "
+                         "shrinks it further")
+            parts.append(said + ".")
+    batch = ""
+    if rule.batch_size > 1:
+        batch = (f" This is sample {rule.sample + 1} of {rule.batch_size}; summed over the "
+                 f"batch, ∂L/∂w = {num(rule.gradient)}.")
+    parts.append(f"Product of all {len(rule.factors)} factors = {num(rule.product)}.{batch}")
+    return " ".join(parts)
+
+
+def _weights(cross: list[Crossing]) -> str:
+    names = [f"w{subscript(c.layer)}" for c in cross]
+    if len(names) > 3:
+        return f"{', '.join(names[:2])} and {len(names) - 2} more"
+    return ", ".join(names)
+
+
+def batch_average_note(p: Pass) -> str:
+    """Why δ and ∂L/∂ŷ depend on the batch size: the loss is an average, so each carries
+    its 1/n (n = B, or B·K for mse and bce)."""
+    n = p.loss_divisor
+    if n == 1:
+        return ""
+    what = "samples" if n == len(p.inputs) else "samples × outputs"
+    return f"δ and ∂L/∂ŷ carry the loss's average over the batch: ×1/{n} ({n} {what})."

@@ -70,20 +70,25 @@ def _clean(value: Any) -> Any:
 
 
 def layer_rows(p: Pass) -> list[dict[str, Any]]:
-    """Per layer, first layer first: the figures of the report's table."""
-    out_norm = float(np.sqrt(np.vdot(p.grad_weights[-1], p.grad_weights[-1])))
+    """Per layer, first layer first: the figures of the report's table.
+
+    How much gradient reaches a layer is measured one way everywhere (plots, ledger,
+    lessons, report): the mean |∂L/∂W| of its weights, and ``ratio`` is that over the
+    output layer's (issue 12: the report had used ‖∂L/∂W‖, 1/26,880 where the plots said
+    1/45,000 for the same pass)."""
+    out_mean = float(np.abs(p.grad_weights[-1]).mean())
     rows = []
     with np.errstate(all="ignore"):
         for i in range(p.depth):
-            norm = float(np.sqrt(np.vdot(p.grad_weights[i], p.grad_weights[i])))
+            mean = float(np.abs(p.grad_weights[i]).mean())
             rows.append({
                 "index": i + 1,
                 "size": p.network.layers[i + 1],
                 "activation": p.network.activations[i].describe(),
                 "dact_mean": float(p.dact[i].mean()),
                 "delta_mean_abs": float(np.abs(p.delta[i]).mean()),
-                "grad_norm": norm,
-                "ratio": norm / out_norm if out_norm else math.nan,
+                "grad_mean_abs": mean,
+                "ratio": mean / out_mean if out_mean else math.nan,
             })
     return rows
 
@@ -113,7 +118,6 @@ def build_report(experiment: Experiment, steps: int = 0) -> dict[str, Any]:
     history: dict[str, Any] = {
         "loss": h.loss,
         "grad_mean_abs": h.grad_mean_abs,
-        "grad_norm": h.layer("grad_norm"),
         "dact_mean": h.layer("dact_mean"),
         "update_mean_abs": h.layer("update_mean_abs"),
     }
@@ -165,9 +169,10 @@ def format_table(rows: list[dict[str, Any]], ascii_only: bool = False) -> str:
     """The table, its columns as wide as their widest cell; ``ascii_only`` spells the
     maths plainly (before the widths are measured, so the columns still line up)."""
     spell = plain if ascii_only else str
-    head = ["layer", "size", "activation", "mean f'(z)", "mean |δ|", "‖∂L/∂W‖", "vs output"]
+    head = ["layer", "size", "activation", "mean f'(z)", "mean |δ|", "mean |∂L/∂W|",
+            "vs output"]
     body = [[str(r["index"]), str(r["size"]), r["activation"], _fmt(r["dact_mean"]),
-             _fmt(r["delta_mean_abs"]), _fmt(r["grad_norm"]), _ratio(r["ratio"])]
+             _fmt(r["delta_mean_abs"]), _fmt(r["grad_mean_abs"]), _ratio(r["ratio"])]
             for r in rows]
     head = [spell(h) for h in head]
     body = [[spell(c) for c in b] for b in body]
@@ -199,8 +204,8 @@ def format_text(report: dict[str, Any], source: str, ascii_only: bool = False) -
     if "diverged_at_step" in report:
         out.append(f"training diverged: step {report['diverged_at_step']} produced a "
                    "non-finite number (inf or NaN)")
-    out.append(spell("“vs output” is each layer's ‖∂L/∂W‖ divided by the output layer's: "
-                     "the smaller it is, the less that layer learns."))
+    out.append(spell("“vs output” is each layer's mean |∂L/∂W| divided by the output "
+                     "layer's: the smaller it is, the less that layer learns."))
     out += ["", format_diagnosis(report["diagnosis"], steps, ascii_only)]
     return "\n".join(out)
 
@@ -220,7 +225,7 @@ def format_diagnosis(findings: list[dict[str, Any]], steps: int,
 
 
 def plain(text: str) -> str:
-    """``text`` with the maths spelled in ASCII (δ → delta, ‖∂L/∂W‖ → ||dL/dW||)."""
+    """``text`` with the maths spelled in ASCII (δ → delta, ∂L/∂W → dL/dW)."""
     return text.translate(_PLAIN)
 
 

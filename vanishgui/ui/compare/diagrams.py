@@ -11,6 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
+from ...core.diagnosis import layer_list
+from ...core.explain import zero_gradient_layers
 from ...core.numbers import num
 from ..diagram.view import DiagramPanel
 from ..model.findings import line, short
@@ -68,6 +70,10 @@ class NetworkColumn(QWidget):
         gap = "<br>" if self.beside else "&nbsp;&nbsp;&nbsp;"
         findings = self.session.diagnosis()
         found = f"<br>{short(findings)}" if findings else ""
+        zero = zero_gradient_layers(self.session.current)
+        if zero and zero[0] == 1:  # nothing reaches layer 1: say it in words, not by colour
+            found += (f"<br><b>Dead network</b>: {layer_list(zero)} "
+                      f"get{'s' * (len(zero) == 1)} exactly 0 gradient and cannot learn")
         text = (f"{swatch(self.color)}&nbsp;{self.label}{gap}<span style=\"font-size: "
                 f"{small}pt; font-weight: normal\">{self.loss_text()}{found}</span>")
         if self.header.text() != text:

@@ -1,5 +1,6 @@
-"""The comparison feature's entry: the Compare menu, the "Compare with… ReLU" toolbar
-button, and the shell's comparison opener (lessons open comparisons through it).
+"""The comparison feature's entry: the Compare menu, the toolbar button that opens sigmoid
+against ReLU on the deep chain, and the shell's comparison opener (lessons open comparisons
+through it).
 
 Kept apart from :mod:`vanishgui.ui.compare.window` so that the comparison window, its
 diagrams, plots and lockstep are imported only when a comparison is first opened.
@@ -15,7 +16,8 @@ from PySide6.QtWidgets import QFileDialog, QToolBar
 
 from ...core.activations import parse_activation
 from ...core.compare import MAX_HIDDEN
-from ...core.experiment import Experiment
+from ...core.experiment import Experiment, load_experiment
+from ..shell import resources
 from ..shell.actions import ActionSpec
 from ..shell.shell import Shell
 
@@ -23,6 +25,10 @@ from ..shell.shell import Shell
 ACTIVATION_CHOICES = (("relu", "ReLU"), ("tanh", "Tanh"), ("sigmoid", "Sigmoid"),
                       ("leaky_relu", "Leaky ReLU"), ("gelu", "GELU"))
 INIT_CHOICES = ({"scheme": "normal", "std": 1.0}, "xavier_normal", "he_normal")
+# The toolbar's comparison: the example where it teaches. On the classic example (w₂ < 0)
+# "Compare with… ReLU" gives a dead ReLU network, so the first comparison a teacher
+# clicked made ReLU look worse (issue 12).
+TEACHING_EXAMPLE = "deep-chain-sigmoid"
 
 
 def depth_values(hidden: int) -> list[int]:
@@ -55,6 +61,15 @@ def _on_compare_activation(shell: Shell, name: str, *_args: object) -> None:
     _open(shell, "activation", [_hidden_activation(shell.session.experiment), name])
 
 
+def _on_compare_deep_chain(shell: Shell, *_args: object) -> None:
+    try:
+        experiment = load_experiment(resources.path("examples", f"{TEACHING_EXAMPLE}.json"))
+    except (OSError, ValueError) as exc:  # a damaged installation: say so, lose nothing
+        shell.show_error("The deep-chain example could not be read", str(exc))
+        return
+    shell.open_comparison(experiment, "activation", ["sigmoid", "relu"])
+
+
 def _on_compare_inits(shell: Shell, *_args: object) -> None:
     _open(shell, "init", list(INIT_CHOICES))
 
@@ -77,7 +92,7 @@ def _on_save_comparison(shell: Shell, *_args: object) -> None:
     open_now = comparisons(shell)
     if not open_now:
         shell.show_error("There is no comparison to save",
-                         "Open one first, for example with Compare → Compare with… ReLU.")
+                         "Open one first, for example with Compare → Sigmoid vs ReLU, deep chain.")
         return
     open_now[-1].on_save()
 
@@ -106,8 +121,8 @@ def _on_experiment_changed(shell: Shell) -> None:
 
 
 def install(shell: Shell) -> None:
-    """Add the Compare menu, the toolbar button "Compare with… ReLU" and the comparison
-    opener to a shell (once: a second call changes nothing)."""
+    """Add the Compare menu, the toolbar button "Sigmoid vs ReLU, deep chain" and the
+    comparison opener to a shell (once: a second call changes nothing)."""
     try:
         shell.action("compare_relu")
         return
@@ -118,8 +133,14 @@ def install(shell: Shell) -> None:
         shell.add_action(
             ActionSpec(f"compare_{name}", f"Compare with… {label}",
                        f"Train this network beside the same one with {label} hidden layers",
-                       menu="Compare", toolbar=name == "relu"),
+                       menu="Compare"),
             partial(_on_compare_activation, shell, name))
+    shell.add_action(
+        ActionSpec("compare_deep_chain", "Sigmoid vs ReLU, deep chain",
+                   "Open the example chain of 9 hidden sigmoid layers beside the same chain "
+                   "with ReLU, from the same starting weights (the Compare with… items "
+                   "compare the network that is open)", menu="Compare", toolbar=True),
+        partial(_on_compare_deep_chain, shell))
     shell.menu("Compare").addSeparator()
     shell.add_action(
         ActionSpec("compare_inits", "Compare initialisers (normal(1), Xavier, He)",
@@ -143,7 +164,7 @@ def install(shell: Shell) -> None:
     bar = QToolBar("Compare", shell.widget())
     bar.setObjectName("compareToolBar")
     bar.setMovable(False)
-    bar.addAction(shell.action("compare_relu"))
+    bar.addAction(shell.action("compare_deep_chain"))
     shell.add_toolbar(bar)
     shell.session.experiment_changed.connect(partial(_on_experiment_changed, shell))
     _on_experiment_changed(shell)

@@ -15,10 +15,16 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import QLabel, QWidget
 
-from ...core.curves import CURVE_RANGE, ActivationCurve, activation_curve, derivative_bound
+from ...core.curves import (
+    CURVE_RANGE,
+    ActivationCurve,
+    activation_curve,
+    bound_sentence,
+    derivative_bound,
+)
 from ...core.diagnosis import layer_list
 from ...core.network import Pass
-from ...core.numbers import num, superscript
+from ...core.numbers import num
 from ..model import palette
 from ..model.presentation import Presentation
 from ..model.session import Session
@@ -254,19 +260,8 @@ class DactPanel(PlotPanel):
         self._arrange_curves()  # the sizes may have changed (projector mode, zoom)
 
     def _set_bound_text(self) -> None:
-        b = self.bound
         s = self.sizes
-        depth = b.depth
-        if b.product is None:
-            text = ("Some layer's f'(z) has no upper bound, so the chain of derivatives has "
-                    "no fixed limit.")
-        elif b.common is not None:
-            text = (f"To reach layer 1 the gradient is multiplied by {depth} derivatives, "
-                    f"each ≤ {num(b.common)}:  ≤ {num(b.common)}{superscript(depth)} = "
-                    f"{num(b.product)}")
-        else:
-            text = (f"To reach layer 1 the gradient is multiplied by {depth} derivatives:  "
-                    f"∏ max f'(z) = {num(b.product)}")
+        text = bound_sentence(self.session.trainer.network.activations)
         # A style sheet, not setFont: the app's style sheet would override a font.
         self.bound_label.setStyleSheet(
             f"color: {INK.name()}; font-size: {s['title']}pt; font-weight: bold;")

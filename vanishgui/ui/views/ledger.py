@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core.explain import ChainRule, chain_rule
+from ...core.explain import ChainRule, batch_average_note, chain_rule, ledger_footer
 from ...core.numbers import num
 from ..model.session import Session
 
@@ -105,13 +105,10 @@ class LedgerPanel(QWidget):
                     if fac.kind == "dact" and c in (0, 1, 2):
                         item.setForeground(QColor("#8a3b00"))
                     self.table.setItem(r, c, item)
-            batch = (f" for sample {rule.sample + 1} of {rule.batch_size}; summed over the "
-                     f"batch, ∂L/∂w = {num(rule.gradient)}") if rule.batch_size > 1 else ""
-            # only what the rows show: "every sigmoid layer shrinks it by 4× or more"
-            # dropped the weight factor (at w = −1.59 a layer's σ'·w is 0.36), and read the
-            # same under ReLU chains (issue 12)
-            self.footer.setText(
-                f"Product of all {len(rule.factors)} factors = {num(rule.product)}{batch}.")
+            # built from the rows: "every sigmoid layer shrinks it by 4× or more" dropped
+            # the weight factor and read the same under ReLU chains (issue 12)
+            note = batch_average_note(s.current)
+            self.footer.setText(ledger_footer(rule) + (f" {note}" if note else ""))
         else:
             r = rule.recursion
             self.table.setRowCount(len(r.terms))
@@ -121,7 +118,9 @@ class LedgerPanel(QWidget):
                 for c, text in enumerate(cells):
                     self.table.setItem(row, c, QTableWidgetItem(text))
             more = f" (+{r.hidden_terms} more terms)" if r.hidden_terms else ""
+            note = batch_average_note(s.current)
             self.footer.setText(
-                f"This layer is wider than 1, so δ sums over paths: δ = f'(z)·Σ w·δ = "
-                f"{num(r.dact)} × {num(r.grad_a)}{more} = {num(r.delta)}.  "
-                f"∂L/∂w = Σ over samples of δ × a_in = {num(rule.gradient)}.")
+                f"A layer on the way back is wider than 1, so δ sums over paths: δ = f'(z)·Σ w·δ"
+                f" = {num(r.dact)} × {num(r.grad_a)}{more} = {num(r.delta)} for sample "
+                f"{rule.sample + 1}.  ∂L/∂w = Σ over samples of δ × a_in = "
+                f"{num(rule.gradient)}." + (f"  {note}" if note else ""))
