@@ -331,7 +331,7 @@ def snapshot(path: Path) -> dict[str, tuple[bytes, int]]:
     return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(path.iterdir())}
 
 
-@pytest.mark.parametrize("run_kind", ["screenshot", "self-test"])
+@pytest.mark.parametrize("run_kind", ["screenshot", "self-test", "record"])
 def test_a_headless_run_never_writes_the_settings(tmp_path, run_kind):
     config = folder(tmp_path)
     (config / "settings.json").write_text(json_settings(files_recent=["/a.vanishgui.json"]))
@@ -339,8 +339,9 @@ def test_a_headless_run_never_writes_the_settings(tmp_path, run_kind):
     for p in config.iterdir():
         os.utime(p, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))
     before = snapshot(config)
-    args = (["--screenshot", str(tmp_path / "shot.png"), "--size", "800x500"]
-            if run_kind == "screenshot" else ["--self-test"])
+    args = {"screenshot": ["--screenshot", str(tmp_path / "shot.png"), "--size", "800x500"],
+            "self-test": ["--self-test"],
+            "record": ["--record", str(tmp_path / "pass.gif"), "--size", "640x360"]}[run_kind]
     out = run(tmp_path, ["-m", "vanishgui", *args], probe=False)
     assert out.returncode == 0, out.stderr[-3000:]
     assert snapshot(config) == before

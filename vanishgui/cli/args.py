@@ -12,6 +12,7 @@ from typing import Any
 from ..core.compare import SETTINGS
 
 SIZE_LIMITS = ((320, 240), (8192, 8192))
+MAX_RECORD_STEPS = 1000  # a frame each: a longer run is a video, not a slide
 AT_PHASES = ("forward", "loss", "backward", "update", "trained")
 
 
@@ -103,6 +104,17 @@ def check_pick(pick: Pick | None, layers: tuple[int, ...]) -> str | None:
             f"got {spec!r}")
 
 
+def steps_arg(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= MAX_RECORD_STEPS:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of steps from 1 to {MAX_RECORD_STEPS:,}, got {text!r}")
+    return n
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="vanishgui",
@@ -111,14 +123,22 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("experiment", nargs="?", help="an experiment file to open")
     p.add_argument("--screenshot", metavar="OUT.png",
                    help="render the main window to a PNG without showing it, then exit")
-    p.add_argument("--size", type=size_arg, default=(1600, 900), metavar="WIDTHxHEIGHT",
-                   help="window size for --screenshot (default 1600x900)")
+    p.add_argument("--record", metavar="OUT",
+                   help="record the step's forward and backward pass (or --steps N training "
+                        "steps) without showing a window, then exit: OUT.gif, OUT.apng, "
+                        "OUT.png (APNG), OUT.mp4, or a folder for a numbered PNG series")
+    p.add_argument("--steps", type=steps_arg, default=None, metavar="N",
+                   help="with --record: record N training steps, a frame per step")
+    p.add_argument("--size", type=size_arg, default=None, metavar="WIDTHxHEIGHT",
+                   help="picture size for --screenshot (default 1600x900) or --record "
+                        "(default 1280x720)")
     p.add_argument("--at", type=at_arg, default=None, metavar="PHASE:N",
                    help="with --screenshot: forward:N or backward:N (after the N-th event of "
-                        "that phase), or trained:N (after N training steps)")
+                        "that phase), or trained:N (after N training steps; --record takes "
+                        "only this one)")
     p.add_argument("--select", type=select_arg, default=None, metavar="LAYER:NEURON[:FROM]",
-                   help="with --screenshot: select a neuron (2:1) or the weight into it from "
-                        "neuron FROM of the layer before (1:1:1); 1-based")
+                   help="with --screenshot or --record: select a neuron (2:1) or the weight "
+                        "into it from neuron FROM of the layer before (1:1:1); 1-based")
     p.add_argument("--plots", action="store_true",
                    help="with --screenshot: show all the plots in a grid")
     p.add_argument("--compare", type=compare_arg, default=None, metavar="SETTING:A,B[,C,D]",

@@ -106,7 +106,13 @@ def plan(args: argparse.Namespace, headless: bool) -> Plan:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
-    headless = bool(args.screenshot or args.self_test)
+    headless = bool(args.screenshot or args.self_test or args.record)
+    if args.record:  # checked before any window exists: exit 2 and one line
+        from .record import check
+
+        why = check(args)
+        if why:
+            parser().exit(2, f"vanishgui: {why}\n")
     _ensure_runtime_dir()
     from PySide6.QtWidgets import QApplication
 
@@ -144,6 +150,10 @@ def main(argv: list[str] | None = None) -> int:
         from .screenshot import screenshot
 
         return screenshot(window, args, todo.comparison, todo.lesson, todo.scene)
+    if args.record:
+        from .record import record
+
+        return record(window, args, todo.lesson, todo.scene)
     return _run(app, window, args.projector, todo)
 
 

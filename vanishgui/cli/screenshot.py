@@ -41,7 +41,7 @@ def select(session: Session, pick: Pick | None) -> None:
 def screenshot(window: MainWindow, args: argparse.Namespace, comparison: Comparison | None,
                lesson: Lesson | None, scene: int) -> int:
     """Draw and save; 0, or 1 with one line if the picture could not be written."""
-    w, h = args.size
+    w, h = args.size or (1600, 900)
     window.picture_size = (w, h)  # laid out for a screen of that size
     window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
     window.resize(w, h)

@@ -33,6 +33,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
                (), "File"),
     ActionSpec("export_svg", "Export diagram as S&VG…", "Save the diagram as a vector drawing",
                (), "File"),
+    ActionSpec("export_animation", "Export &animation…",
+               "Record this step's pass, a frame per event, or training steps, as an "
+               "animated GIF or APNG, an MP4 or a PNG series, for slides", (), "File"),
     ActionSpec("export_history", "Export &history as CSV…",
                "Save every recorded training step (loss, per-layer gradients) as one CSV file",
                (), "File"),

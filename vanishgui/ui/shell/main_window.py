@@ -745,6 +745,11 @@ class MainWindow(QMainWindow):
         if path and not self.export_svg(path):
             self.show_error("The drawing could not be saved", self.export_error)
 
+    def on_export_animation(self) -> None:
+        from .record import export_animation  # Pillow and ffmpeg load only when used
+
+        export_animation(self)
+
     def on_export_history(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export training history", "history.csv",
                                               "CSV (*.csv)")
