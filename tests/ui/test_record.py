@@ -157,7 +157,7 @@ def test_the_menu_exports_through_the_dialog(window, tmp_path, monkeypatch, qtbo
     window.actions_by_name["export_animation"].trigger()
     assert len(frames_of(out)) == CLASSIC_EVENTS
     assert frames_of(out)[0].size == (1280, 720)  # the default size
-    assert window.statusBar().currentMessage() == f"Saved 13 frames to {out}."
+    assert window.transport.status.text() == f"Saved 13 frames to {out}."
 
 
 def run_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:

@@ -177,4 +177,6 @@ def _run(app: Any, window: Any, projector: bool, todo: Plan) -> int:
         apply_lesson_cli(window, todo.lesson, todo.scene)
     if todo.error:
         window.show_error("This experiment could not be opened", todo.error)
+    elif todo.path is None and todo.lesson is None and not window.recent_files():
+        window.offer_examples()  # a first run: the classic, and the deep chain one click away
     return int(app.exec())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from ...core import explain
 from ...core.network import Pass
@@ -92,3 +93,24 @@ def caption(p: Pass, event: Event | None, sample: int = 0) -> tuple[str, str]:
                    f"  ({u.optimizer}){extra}")
     return (f"Update · layer {layer}, neuron {j + 1}: move the weights against the gradient",
             formula.replace("−", MINUS))
+
+
+def network_summary(experiment: Any) -> str:
+    """'9 hidden sigmoid layers of 1 · 1 sample', 'no hidden layer · circles, 200 samples':
+    a menu's one-line description of an experiment, depth counted in hidden layers."""
+    widths = experiment.layers[1:-1]
+    hidden = len(widths)
+    if hidden == 0:
+        net = "no hidden layer"
+    else:
+        acts = {a.name for a in experiment.activations[:-1]}
+        act = f" {acts.pop()}" if len(acts) == 1 else ""
+        width = f"of {widths[0]}" if len(set(widths)) == 1 else \
+            "of " + "–".join(str(w) for w in widths)
+        net = f"{hidden} hidden{act} layer{'s' * (hidden != 1)} {width}"
+    if experiment.inputs is not None:
+        n = len(experiment.inputs)
+        data = f"{n} sample{'s' * (n != 1)}"
+    else:
+        data = f"{experiment.dataset}, {experiment.samples} samples"
+    return f"{net} · {data}"

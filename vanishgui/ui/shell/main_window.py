@@ -8,6 +8,7 @@ installed into; it imports none of them.
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,9 +36,16 @@ from PySide6.QtWidgets import (
 
 from ... import __version__
 from ...core.diagnosis import Finding
-from ...core.experiment import Experiment, ExperimentError, SaveError, write_atomic
+from ...core.experiment import (
+    Experiment,
+    ExperimentError,
+    SaveError,
+    load_experiment,
+    write_atomic,
+)
 from ..diagram.scene import MIN_LABEL_PX
 from ..diagram.view import DiagramPanel
+from ..model.describe import network_summary
 from ..model.findings import evidence
 from ..model.presentation import PROJECTOR_TEXT_PX, Presentation
 from ..model.session import Session
@@ -117,6 +125,7 @@ class MainWindow(QMainWindow):
         self._on_title_changed()
         dialogs.fit_to_screen(self)  # 1600×900, or the screen's available room if smaller
         self.headless = False  # set for --screenshot and --self-test: never ask anything
+        self.first_run_offer: QWidget | None = None  # the first run's "Try the deep chain"
         self.projector = Projector(self, self.presentation, self.docks, settings, self.add_action)
         # The divergence banner lives over the diagram; with every plot on screen (the plot
         # wall) the diagram is put away, so the same sentence shows above the plots.
@@ -345,6 +354,13 @@ class MainWindow(QMainWindow):
             if spec.name in ("open", "save_as", "export_svg"):
                 menus[spec.menu].addSeparator()
         menus["File"].insertMenu(self.actions_by_name["save"], self.recent_menu)
+        # every shipped example and each lesson's networks, opened as templates; read when
+        # the menu first opens, not at start-up
+        self.examples_menu = QMenu("&Examples", menus["File"])
+        self.examples_menu.setObjectName("examplesMenu")
+        self.examples_menu.aboutToShow.connect(self.fill_examples)
+        self.lesson_menus: list[QMenu] = []
+        menus["File"].insertMenu(self.recent_menu.menuAction(), self.examples_menu)
         panels = menus["View"].addMenu("&Panels")
         for dock in self.docks.values():
             panels.addAction(dock.toggleViewAction())
@@ -580,6 +596,83 @@ class MainWindow(QMainWindow):
             act = self.recent_menu.addAction(f)
             act.triggered.connect(lambda _=False, f=f: self._open_recent(f))
         self.recent_menu.setEnabled(bool(files))
+
+    def fill_examples(self) -> None:
+        """File → Examples: the files of resources/examples, then one submenu per built-in
+        lesson with each network its scenes show (a scene that keeps the previous one's
+        network is not repeated). A file that does not read is left out, not fatal."""
+        from ...core.lesson import LessonError, load_lesson
+
+        menu = self.examples_menu
+        if menu.actions():
+            return
+        examples = resources.path("examples")
+        for path in sorted(examples.glob("*.json")):
+            try:
+                exp = load_experiment(path)
+            except ExperimentError:
+                continue
+            act = menu.addAction(f"{path.stem}  —  {network_summary(exp)}")
+            act.setData(str(path))
+            act.triggered.connect(lambda _=False, p=path: self.open_example(p))
+        for path in sorted(resources.path("lessons").glob("*.json")):
+            try:
+                lesson = load_lesson(path, examples)
+            except LessonError:
+                continue
+            sub = QMenu(f"Lesson: {lesson.title}", menu)  # parented: addMenu(str)'s
+            menu.addMenu(sub)  # submenu was freed with its wrapper in pytest-qt runs
+            self.lesson_menus.append(sub)
+            seen: set[str] = set()
+            for scene in lesson.scenes:
+                key = json.dumps(scene.experiment.to_json(), sort_keys=True)
+                if key in seen:  # shown by an earlier scene already
+                    continue
+                seen.add(key)
+                act = sub.addAction(f"Scene {scene.index + 1}: {scene.title}  —  "
+                                    f"{network_summary(scene.experiment)}")
+                act.triggered.connect(
+                    lambda _=False, e=scene.experiment, t=scene.title: self.open_template(e, t))
+
+    def offer_examples(self) -> None:
+        """The first run opens on the classic example; a button beside the status line
+        offers the deep chain, where the gradient visibly vanishes. It goes away once
+        another network is open."""
+        if self.first_run_offer is not None:
+            return
+        from PySide6.QtWidgets import QPushButton
+
+        path = resources.path("examples", "deep-chain-sigmoid.json")
+        button = QPushButton("Try the deep chain (9 hidden sigmoid layers)", self)
+        button.setObjectName("firstRunOffer")
+        button.setToolTip("File → Examples lists every example; this is the one where the "
+                          "gradient vanishes before your eyes")
+        button.clicked.connect(lambda: self.open_example(path))
+        self.transport.add_offer(button)
+        self.first_run_offer = button
+
+        def gone() -> None:
+            if self.first_run_offer is not None:
+                self.first_run_offer.hide()
+                self.first_run_offer.deleteLater()
+                self.first_run_offer = None
+        self.session.experiment_changed.connect(gone)
+
+    def open_example(self, path: Path) -> None:
+        if self.maybe_proceed("opening an example"):
+            self.open_path(path)  # bundled: a template, Save asks for a name
+
+    def open_template(self, experiment: Experiment, title: str) -> None:
+        """A lesson scene's network, as a new unsaved experiment."""
+        if self.maybe_proceed("opening an example"):
+            self.session.set_experiment(experiment)
+            self.session.forget_path()
+            self.notify(f"Opened the network of “{title}” as a new, unsaved experiment.")
+
+    def notify(self, text: str) -> None:
+        """One sentence on the status line, for a few seconds (there is no status bar:
+        the transport bar's status line is where the window talks)."""
+        self.transport.notice(text)
 
     def _open_recent(self, path: str) -> None:
         if self.maybe_proceed("opening another experiment"):

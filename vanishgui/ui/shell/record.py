@@ -406,11 +406,11 @@ def export_animation(window: Any) -> None:
             rec = record_pass(window, size, event_ms, progress("Recording event"))
         write(rec, out, progress("Writing frame"))
     except Cancelled:
-        window.statusBar().showMessage("Export cancelled: nothing was written.", 6000)
+        window.notify("Export cancelled: nothing was written.")
         return
     except RecordError as e:
         window.show_error("The animation could not be saved", str(e))
         return
     finally:
         bar.close()
-    window.statusBar().showMessage(f"Saved {len(rec.frames)} frames to {out}.", 6000)
+    window.notify(f"Saved {len(rec.frames)} frames to {out}.")

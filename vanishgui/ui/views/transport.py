@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
@@ -162,6 +162,10 @@ class TransportBar(SlimBar):
         self.steps.setToolTip("Training steps so far, and the training speed")
         second.addWidget(self.steps)
         self._rows = (lay, second)
+        self._second = second
+        self._notice = QTimer(self)  # a notice stays this long, or until the cursor moves
+        self._notice.setSingleShot(True)
+        self._notice.timeout.connect(lambda: self._on_cursor_moved(self.session.position))
         session.cursor_moved.connect(self._on_cursor_moved)
         session.experiment_changed.connect(self._on_experiment_changed)
         session.trained.connect(self._on_trained)
@@ -189,7 +193,19 @@ class TransportBar(SlimBar):
             self.speed.setCurrentIndex(i)
 
     def _on_cursor_moved(self, position: int) -> None:
+        self._notice.stop()
         self.status.setText(status_line(self.session.trace, position))
+
+    def notice(self, text: str, ms: int = 8000) -> None:
+        """Say ``text`` on the status line for ``ms`` (or until the cursor moves)."""
+        self.status.setText(text)
+        self._notice.start(ms)
+
+    def add_offer(self, widget: QWidget) -> None:
+        """A button on the status line's row, before the step count (the first run's
+        offer of the deep chain)."""
+        self._second.insertWidget(self._second.indexOf(self.steps), widget)
+        widget.show()  # a layout shows a child added to a shown parent only later
 
     def _on_trained(self, steps: int) -> None:
         rate = self.session.steps_per_second
