@@ -82,9 +82,8 @@ def test_the_classic_caption() -> None:
 
 def test_the_comparison_figures_after_300_steps() -> None:
     text = after(README, "after 300 steps of the chain of 9")
-    sig, relu = re.search(r"is ([\d.]+·10⁻[⁰¹²³⁴⁵⁶⁷⁸⁹]+) with sigmoid and ([\d.]+·10⁻[⁰¹²³⁴⁵⁶⁷⁸⁹]+) with "
-                          r"ReLU",
-                          text).groups()
+    power = r"([\d.]+·10⁻[⁰¹²³⁴⁵⁶⁷⁸⁹]+)"
+    sig, relu = re.search(rf"is {power} with sigmoid and {power} with ReLU", text).groups()
     for activation, quoted in (("sigmoid", sig), ("relu", relu)):
         trainer = example("deep-chain-sigmoid", hidden_activation=activation).trainer()
         trainer.train(300)

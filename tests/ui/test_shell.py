@@ -75,7 +75,8 @@ def test_a_seventh_panel_is_one_module_and_one_row(qtbot, monkeypatch) -> None:
 
 
 def test_plot_groups_are_derived_from_the_rows() -> None:
-    assert PlotHub.groups() == [["flow", "dact"], ["gradients", "updates", "loss", "boundary"]]
+    assert PlotHub.groups() == [["flow", "dact", "waterfall"],
+                                ["gradients", "updates", "loss", "boundary"]]
 
 
 def test_windows_leave_no_widgets_behind(qtbot) -> None:

@@ -29,6 +29,10 @@ PENDING = QColor("#FFFFFF")  # a neuron not yet computed: empty
 NOTICE = QColor("#FFF3B0")  # the background of the "exactly 0" notice
 OUTLINE = QColor("#333333")
 TEXT = QColor("#1a1a1a")
+# The chain-rule waterfall's two kinds of factor (≥ ΔE2000 16 from every other meaning of
+# the main window, and 39 apart, lighter and darker for a reader without red-green):
+SIGMA_PART = QColor("#A88058")  # tan: a σ'(z) part, the slope of an activation
+WEIGHT_PART = QColor("#005848")  # dark teal: a weight part
 
 DELTA_DECADES = (-12, 0)  # log10 range of the |δ| colour scale
 # |δ| from 1e-12 (pale) to 1 (dark red): ColorBrewer's Reds from its fourth class on

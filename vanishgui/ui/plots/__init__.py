@@ -32,6 +32,7 @@ from .flow import FlowPanel
 from .gradients import GradientsPanel
 from .loss import LossPanel
 from .updates import UpdatesPanel
+from .waterfall import WaterfallPanel
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ PANELS: dict[str, PanelSpec] = {
     "gradients": PanelSpec("Gradient per layer over training", GradientsPanel, "training", 0),
     "flow": PanelSpec("Gradient flow now", FlowPanel, "now", 0),
     "dact": PanelSpec("σ'(z) now", DactPanel, "now", 1),
+    "waterfall": PanelSpec("Chain-rule waterfall", WaterfallPanel, "now", 2),
     "loss": PanelSpec("Loss", LossPanel, "training", 2),
     "updates": PanelSpec("Weight change per layer", UpdatesPanel, "training", 1),
     "boundary": PanelSpec("Decision boundary", BoundaryPanel, "training", 3),
