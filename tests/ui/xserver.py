@@ -12,14 +12,16 @@ from pathlib import Path
 
 
 @contextlib.contextmanager
-def xvfb(size: str = "1920x1080"):
+def xvfb(size: str = "1920x1080", *more: str):
     """A real X server of ``size`` (Xvfb, no window manager) for a child process: yields
-    its DISPLAY (":N"), and stops it after."""
+    its DISPLAY (":N"), and stops it after. ``more`` sizes add X screens (no +xinerama,
+    so Qt sees one QScreen each: a laptop and a projector)."""
     server_path = shutil.which("Xvfb")
     assert server_path, "Xvfb is not installed: run `make test` (it installs the xvfb package)"
     read, write = os.pipe()
-    server = subprocess.Popen([server_path, "-displayfd", str(write), "-screen", "0",
-                               f"{size}x24", "-nolisten", "tcp"], pass_fds=(write,),
+    screens = [arg for k, s in enumerate((size, *more)) for arg in ("-screen", str(k), f"{s}x24")]
+    server = subprocess.Popen([server_path, "-displayfd", str(write), *screens,
+                               "-nolisten", "tcp"], pass_fds=(write,),
                               stderr=subprocess.DEVNULL)
     os.close(write)
     with os.fdopen(read) as f:
@@ -33,10 +35,11 @@ def xvfb(size: str = "1920x1080"):
 
 
 def run_probe(probe: Path, size: str, tmp_path: Path, timeout: float = 300,
-              **env: str) -> subprocess.CompletedProcess:
-    """Run a probe script in a child process on its own Xvfb of ``size``, with its own
-    settings folder; ``env`` adds to the environment. Fails with the probe's stderr."""
-    with xvfb(size) as display:
+              screens: tuple[str, ...] = (), **env: str) -> subprocess.CompletedProcess:
+    """Run a probe script in a child process on its own Xvfb of ``size`` (and more
+    ``screens``), with its own settings folder; ``env`` adds to the environment. Fails
+    with the probe's stderr."""
+    with xvfb(size, *screens) as display:
         done = subprocess.run(
             [sys.executable, str(probe)], capture_output=True, text=True, timeout=timeout,
             env=dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb",

@@ -14,6 +14,7 @@ app would refuse to open. Like all of ``vanishgui.core`` this module never impor
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import os
 from collections.abc import Mapping
@@ -25,6 +26,7 @@ from .diagnosis import KINDS
 from .experiment import Experiment, ExperimentError, parse_experiment
 from .jsonfile import Fields, clip, display_name, join_field, read_json, show_sizes, show_value
 from .network import MAX_WEIGHT_LAYERS
+from .question import Question, read_question
 from .scene import (
     EVENT_KINDS,
     PANELS,
@@ -49,7 +51,7 @@ from .trace import PHASES, Trace
 
 __all__ = [
     "PANELS", "PLOTS", "Action", "At", "CompareAction", "DeepenAction", "DepthRow", "Lesson",
-    "LessonError", "PlayAction", "Scene", "Show", "Step", "SwitchAction", "Target",
+    "LessonError", "PlayAction", "Question", "Scene", "Show", "Step", "SwitchAction", "Target",
     "TrainAction", "depth_row", "load_lesson", "parse_lesson",
 ]
 
@@ -58,6 +60,7 @@ VERSION = 1
 MAX_SCENES = 200
 MAX_TITLE = 80
 MAX_TEXT = 1200
+MAX_NOTES = 2000  # the teacher's notes, shown only in the presenter view
 MAX_TRAIN_STEPS = 100_000
 TITLE_CHARS = 40  # of a scene's title where a message names the scene
 
@@ -157,9 +160,10 @@ class _SceneReader:
     def read(self) -> tuple[Scene, dict[str, Any]]:
         r = self.r
         raw = r.obj(self.raw, "", ("title", "text", "experiment", "show", "actions",
-                                   "finding"), ("title", "text"))
+                                   "finding", "question", "notes"), ("title", "text"))
         title = r.text(raw["title"], "title", MAX_TITLE)
         text = r.text(raw["text"], "text", MAX_TEXT)
+        notes = r.text(raw["notes"], "notes", MAX_NOTES) if "notes" in raw else ""
         if "experiment" in raw:
             doc = self.source_doc(raw["experiment"], "experiment")
         elif self.previous is not None:
@@ -181,7 +185,21 @@ class _SceneReader:
         if finding is not None and (not isinstance(finding, str) or finding not in KINDS):
             raise r.fail("finding", f"expected one of {', '.join(KINDS)}, got "
                                     f"{show_value(finding)}")
-        return Scene(self.index, title, text, experiment, show, actions, finding), doc
+        scene = Scene(self.index, title, text, experiment, show, actions, finding, notes=notes)
+        if "question" in raw:
+            scene = dataclasses.replace(scene, question=self.question(raw["question"], scene))
+        return scene, doc
+
+    def question(self, raw: Any, scene: Scene) -> Question:
+        """Checked against the network shown once the scene's actions have run."""
+        where = "experiment"
+        for k, a in enumerate(scene.actions):
+            if isinstance(a, SwitchAction):
+                where = f"actions[{k}]"
+            elif isinstance(a, DeepenAction):
+                where = f"actions[{k}], {a.hidden_layers[-1]} hidden layers"
+        return read_question(self.r, raw, "question", (where, scene.after),
+                             len(scene.steps) - scene.auto_steps)
 
     # -- experiments ---------------------------------------------------------------------
     def source_doc(self, value: Any, field: str) -> dict[str, Any]:

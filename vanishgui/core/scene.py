@@ -1,7 +1,8 @@
 """A lesson's scenes as the app plays them: what each shows, what its steps do.
 
-Frozen dataclasses built by :mod:`vanishgui.core.lesson` from a checked lesson file, and
-:func:`depth_row`, the figures of the "deepen the chain" table. Like all of
+Frozen dataclasses built by :mod:`vanishgui.core.lesson` from a checked lesson file (a
+scene's question is a :class:`vanishgui.core.question.Question`), and :func:`depth_row`,
+the figures of the "deepen the chain" table. Like all of
 ``vanishgui.core`` this module never imports Qt.
 """
 
@@ -15,11 +16,12 @@ import numpy as np
 from .curves import derivative_bound
 from .experiment import Experiment
 from .network import Pass
+from .question import Question
 from .report import layer_rows
 from .trace import PHASES, Trace
 
 # The window's panels a scene may bring to the front; the plots are docks "plot_<name>".
-PLOTS = ("gradients", "flow", "dact", "loss", "updates", "boundary")
+PLOTS = ("gradients", "flow", "dact", "loss", "updates", "boundary", "waterfall")
 PANELS = ("controls", "ledger", "inspector", *PLOTS)
 PLAY_PHASES = (*PHASES, "step")
 EVENT_KINDS = ("forward", "delta", "gradient", "update")
@@ -144,6 +146,10 @@ class Scene:
     # a diagnosis kind (core.diagnosis.KINDS) the scene points at once its actions are
     # done: the lesson shows that finding's line (or says it is not found)
     finding: str | None = None
+    # asked before the first step that waits for Page Down, answered once all have run
+    question: Question | None = None
+    # for the teacher only: the presenter view shows them on the laptop screen
+    notes: str = ""
 
     @property
     def steps(self) -> tuple[Step, ...]:
@@ -166,6 +172,17 @@ class Scene:
             n += 1
         return n
 
+    @property
+    def after(self) -> Experiment:
+        """The experiment shown once every action has run (a switch or deepen changes it)."""
+        shown = self.experiment
+        for a in self.actions:
+            if isinstance(a, SwitchAction):
+                shown = a.experiment
+            elif isinstance(a, DeepenAction):
+                shown = a.experiments[-1]
+        return shown
+
 
 @dataclass(frozen=True, eq=False)
 class Lesson:
@@ -186,7 +203,7 @@ class DepthRow:
     max_derivative: float | None  # the hidden activation's largest slope, when all share one
     bound: float | None  # ∏ max f'(z) over the hidden layers (0.25ᴸ for sigmoid)
     product: float | None  # ∏ f'(z) over the hidden layers, for a chain one neuron wide
-    ratio: float  # ‖∂L/∂W₁‖ / ‖∂L/∂W_out‖ of the pass
+    ratio: float  # mean |∂L/∂W₁| / mean |∂L/∂W_out| of the pass (report.layer_rows)
 
 
 def depth_row(p: Pass) -> DepthRow:

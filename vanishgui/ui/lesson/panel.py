@@ -1,7 +1,9 @@
 """The lesson dock: where the lesson is, the scene's title and text, the depth table of a
-"deepen the chain" scene, and what Page Down does next, in type read from the back row.
+"deepen the chain" scene, a question with its choices, and what Page Down does next, in
+type read from the back row.
 
-Every number in the table comes from :func:`vanishgui.core.scene.depth_row`.
+Every number in the table comes from :func:`vanishgui.core.scene.depth_row`, and a
+question's answer from :func:`vanishgui.core.question.evaluate`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QScrollArea,
     QSizePolicy,
     QTableWidget,
@@ -27,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.numbers import num, ratio
+from ...core.question import Answer, evaluate
 from ...core.scene import DepthRow, Lesson, Scene, Step, TrainAction
 from ..model import palette
 from ..model.findings import NAMES, line
@@ -43,15 +47,31 @@ class ScenePlace(Protocol):
     done: int  # how many of the scene's steps have started
     rows: list[DepthRow]  # the depth table of a "deepen" scene
     running: Step | None
+    guess: int | None  # the class's answer to the scene's question (0-based)
 
     @property
     def scene(self) -> Scene | None: ...
+
+    @property
+    def asking(self) -> bool: ...
+
+    @property
+    def revealed(self) -> bool: ...
+
+    def answer(self, choice: int) -> None: ...
 
 # (label, size relative to the application's font, more style): read from the back row.
 # The boost fades as the theme's zoom grows: at projector zoom every text is large already.
 LESSON_TYPE = (("lessonPlace", 1.0, ""), ("lessonTitle", 1.6, "font-weight: bold;"),
                ("lessonText", 1.25, ""), ("lessonNext", 1.1, "font-style: italic;"),
-               ("lessonDepthTable", 1.15, ""))
+               ("lessonDepthTable", 1.15, ""), ("lessonQuestion", 1.25, "font-weight: bold;"),
+               ("lessonChoice", 1.25, "text-align: left; padding: 0.4em 0.6em;"),
+               ("lessonAnswer", 1.25, ""))
+RIGHT, WRONG = "✓", "✗"  # beside the choice that holds the answer, and a wrong guess
+HOLDER = (f"font-weight: bold; border: 3px solid black; background: {palette.NOTICE.name()}; "
+          "color: black;")
+GUESS = "border: 3px dashed palette(button-text); color: palette(button-text);"  # not greyed
+CHOICE_LINES = 2  # a choice button is this many lines of its text tall
 LARGE_PT = 19.0  # an application font this large (11 pt × 1.75) needs no boost
 LINE_CHARS = 30  # the lesson dock is never narrower than this many characters of its text
 
@@ -90,7 +110,8 @@ class LessonPanel(QWidget):
             bars(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setToolTip("L: hidden layers. 0.25ᴸ: the most L sigmoid slopes can pass "
                               "on. ∏ σ'(z): their product on the chain shown. layer 1 ÷ output: "
-                              "‖∂L/∂W₁‖ ÷ ‖∂L/∂W_out‖ of the pass shown.")
+                              "layer 1's mean |∂L/∂W| ÷ the output layer's, in the pass "
+                              "shown.")
         self.table.hide()
         # a scene about a finding shows the diagnosis's line for it once its actions ran
         self.finding = QLabel(self)
@@ -100,6 +121,21 @@ class LessonPanel(QWidget):
         self.finding.setStyleSheet(f"background: {palette.NOTICE.name()}; color: black; "
                                    "padding: 6px;")
         self.finding.hide()
+        # predict, then reveal: the question, its numbered choices, then the answer
+        self.question = QLabel(self)
+        self.question.setObjectName("lessonQuestion")
+        self.question.setWordWrap(True)
+        self.question.setTextFormat(Qt.TextFormat.PlainText)
+        self.choices: list[QPushButton] = []
+        self.choice_box = QVBoxLayout()
+        self.choice_box.setSpacing(6)
+        self.reveal = QLabel(self)
+        self.reveal.setObjectName("lessonAnswer")
+        self.reveal.setWordWrap(True)
+        self.reveal.setTextFormat(Qt.TextFormat.PlainText)
+        self.reveal.setStyleSheet(f"background: {palette.NOTICE.name()}; color: black; "
+                                  "padding: 6px;")
+        self.answer: Answer | None = None  # the answer shown, from the core
         self.coming = QLabel(self)
         self.coming.setObjectName("lessonNext")
         self.coming.setWordWrap(True)
@@ -116,8 +152,11 @@ class LessonPanel(QWidget):
         inner.setContentsMargins(14, 10, 14, 10)
         inner.setSpacing(10)
         for widget in (self.place, self.heading, self.body, self.table, self.finding,
-                       self.coming):
+                       self.question):
             inner.addWidget(widget)
+        inner.addLayout(self.choice_box)
+        inner.addWidget(self.reveal)
+        inner.addWidget(self.coming)
         inner.addStretch(1)
         self.scroll = QScrollArea(self)
         self.scroll.setWidget(content)
@@ -132,6 +171,10 @@ class LessonPanel(QWidget):
         player.scene_changed.connect(self._on_scene_changed)
         for signal in (player.session.pass_changed, player.session.trained):
             signal.connect(self._show_finding)
+        # the answer is read again whenever the network shown changes: it matches the screen
+        for signal in (player.session.pass_changed, player.session.trained,
+                       player.session.experiment_changed):
+            signal.connect(self._show_answer)
         self._apply_fonts()
         self._on_scene_changed()
 
@@ -160,6 +203,7 @@ class LessonPanel(QWidget):
         if sheet != self.styleSheet():
             self.setStyleSheet(sheet)
             self.body.ensurePolished()
+            self._size_choices()
             self._fit_width()
 
     def _on_scene_changed(self) -> None:
@@ -172,6 +216,7 @@ class LessonPanel(QWidget):
                               "File → Open lesson….")
             self.coming.setText("")
             self.table.hide()
+            self._show_question()
             return
         self.place.setText(f"{lesson.title} · scene {scene.index + 1} of {len(lesson.scenes)}")
         self.heading.setText(scene.title)
@@ -179,6 +224,7 @@ class LessonPanel(QWidget):
         self._fill_table(p.rows)
         self.coming.setText(self._coming_text())
         self._show_finding()
+        self._show_question()
 
     def _show_finding(self, *_args: object) -> None:
         """The diagnosis's line for the scene's finding (the strip under the diagram
@@ -195,10 +241,87 @@ class LessonPanel(QWidget):
                              "here.")
         self.finding.show()
 
+    def _show_question(self) -> None:
+        """The scene's question and its choices; the choices answer while it waits."""
+        p = self.player
+        scene = p.scene
+        q = scene.question if scene is not None else None
+        self.question.setVisible(q is not None)
+        if q is None:
+            self._set_choices([])
+            self._show_answer()
+            return
+        self.question.setText(q.ask)
+        self._set_choices([c.label for c in q.choices])
+        for b in self.choices:
+            b.setEnabled(p.asking)
+        self._show_answer()
+
+    def _set_choices(self, labels: list[str]) -> None:
+        if [b.property("label") for b in self.choices] != labels:
+            for b in self.choices:
+                self.choice_box.removeWidget(b)
+                b.deleteLater()
+            self.choices = []
+            for k, label in enumerate(labels):
+                b = QPushButton(self)
+                b.setObjectName("lessonChoice")
+                b.setProperty("label", label)
+                b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the window
+                b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+                b.clicked.connect(lambda _=False, k=k: self.player.answer(k))
+                self.choice_box.addWidget(b)
+                self.choices.append(b)
+        for k, (b, label) in enumerate(zip(self.choices, labels)):
+            b.setText(f"{k + 1}   {label}")
+            b.setToolTip(f"The class's answer (key {k + 1})")
+            b.setStyleSheet("")
+        self._size_choices()
+
+    def _size_choices(self) -> None:
+        """Choices a finger or a pointer on a projected screen hits: two lines tall."""
+        for b in self.choices:
+            b.ensurePolished()
+            b.setMinimumHeight(CHOICE_LINES * b.fontMetrics().height())
+
+    def _show_answer(self, *_args: object) -> None:
+        """Once the scene's steps have run: the true value, from the core, beside the
+        class's guess, and marks on the choice that holds it and on a wrong guess."""
+        p = self.player
+        scene = p.scene
+        q = scene.question if scene is not None else None
+        if q is None or not p.revealed:
+            self.answer = None
+            self.reveal.hide()
+            return
+        s = p.session
+        a = evaluate(q, s.current, s.trainer.history, s.diagnosis())
+        self.answer = a
+        for k, (b, c) in enumerate(zip(self.choices, q.choices)):
+            mark = RIGHT if k == a.holder else WRONG if k == p.guess else "  "
+            b.setText(f"{mark} {k + 1}   {c.label}")
+            b.setStyleSheet(HOLDER if k == a.holder else GUESS if k == p.guess else "")
+        if a.holder is None:
+            where = "None of the choices holds it."
+        else:
+            where = f"It is in choice {a.holder + 1}, “{q.choices[a.holder].label}”."
+        if p.guess is None:
+            guess = "No guess was made."
+        elif p.guess == a.holder:
+            guess = f"The class chose {p.guess + 1}: right."
+        else:
+            guess = f"The class chose {p.guess + 1}: wrong."
+        self.reveal.setText(f"{a.sentence} {where} {guess}")
+        self.reveal.show()
+
     def _coming_text(self) -> str:
         p = self.player
         lesson, scene = p.lesson, p.scene
         assert lesson is not None and scene is not None
+        if p.asking and scene.question is not None:
+            n = len(scene.question.choices)
+            return (f"Keys 1–{n} (or a click): the class's answer, then "
+                    f"{_lower(scene.steps[p.done].label)}. Page Down: no guess, go on.")
         if p.running is not None:
             doing = "Training…" if isinstance(p.running.action, TrainAction) else "Playing…"
             return f"{doing} (Page Down: finish now)"
@@ -244,3 +367,10 @@ class LessonPanel(QWidget):
             width = max(width, columns + 2 * self.table.frameWidth() + margins.left()
                         + margins.right() + bar)
         self.scroll.setMinimumWidth(width)
+
+
+def _lower(label: str) -> str:
+    """"Play the backward pass" as it reads inside a sentence."""
+    first = label.split(" ", 1)[0]
+    plain = first[1:] == first[1:].lower()  # "Play", not "ReLU"
+    return label[:1].lower() + label[1:] if plain else label

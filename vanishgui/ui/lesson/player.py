@@ -6,6 +6,10 @@ run, the depth table) and drives the Session; the
 Down and → run the scene's next step (play the backward pass, train, one more depth, …)
 or, when none is left, open the next scene; Page Up and ← go back one scene. Those keys
 are lent by the event-stepping actions (which keep N and P) and given back on leaving.
+A scene with a question waits before its first step for the class's guess: keys 1–4 (or a
+click on a choice) answer and run the step; Page Down skips the question and runs it. Keys
+1–4 are bound only while a question waits. Once every step has run, the panel reveals the
+answer (:func:`vanishgui.core.question.evaluate`).
 :func:`install` adds all of this to a shell (the main window, through its Shell surface).
 """
 
@@ -20,6 +24,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QFileDialog
 
 from ...core.jsonfile import show_value
+from ...core.question import MAX_CHOICES
 from ...core.scene import (
     CompareAction,
     DeepenAction,
@@ -37,6 +42,7 @@ from ..shell import dialogs, resources
 from ..shell.actions import ActionSpec
 from ..shell.shell import Shell
 from .panel import LessonPanel
+from .presenter import PresenterWindow, place, screens_for_presenting
 
 LESSON_FILTER = "vanishgui lessons (*.json);;All files (*)"
 LESSON_SHARE = 0.3  # of the window's width, for the lesson dock
@@ -51,6 +57,11 @@ NAV = (
     ActionSpec("leave_lesson", "&Leave lesson", "Close the lesson; the network it shows stays "
                "open", (), "Lesson", short="Leave"),
 )
+# in no menu (the buttons are in the panel); their keys are bound only while a question waits
+ANSWERS = tuple(
+    ActionSpec(f"lesson_answer_{k}", f"Answer {k}", f"In a lesson's question: the class "
+               f"chooses answer {k}, then the scene goes on", (str(k),))
+    for k in range(1, MAX_CHOICES + 1))
 
 
 def builtin_lessons() -> list[Path]:
@@ -103,6 +114,8 @@ class LessonPlayer(QObject):
         self.done = 0  # how many of the scene's steps have started
         self.rows: list[DepthRow] = []  # the depth table of a "deepen" scene
         self.running: Step | None = None
+        self.decided = False  # the scene's question was answered or skipped
+        self.guess: int | None = None  # the class's answer (0-based), None if skipped
         self.instant = False  # play without animating (tests, screenshots)
         self._play_until: int | None = None
         self._lent: dict[str, list[QKeySequence]] = {}
@@ -113,6 +126,7 @@ class LessonPlayer(QObject):
         self.dock.hide()
         self._add_actions()
         self.panel.use_actions(self.actions)
+        self.scene_changed.connect(self._route_answer_keys)
         self._window.installEventFilter(self)
         self.session.cursor_moved.connect(self._on_cursor_moved)
         self.session.playing_changed.connect(self._on_playing_changed)
@@ -132,10 +146,50 @@ class LessonPlayer(QObject):
         for act in self.actions.values():  # their keys belong to stepping until a lesson opens
             act.setShortcuts([])
             act.setEnabled(False)
+        self.answer_actions = [w.add_action(spec, lambda _=False, k=k: self.answer(k))
+                               for k, spec in enumerate(ANSWERS)]
+        for act in self.answer_actions:
+            act.setShortcuts([])
+            act.setEnabled(False)
+        self.presenter: PresenterWindow | None = None
+        self.presenter_action = w.add_action(
+            ActionSpec("presenter_view", "P&resenter view",
+                       "With a second screen: the lesson full screen on the projector, and "
+                       "the scene's notes, the next scene, the time and the step on this "
+                       "screen", (), "Lesson", checkable=True),
+            self.toggle_presenter)
+        self.lesson_changed.connect(self._enable_presenter)
+        self._enable_presenter()
         spec = ActionSpec("open_lesson", "Open &lesson…",
                           "Open a lesson file: scenes written by a teacher")
         opener = w.add_action(spec, self.on_open_lesson)
         w.menu("File").insertAction(w.action("save"), opener)
+
+    # -- the presenter view --------------------------------------------------------------
+    def _enable_presenter(self) -> None:
+        act = self.presenter_action
+        two = screens_for_presenting() is not None
+        act.setEnabled(self.lesson is not None and two)
+        act.setToolTip(act.statusTip() if two else
+                       "The presenter view needs a second screen (a projector); there is one")
+        if self.lesson is None and self.presenter is not None:
+            self.presenter.close()
+
+    def toggle_presenter(self, *_args: object) -> None:
+        if self.presenter is not None:
+            self.presenter.close()
+            return
+        screens = screens_for_presenting()
+        if self.lesson is None or screens is None:
+            self.presenter_action.setChecked(False)
+            return
+        self.presenter = PresenterWindow(self)
+        place(self._window, self.presenter, *screens)
+        self.presenter_action.setChecked(True)
+
+    def presenter_closed(self) -> None:
+        self.presenter = None
+        self.presenter_action.setChecked(False)
 
     def on_open_lesson(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self._window, "Open lesson",
@@ -211,6 +265,8 @@ class LessonPlayer(QObject):
         self.index = max(0, min(index, len(self.lesson.scenes) - 1))
         self.done = 0
         self.rows = []
+        self.decided = False
+        self.guess = None
         scene = self.lesson.scenes[self.index]
         self.session.set_experiment(scene.experiment, modified=False)
         self._apply_show()
@@ -225,9 +281,45 @@ class LessonPlayer(QObject):
         if self.running is not None:
             self._hurry()
         elif self.done < len(scene.steps):
+            if self.asking:  # Page Down with no answer (a clicker has no number keys)
+                self.decided = True
             self._run(scene.steps[self.done])
         elif self.lesson is not None and self.index + 1 < len(self.lesson.scenes):
             self.go_to(self.index + 1)
+
+    @property
+    def asking(self) -> bool:
+        """The scene's question waits for the class: its auto steps have run, no other."""
+        scene = self.scene
+        return (scene is not None and scene.question is not None and not self.decided
+                and self.running is None and self.done == scene.auto_steps)
+
+    @property
+    def revealed(self) -> bool:
+        """Every step of a scene with a question has run: the answer can be shown."""
+        scene = self.scene
+        return (scene is not None and scene.question is not None and self.decided
+                and self.running is None and self.done == len(scene.steps))
+
+    def answer(self, choice: int) -> None:
+        """The class chose ``choice`` (0-based): the scene's next step runs."""
+        scene = self.scene
+        if not self.asking or scene is None or scene.question is None \
+                or not 0 <= choice < len(scene.question.choices):
+            return
+        self.decided = True
+        self.guess = choice
+        self._run(scene.steps[self.done])
+
+    def _route_answer_keys(self) -> None:
+        """Keys 1–4 answer while a question waits, and are free otherwise."""
+        scene = self.scene
+        count = len(scene.question.choices) if self.asking and scene is not None \
+            and scene.question is not None else 0
+        for k, (act, spec) in enumerate(zip(self.answer_actions, ANSWERS)):
+            on = k < count
+            act.setEnabled(on)
+            act.setShortcuts([QKeySequence(key) for key in spec.shortcuts] if on else [])
 
     def previous(self) -> None:
         """Back one scene (the first scene starts again)."""
@@ -241,6 +333,8 @@ class LessonPlayer(QObject):
         """
         scene = self.scene
         while scene is not None and self.done < len(scene.steps):
+            if self.asking:  # a screenshot of the scene as it ends: no guess
+                self.decided = True
             step = scene.steps[self.done]
             if isinstance(step.action, CompareAction) and not compare:
                 self.done += 1
