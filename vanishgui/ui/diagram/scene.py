@@ -13,8 +13,16 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QEasingCurve, QLineF, QPointF, QRectF, QTimer, QVariantAnimation
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtCore import (
+    QEasingCurve,
+    QLineF,
+    QPointF,
+    QRectF,
+    Qt,
+    QTimer,
+    QVariantAnimation,
+)
+from PySide6.QtGui import QColor, QFont, QFontMetricsF
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSimpleTextItem
 
 from ...core import explain
@@ -68,6 +76,26 @@ def make_layout(layers: tuple[int, ...]) -> Layout:
     return Layout(tuple(centres), radius, column, row, bar, small, font_px)
 
 
+def loss_box_text(batch: int, outputs: int, divisor: int, sample: int, loss: str,
+                  y: list[str], y_hat: list[str] | None) -> str:
+    """The loss box's lines. Over a batch the loss is a mean, and the target (and, once
+    the forward pass reached it, the prediction) shown is the selected sample's, so the
+    box says both; ``divisor`` is what the loss averages over (B, or B·K). ``sample`` is
+    0-based."""
+    def values(v: list[str]) -> str:
+        return v[0] if len(v) == 1 else "(" + ", ".join(v) + ")"
+
+    over = f"{outputs} outputs" if divisor != batch else ""
+    if batch == 1:
+        lines = ["loss L"] + ([f"mean over {over}"] if divisor > 1 else [])
+        return "\n".join([*lines, loss, f"target y = {', '.join(y)}"])
+    mean = f"mean over {batch} samples" + (f" × {over}" if over else "")
+    last = f"sample {sample + 1}: y = {values(y)}"
+    if y_hat is not None:
+        last += f", ŷ = {values(y_hat)}"
+    return "\n".join(["loss L", mean, loss, last])
+
+
 def _finite_max_abs(w: np.ndarray) -> float:
     """The largest finite |w| (0 if none)."""
     with np.errstate(all="ignore"):
@@ -101,6 +129,7 @@ class DiagramScene(QGraphicsScene):
         session.pass_changed.connect(self._on_pass_changed)
         session.cursor_moved.connect(self._on_cursor_moved)
         session.selection_changed.connect(self._on_selection_changed)
+        session.sample_changed.connect(self._on_sample_changed)
 
     # -- building --------------------------------------------------------------------------
     def rebuild(self) -> None:
@@ -128,8 +157,7 @@ class DiagramScene(QGraphicsScene):
             self.neuron_items.append(item)
         out = lay.centres[-1]
         x = float(out[0, 0]) + lay.column * 0.5
-        h = lay.font_px * 4.6
-        w = lay.font_px * 7.5
+        w, h = self._loss_box_size(font)
         self.loss_box = BoxItem(QRectF(x, -h / 2, w, h), font)
         self.addItem(self.loss_box)
         top = min(float(c[:, 1].min()) for c in lay.centres) - lay.radius
@@ -192,6 +220,24 @@ class DiagramScene(QGraphicsScene):
         self.refresh(animate=False)
         self._on_selection_changed()
 
+    def _loss_box_size(self, font: QFont) -> tuple[float, float]:
+        """The loss box's width and height: room for three short lines, or, over a batch
+        or several outputs, for its longest text with the widest numbers."""
+        lay = self.layout
+        w, h = lay.font_px * 7.5, lay.font_px * 4.6
+        p = self.session.current
+        batch, outputs = p.targets.shape
+        if batch == 1 and outputs == 1:
+            return w, h
+        wide = num(-1.23e-5)  # as wide as a number usually gets: "−1.23e−5"
+        targets = np.unique(self.session.trainer.targets)  # a class data set's: 0 and 1
+        y = max((num(v) for v in targets), key=len) if len(targets) <= 64 else wide
+        text = loss_box_text(batch, outputs, p.loss_divisor, batch - 1, wide,
+                             [y] * outputs, [wide] * outputs)
+        r = QFontMetricsF(font).boundingRect(QRectF(0, 0, 1e6, 1e6),
+                                             Qt.AlignmentFlag.AlignCenter, text)
+        return max(w, r.width() + lay.font_px), max(h, r.height() + lay.font_px)
+
     def set_view_scale(self, scale: float) -> None:
         """Hide the diagram's texts (numbers under neurons, layer names, the loss box's
         text) when the view would draw them under ``min_label_px`` (a long chain fitted
@@ -236,6 +282,11 @@ class DiagramScene(QGraphicsScene):
 
     def _on_pass_changed(self) -> None:
         self._weights_dirty = True
+        self._last_reveal = None
+
+    def _on_sample_changed(self, _sample: int) -> None:
+        # redraw every layer's colours for the new sample (cursor_moved follows), not only
+        # the layers whose events moved
         self._last_reveal = None
 
     def _on_cursor_moved(self, position: int) -> None:
@@ -388,14 +439,14 @@ class DiagramScene(QGraphicsScene):
 
     def _write_loss(self, rv: Reveal, sample: int) -> None:
         p = self.session.current
-        y = ", ".join(num(v) for v in p.targets[sample])
+        batch, outputs = p.targets.shape
+        y = [num(v) for v in p.targets[sample]]
+        # ŷ once the forward pass has reached every output
+        y_hat = [num(v) for v in p.output[sample]] if rv.forward[-1] >= outputs else None
         active = rv.event is not None and rv.event.kind == "loss"
-        if rv.loss:
-            text = f"loss L\n{num(p.loss)}\ntarget y = {y}"
-            fill = QColor("#fff4d6")
-        else:
-            text = f"loss L\n?\ntarget y = {y}"
-            fill = QColor("#ffffff")
+        text = loss_box_text(batch, outputs, p.loss_divisor, sample,
+                             num(p.loss) if rv.loss else "?", y, y_hat)
+        fill = QColor("#fff4d6") if rv.loss else QColor("#ffffff")
         self.loss_box.set_text(text, fill, active)
 
     def _highlight(self, rv: Reveal, animate: bool) -> None:

@@ -12,6 +12,7 @@ Stepping past its last event (or pressing T) commits it and previews the next.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +34,9 @@ from ...core.training import History, Trainer
 from .clock import SPEEDS, PlayClock, play_interval_ms
 from .training_loop import TrainingLoop, hold_all
 
-__all__ = ["SPEEDS", "Selection", "Session", "play_interval_ms"]
+__all__ = ["SPEEDS", "WEIGHT_EDITED", "Mark", "Selection", "Session", "play_interval_ms"]
+
+WEIGHT_EDITED = "w edited"  # the mark a weight changed by hand leaves on the history plots
 
 
 def check_budget(experiment: Experiment) -> None:
@@ -57,6 +60,16 @@ class Selection:
         return self.source is not None
 
 
+@dataclass(frozen=True)
+class Mark:
+    """A moment the history plots mark with a line: before training step ``step`` ran,
+    something changed by hand (a weight edited, a setting changed); ``text`` says what,
+    in a few words."""
+
+    step: int
+    text: str
+
+
 class Session(QObject):
     experiment_changed = Signal()  # a new network or data: shapes may have changed
     pass_changed = Signal()  # a new step is shown (same shapes)
@@ -71,6 +84,7 @@ class Session(QObject):
     modified_changed = Signal(bool)
     training_failed = Signal(str)  # a step raised while training: one line
     path_changed = Signal(str)
+    marks_changed = Signal()  # a mark was added, or the marks were cleared
 
     def __init__(self, experiment: Experiment | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -100,6 +114,7 @@ class Session(QObject):
         self.trace = Trace(self.experiment.layers)
         self.player = Player(self.trace, self.cursor_moved.emit)
         self.sample = 0
+        self.marks: list[Mark] = []  # in the order they were made, so by step
         # a chain (one neuron a layer) opens on w₁, the weight the lesson is about: the
         # ledger shows its gradient's chain of factors at once
         chain = all(n == 1 for n in self.experiment.layers)
@@ -150,12 +165,15 @@ class Session(QObject):
         not fit the memory budget raises ExperimentError and changes nothing."""
         check_budget(experiment)
         self.pause()
+        had_marks = bool(self.marks)
         self.experiment = experiment
         self._build()
         self._set_modified(modified)
         self.experiment_changed.emit()
         self.selection_changed.emit()
         self.cursor_moved.emit(self.position)
+        if had_marks:
+            self.marks_changed.emit()
 
     def open(self, path: str | Path) -> None:
         """Load an experiment file; raises ExperimentError and changes nothing if it is bad."""
@@ -365,9 +383,11 @@ class Session(QObject):
         self.announce_training(None)
 
     def reset(self) -> None:
-        """R: back to the initial weights, a fresh optimiser and an empty history."""
+        """R: back to the initial weights, a fresh optimiser, an empty history and no
+        marks (a weight edited by hand is forgotten: the initial weights never change)."""
         self.pause()
         self.trainer.reset()
+        self.clear_marks()
         self.current = self.trainer.preview()
         self.last = None
         self._newest = None
@@ -375,3 +395,49 @@ class Session(QObject):
         self.pass_changed.emit()
         self.player.seek(0)
         self.trained.emit(0)
+
+    # -- changes by hand between steps ---------------------------------------------------
+    def add_mark(self, text: str) -> None:
+        """Mark the step about to run (the one shown) on the history plots with ``text``.
+        The same text at the same step is one mark: dragging a weight's slider makes one."""
+        mark = Mark(self.trainer.step_count, text)
+        if self.marks and self.marks[-1] == mark:
+            return
+        self.marks.append(mark)
+        self.marks_changed.emit()
+
+    def clear_marks(self) -> None:
+        if self.marks:
+            self.marks = []
+            self.marks_changed.emit()
+
+    def edit_weight(self, layer: int, neuron: int, source: int, value: float) -> None:
+        """Set the weight from ``source`` (layer ``layer``−1) into ``neuron`` (``layer``,
+        1-based) to ``value`` in the current parameters, and show the step again from
+        them: the forward and backward pass on the same batch and the update that follows,
+        as the core computes a step. The history and the optimiser's state (momentum,
+        Adam's moments) are kept; the next step trains on from the edited weight; R still
+        returns to the initial weights. Leaves the mark "w edited" at this step.
+
+        Raises RuntimeError while training runs (the worker owns the trainer: pause
+        first), ValueError for a value that is not a finite number, IndexError for a
+        weight the network does not have."""
+        value = float(value)
+        if not math.isfinite(value):
+            raise ValueError(f"a weight must be a finite number, not {value}")
+        if self.training:
+            raise RuntimeError("pause training before editing a weight")
+        hold_all()  # no slice of any loop is in flight on the shared worker
+        t = self.trainer
+        edited = t.network.with_weight(layer, neuron, source, value)
+        if t.network.weights[layer - 1][neuron, source] == value:
+            return  # the same number: the same pass (the editor echoing the shown value)
+        t.network = edited
+        self._newest = None
+        self.current = t.preview()  # the step's pass and update, at the edited weights
+        self._set_modified(True)
+        self.add_mark(WEIGHT_EDITED)
+        position = self.player.position
+        self.player.position = -1  # force the move to be announced
+        self.pass_changed.emit()
+        self.player.seek(position)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QVBoxLayout, QW
 from ..model import training_loop
 from ..model.palette import NONFINITE, OUTLINE, TEXT, viridis
 from ..model.presentation import Presentation
-from ..model.session import Session
+from ..model.session import Mark, Session
 
 # One meaning per colour, none near the diagram's (palette.MEANINGS) or viridis, which
 # here means a layer's depth and nothing else; test_colours checks ΔE2000 ≥ 10.
@@ -287,6 +287,57 @@ def notes_text(zeros: int, nonfinite: int, zero_how: str = "× at the floor") ->
 
 
 NONFINITE_COLOR = QColor(NONFINITE)
+MARK_LABEL_AT = 0.97  # a mark's label: this far up its plot (the diverged line's is 0.9)
+
+
+def marks_by_step(marks: list[Mark]) -> list[tuple[int, str]]:
+    """One (step, text) per marked step, in step order: marks made at the same step (a
+    weight edited, then a setting changed) share one line and one label."""
+    texts: dict[int, list[str]] = {}
+    for m in marks:
+        if m.text not in texts.setdefault(m.step, []):
+            texts[m.step].append(m.text)
+    return [(step, ", ".join(texts[step])) for step in sorted(texts)]
+
+
+class MarkLines:
+    """The Session's marks on one panel's history plots: a thin dashed line at each marked
+    step, labelled on the first plot. The lines' steps count in the x range, so a mark
+    just past the newest step is in view."""
+
+    def __init__(self) -> None:
+        self.lines: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
+        self._drawn: tuple[object, ...] | None = None
+
+    def forget(self) -> None:
+        """The plots were cleared (a rebuild): their lines went with them."""
+        self.lines = []
+        self._drawn = None
+
+    def draw(self, plots: list[pg.PlotItem], marks: list[Mark], s: Sizes) -> None:
+        shown = marks_by_step(marks)
+        key = (tuple(shown), tuple(id(p) for p in plots), s["line"], s["legend"])
+        if key == self._drawn:
+            return
+        for plot, line in self.lines:
+            plot.removeItem(line)
+        self.lines = []
+        font = QFont()
+        font.setPointSizeF(s["legend"])
+        for k, plot in enumerate(plots):
+            for step, text in shown:
+                line = pg.InfiniteLine(
+                    pos=step, angle=90, movable=False,
+                    pen=pen(INK, max(1.0, s["line"] / 2), dashed=True),
+                    label=text if k == 0 else None,
+                    labelOpts={"position": MARK_LABEL_AT, "color": INK,
+                               "fill": (255, 255, 255, 200), "anchors": [(0, 0), (0, 0)]})
+                if k == 0:
+                    line.label.setFont(font)
+                line.setToolTip(f"before step {step}: {text}")
+                plot.addItem(line)
+                self.lines.append((plot, line))
+        self._drawn = key
 
 
 MIN_VIEW_PX = 160  # a plot's view box is never drawn shorter (issue 11): a panel gives up
@@ -345,7 +396,9 @@ class PlotPanel(QWidget):
         self.redraw_seconds = 0.0  # how long the last redraw took
         self._last_redraw = -math.inf
         self.forced = False
+        self.mark_lines = MarkLines()
         session.experiment_changed.connect(self._on_experiment_changed)
+        session.marks_changed.connect(self.mark_dirty)
         session.pass_changed.connect(self._on_pass_changed)
         session.trained.connect(self._on_trained_changed)
         self.presentation.changed.connect(self._on_presentation_changed)
@@ -392,8 +445,10 @@ class PlotPanel(QWidget):
         self.forced = force  # a forced redraw (screenshot, test) computes everything now
         if self.stale:
             self.rebuild()
+            self.mark_lines.forget()
             self.stale = False
         self.redraw()
+        self.mark_lines.draw(self.mark_plots(), self.session.marks, self.sizes)
         self.dirty = False
         self._last_redraw = now
         self.redraw_seconds = time.perf_counter() - started
@@ -409,6 +464,10 @@ class PlotPanel(QWidget):
 
     def redraw(self) -> None:
         """Draw the current data into the items ``rebuild`` made (each panel has its own)."""
+
+    def mark_plots(self) -> list[pg.PlotItem]:
+        """The plots (over training steps) that draw the Session's marks; none by default."""
+        return []
 
     @property
     def projector(self) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QWidget
 
 from ...core.curves import ratios_to_output
@@ -54,6 +55,9 @@ class GradientsPanel(LayerHistoryPanel):
             if math.isfinite(r):
                 text += f"  ·  step {int(steps[-1])}: layer 1 has {ratio_label(r)} of the output's"
         return text
+
+    def mark_plots(self) -> list[pg.PlotItem]:
+        return [self.plot]  # a weight edited by hand: the gradients before and after
 
     def _on_accumulated_changed(self, on: bool) -> None:
         self.y_label = ACCUMULATED if on else GRADIENT

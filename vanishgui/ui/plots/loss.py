@@ -144,6 +144,9 @@ class LossPanel(PlotPanel):
         self.set_header(text + notes_text(self.counts.zeros if log else 0,
                                           self.counts.nonfinite))
 
+    def mark_plots(self) -> list[pg.PlotItem]:
+        return [self.loss_plot, self.accuracy_plot]  # the label on the loss
+
     def _on_log_scale_changed(self, _on: bool) -> None:
         self.stale = True
         self.loss_plot.enableAutoRange()

@@ -7,6 +7,7 @@ layer that has stopped learning; with momentum or Adam the two part ways.
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 
 from .layers import LayerHistoryPanel
 
@@ -17,3 +18,6 @@ class UpdatesPanel(LayerHistoryPanel):
 
     def header_text(self, steps: np.ndarray, block: np.ndarray) -> str:
         return "mean |ΔW| of each update, per layer"
+
+    def mark_plots(self) -> list[pg.PlotItem]:
+        return [self.plot]
