@@ -72,8 +72,9 @@ def refused(doc: dict) -> str:
 # -- the built-in lessons ----------------------------------------------------------------------
 
 
-def test_there_are_two_built_in_lessons() -> None:
-    assert {p.stem for p in LESSONS} == {"vanishing-gradient", "initialisation"}
+def test_the_built_in_lessons() -> None:
+    assert {p.stem for p in LESSONS} == {"vanishing-gradient", "initialisation", "exploding",
+                                         "dying-relu", "sigmoid-output", "not-vanishing"}
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
@@ -103,18 +104,23 @@ def test_the_vanishing_gradient_lesson_walks_the_arc() -> None:
     assert kinds == {PlayAction, TrainAction, DeepenAction, SwitchAction, CompareAction}
     cures = {a.experiment.hidden_activation.name for s in lesson.scenes for a in s.actions
              if isinstance(a, SwitchAction)}
-    assert cures == {"tanh", "leaky_relu", "prelu", "swish", "elu", "gelu", "selu"}
+    assert cures == {"tanh", "relu", "leaky_relu", "prelu", "swish", "elu", "gelu", "selu"}
     assert by_title["ReLU and friends"].experiment.hidden_activation.name == "relu"
 
 
 def test_the_initialisation_lesson_starts_the_same_net_three_ways() -> None:
     lesson = load_lesson(RESOURCES / "lessons" / "initialisation.json", EXAMPLES)
-    assert 3 <= len(lesson.scenes) <= 4
+    assert 3 <= len(lesson.scenes) <= 8
     schemes = [s.experiment.init for s in lesson.scenes[:3]]
     assert [i.scheme for i in schemes] == ["normal", "xavier_uniform", "he_normal"]
     assert schemes[0].param("std") == 1.0
     assert len({s.experiment.layers for s in lesson.scenes}) == 1
-    assert {s.experiment.hidden_activation.name for s in lesson.scenes} == {"sigmoid"}
+    assert {s.experiment.hidden_activation.name for s in lesson.scenes[:3]} == {"sigmoid"}
+    # then the start each activation was made for
+    pairs = {(s.experiment.hidden_activation.name, s.experiment.init.scheme)
+             for s in lesson.scenes[3:]}
+    assert {("tanh", "xavier_uniform"), ("relu", "he_normal"),
+            ("selu", "lecun_normal")} <= pairs
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -149,7 +155,7 @@ def test_a_scene_may_name_the_finding_it_is_about() -> None:
     assert lesson.scenes[0].finding is None
     gradients = RESOURCES / "lessons" / "vanishing-gradient.json"
     built_in = [s.finding for s in load_lesson(gradients, EXAMPLES).scenes if s.finding]
-    assert built_in == ["vanishing"]
+    assert built_in == ["vanishing", "vanishing"]
 
 
 def test_show_is_read() -> None:
@@ -360,6 +366,7 @@ def test_depth_row_is_the_cores_figures(hidden: int) -> None:
 
 
 def test_depth_row_of_a_wide_net_has_no_chain_product() -> None:
-    exp = load_lesson(LESSONS[0], EXAMPLES).scenes[0].experiment  # the circles net, 8 wide
+    init = RESOURCES / "lessons" / "initialisation.json"
+    exp = load_lesson(init, EXAMPLES).scenes[0].experiment  # the circles net, 8 wide
     row = depth_row(exp.trainer().preview())
     assert row.product is None and row.hidden_layers == exp.depth - 1

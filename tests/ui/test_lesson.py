@@ -146,7 +146,7 @@ def test_every_scene_runs_its_steps_and_shows_the_cores_numbers(window, player, 
                 phase = "update" if a.phase == "step" else a.phase
                 assert s.position == s.trace.phase_range(phase)[1]
             elif isinstance(a, TrainAction):
-                expected.trainer.train(a.steps)
+                expected.trainer.train(a.steps, stop_on_divergence=True)  # as the window
                 expected.check(window)
             elif isinstance(a, DeepenAction):
                 expected.load(a.experiments[step.part])
@@ -204,8 +204,10 @@ def test_page_down_and_page_up_move_through_scenes(window, player, qtbot) -> Non
 
 def test_the_lesson_menu_lists_the_built_in_lessons(window, player) -> None:
     names = [a.text() for a in window.menus["Lesson"].actions() if a.text()]
-    assert names[:2] == ["Why gradients vanish", "Where the weights start"]
-    assert names[2:] == ["&Next scene", "&Previous scene", "&Leave lesson"]
+    assert names[:6] == ["Why gradients vanish", "Dying ReLU",
+                         "The other side: exploding gradients", "Where the weights start",
+                         "Not every small gradient is vanishing", "Sigmoid at the output"]
+    assert names[6:9] == ["&Next scene", "&Previous scene", "&Leave lesson"]
     file_menu = [a.text() for a in window.menus["File"].actions()]
     assert file_menu.index("Open &lesson…") < file_menu.index("&Save")
     assert not window.actions_by_name["lesson_next"].isEnabled()
@@ -278,9 +280,10 @@ def test_the_command_line_shows_a_scene_as_it_ends(window, qtbot) -> None:
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["--lesson", "vanishing-gradient", "--scene", "11"], "--scene must be from 1 to 10"),
+    (["--lesson", "vanishing-gradient", "--scene", "12"], "--scene must be from 1 to 11"),
     (["--lesson", "nonsense"],
-     "--lesson expects a lesson file or one of vanishing-gradient, initialisation"),
+     "--lesson expects a lesson file or one of vanishing-gradient, dying-relu, exploding, "
+     "initialisation, not-vanishing, sigmoid-output"),
 ])
 def test_bad_lesson_arguments_stop_before_any_window(argv, message, capsys) -> None:
     with pytest.raises(SystemExit) as stop:
