@@ -656,8 +656,11 @@ def test_a_step_axis_never_runs_its_labels_together(qtbot, width, last) -> None:
     qtbot.waitExposed(w)
     w.getPlotItem().plot(np.linspace(0, last, 50), np.linspace(1, 2, 50))
     w.getPlotItem().setXRange(0, last, padding=0.05)
-    qtbot.wait(20)
-    labels = drawn_labels(w.getPlotItem().getAxis("bottom"))
+    axis = w.getPlotItem().getAxis("bottom")
+    # the axis grows to its labels' height on its first paint, and draws them on the next
+    qtbot.waitUntil(lambda: len(drawn_labels(axis)) >= (2 if width >= 200 else 1),
+                    timeout=2000)
+    labels = drawn_labels(axis)
     by_x = sorted(labels, key=lambda t: t[1])
     for (a, _l, right), (b, left, _r) in itertools.pairwise(by_x):
         assert right <= left, (a, b, width, last)

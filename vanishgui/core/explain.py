@@ -340,7 +340,7 @@ def ledger_footer(rule: ChainRule) -> str:
         if len(shown) > 5:  # a 20-layer footer filled the dock; the rows list them all
             shown = [*shown[:3], "…", shown[-1]]
         scales = ", ".join(shown)
-        parts.append(f"Going back, each layer scales the gradient by its f'(z)·w: {scales}.")
+        parts.append(f"Each layer scales the gradient by its f'(z)·w: {scales}.")
         dead = [c for c in cross if c.dact == 0.0]
         if dead:
             names = " and ".join(f"{c.label}(z{subscript(c.layer)})" for c in dead)
@@ -355,16 +355,15 @@ def ledger_footer(rule: ChainRule) -> str:
             down = [c for c in mine if c.dact != 0.0 and abs(c.scale) < abs(c.dact)]
             said = f"{label}(z) alone is at most {num(bound)}"
             if up:
-                said += f"; a weight with |w| > 1 ({_weights(up)}) enlarges its layer's factor"
+                said += f"; |w| > 1 enlarges the factor ({_weights(up)})"
             if down:
-                said += (f"; {'one' if up else 'a weight'} with |w| < 1 ({_weights(down)}) "
-                         "shrinks it further")
+                said += f"; |w| < 1 shrinks it ({_weights(down)})"
             parts.append(said + ".")
     batch = ""
     if rule.batch_size > 1:
         batch = (f" This is sample {rule.sample + 1} of {rule.batch_size}; summed over the "
                  f"batch, ∂L/∂w = {num(rule.gradient)}.")
-    parts.append(f"Product of all {len(rule.factors)} factors = {num(rule.product)}.{batch}")
+    parts.append(f"Product of the {len(rule.factors)} factors: {num(rule.product)}.{batch}")
     return " ".join(parts)
 
 

@@ -12,14 +12,15 @@ exact zeros, colours); they never make new numbers.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 import warnings
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QShowEvent
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QShowEvent
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..model import training_loop
@@ -172,30 +173,46 @@ class StepAxis(pg.AxisItem):
         span = maxVal - minVal
         if self.logMode or span <= 0 or size <= 0 or not math.isfinite(span):
             return super().tickSpacing(minVal, maxVal, size)
-        fm = QFontMetrics(self.style.get("tickFont") or self.font())
+        fm = QFontMetricsF(self.style.get("tickFont") or self.font())
 
-        def room(major: float) -> float:  # px between labels, less the widest label
-            top = major * math.floor(maxVal / major)
+        def drawn(major: float) -> list[tuple[float, float]] | None:
+            """The (left, right) px of each label of this spacing that pyqtgraph will
+            draw: it hides a label that would stick out past either end of the axis
+            (hideOverlappingLabels; a 140-px plot's "0" and "500" were both hidden, and it
+            showed no label at all). None when there are too many to be any use."""
+            first, last = math.ceil(minVal / major), math.floor(maxVal / major)
+            if last - first > 200:
+                return None
+            values = [k * major for k in range(first, last + 1)]
             # the class's own method: a caller watching this axis's drawn labels sees
             # only the ones drawn
-            texts = type(self).tickStrings(self, [minVal, maxVal, top],
-                                           self.autoSIPrefixScale * self.scale, major)
-            return major / span * size - max(fm.horizontalAdvance(t) for t in texts)
+            texts = type(self).tickStrings(self, values, self.autoSIPrefixScale * self.scale,
+                                           major)
+            out = []
+            for value, text in zip(values, texts):
+                x = (value - minVal) / span * size
+                # measured as pyqtgraph measures it (a box a little wider than the text)
+                half = fm.boundingRect(QRectF(0, 0, 100, 100), Qt.AlignmentFlag.AlignCenter,
+                                       text).width() / 2
+                if x - half >= 0 and x + half <= size:
+                    out.append((x - half, x + half))
+            return out
 
-        def in_view(major: float) -> int:
-            return math.floor(maxVal / major) - math.ceil(minVal / major) + 1
+        def fits(major: float, gap: float) -> bool:
+            labels = drawn(major)
+            return bool(labels) and all(b[0] - a[1] >= gap
+                                        for a, b in itertools.pairwise(labels))
 
         base = 10.0 ** math.floor(math.log10(span / max(1.0, size / 40.0)))
         steps = [step for k in range(40) for m in (1, 2, 5)
                  if math.isfinite(step := base * m * 10.0 ** k) and step <= 4 * span]
         if not steps or not math.isfinite(maxVal) or not math.isfinite(minVal):
             return super().tickSpacing(minVal, maxVal, size)
-        # the first that fits (the axis asks on every repaint while training: no scan of
-        # all 120 candidates)
-        major = next((s for s in steps if room(s) >= self.GAP_PX), steps[-1])
-        if in_view(major) < 2:  # one label says nothing of the scale: closer, if they fit
-            closer = (s for s in reversed(steps) if s < major)
-            major = next((s for s in closer if in_view(s) >= 2 and room(s) >= 4), major)
+        # the smallest spacing whose drawn labels keep a gap: the most labels that fit
+        # (the axis asks on every repaint while training: it stops at the first)
+        # a narrow plot where none keeps the full gap: labels that merely do not touch
+        major = next((s for s in steps if fits(s, self.GAP_PX)),
+                     next((s for s in steps if fits(s, 4)), steps[-1]))
         m = round(major / 10.0 ** math.floor(math.log10(major)))
         return [(major, 0.0), (major / (2 if m == 1 else m), 0.0)]
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import QLabel, QWidget
 
@@ -113,6 +114,10 @@ class DactPanel(PlotPanel):
         self.curves_arranged = "stacked"  # see curve_arrangement()
         self.layers_plot.getViewBox().sigResized.connect(self._fit_bound_text)
         self.layers_plot.getViewBox().sigResized.connect(self._fit_ticks)
+        # the plots' room changes when the sentence under them rewraps (a new network's
+        # text), not only when the panel resizes: arrange again then (a 3-line sentence
+        # had left stacked curves 151 px)
+        self.view.installEventFilter(self)
 
     def curve_arrangement(self, width: int, height: int) -> str:
         """Where f(z) and f'(z) go beside the per-layer points, for a view of that size:
@@ -141,7 +146,12 @@ class DactPanel(PlotPanel):
         shown = not label.isHidden()
         room = self.view.height() + (label.height() if shown else 0)
         margin = 0 if shown else HYSTERESIS_PX  # no flipping at the threshold
-        show = room - label.heightForWidth(self.width()) >= MIN_VIEW_PX + overhead + margin
+        # measured at the width it wraps to (a panel-wide guess undercounted the lines of
+        # the longer hidden-layer sentence and left the plots 151 px)
+        m = self.body.contentsMargins()
+        width = label.width() if shown and label.width() > 0 else \
+            self.width() - m.left() - m.right()
+        show = room - label.heightForWidth(width) >= MIN_VIEW_PX + overhead + margin
         if show != shown:
             label.setVisible(show)
 
@@ -187,6 +197,11 @@ class DactPanel(PlotPanel):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._arrange_curves()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.view and event.type() == QEvent.Type.Resize:
+            self._arrange_curves()
+        return False
 
     def _on_sample_changed(self, _sample: int) -> None:
         self.mark_dirty()

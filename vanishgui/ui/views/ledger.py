@@ -11,8 +11,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFrame,
     QHeaderView,
     QLabel,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -48,16 +50,41 @@ class LedgerPanel(QWidget):
         self.footer = QLabel(self)
         self.footer.setWordWrap(True)
         self.footer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # the footer scrolls in a short dock rather than being cut (or squeezing the
+        # diagram): it takes the height its lines need, down to three lines
+        self.footer_box = QScrollArea(self)
+        self.footer_box.setObjectName("ledgerFooter")
+        self.footer_box.setWidgetResizable(True)
+        self.footer_box.setFrameShape(QFrame.Shape.NoFrame)
+        self.footer_box.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.footer_box.setWidget(self.footer)
         lay = QVBoxLayout(self)
         lay.addWidget(self.heading)
         lay.addWidget(self.table, 1)
-        lay.addWidget(self.footer)
+        lay.addWidget(self.footer_box)
         self.setToolTip("Click an edge of the diagram: its gradient, factor by factor.")
         session.selection_changed.connect(self._on_changed)
         session.pass_changed.connect(self._on_changed)
         session.experiment_changed.connect(self._on_changed)
         session.sample_changed.connect(self._on_changed)
         self._on_changed()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_footer()
+
+    def _fit_footer(self) -> None:
+        """The footer's box is as tall as its lines (the table, which scrolls, gives up
+        height first), but no less than three lines: beyond that it scrolls. A
+        word-wrapped label in a short dock had been cut to 77 of its 126 px."""
+        m = self.layout().contentsMargins()
+        width = max(1, self.width() - m.left() - m.right())
+        need = max(self.footer.heightForWidth(width), self.footer.fontMetrics().height())
+        box = self.footer_box
+        least = min(need, 3 * self.footer.fontMetrics().lineSpacing() + 4)
+        if (box.maximumHeight(), box.minimumHeight()) != (need, least):
+            box.setMaximumHeight(need)
+            box.setMinimumHeight(least)
 
     def wanted_height(self, width: int) -> int:
         """The height that shows the heading, every row and the footer at ``width``."""
@@ -75,6 +102,10 @@ class LedgerPanel(QWidget):
         return height
 
     def _on_changed(self, *_args: object) -> None:
+        self._write()
+        self._fit_footer()
+
+    def _write(self) -> None:
         s = self.session
         sel = s.selection
         self.table.setRowCount(0)
