@@ -697,3 +697,38 @@ def test_the_depth_check_catches_the_old_wording() -> None:
     assert bad and "hidden" not in bad[0].group(1)
     good = list(re.finditer(COUNT, "a chain of 9 hidden sigmoid layers", flags=re.IGNORECASE))
     assert good and "hidden" in good[0].group(1)
+
+
+# -- the questions the built-in lessons ask (predict, then reveal) ---------------------------
+
+# (lesson, scene number): the choice (1-based) whose range holds the core's value once the
+# scene's actions have run, and that value as the reveal shows it
+QUESTIONS = {
+    ("vanishing-gradient", 6): (4, "1/4.9e6"),  # 10 hidden sigmoid layers
+    ("vanishing-gradient", 8): (3, "1/596"),  # tanh after 300 steps
+    ("dying-relu", 1): (1, "yes"),  # still dead after 100 steps
+    ("exploding", 2): (2, "no"),  # one step and the chain has saturated: vanishing now
+    ("initialisation", 2): (1, "0.693"),  # Xavier stays at ln 2
+}
+
+
+def test_every_built_in_question_is_listed() -> None:
+    asked = {(name, s.index + 1) for name, lesson in LESSONS.items() for s in lesson.scenes
+             if s.question is not None}
+    assert asked == set(QUESTIONS)
+
+
+@pytest.mark.parametrize(("name", "number"), sorted(QUESTIONS))
+def test_each_question_reveals_the_cores_value_in_one_choice(name: str, number: int) -> None:
+    from vanishgui.core.question import evaluate
+
+    scene = LESSONS[name].scenes[number - 1]
+    assert scene.question is not None
+    last = play(scene)[-1]
+    assert isinstance(last, State)
+    answer = evaluate(scene.question, last.p, last.history)
+    holder, shown = QUESTIONS[(name, number)]
+    assert answer.holder == holder - 1, (answer, scene.question.choices)
+    assert answer.shown == shown
+    # the choices are real alternatives: at least one other choice holds none of it
+    assert len(scene.question.choices) >= 2
