@@ -158,6 +158,16 @@ def test_a_scene_may_name_the_finding_it_is_about() -> None:
     assert built_in == ["vanishing", "vanishing"]
 
 
+def test_a_scene_may_carry_notes_for_the_presenter_view() -> None:
+    lesson = parse(scene_field(1, "notes", "Ask who expects the first bar to be smallest."))
+    assert lesson.scenes[1].notes == "Ask who expects the first bar to be smallest."
+    assert lesson.scenes[0].notes == ""
+    assert refused(scene_field(1, "notes", "x" * 2001)) == \
+        "test.json: scenes[1] (“Backward”): notes: expected at most 2000 characters, got 2001"
+    assert refused(scene_field(1, "notes", 7)) == \
+        "test.json: scenes[1] (“Backward”): notes: expected a non-empty string, got 7"
+
+
 def test_show_is_read() -> None:
     second = parse(lesson_doc()).scenes[1]
     assert second.show.panels == ("ledger", "flow")
