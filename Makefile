@@ -39,6 +39,7 @@ test-slow: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python tests/bench/bench_core.py
+	$(BIN)/python tests/bench/bench_cures.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_diagram.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_training_gui.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_long_run.py

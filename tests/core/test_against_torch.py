@@ -487,10 +487,16 @@ def test_report_json_matches_torch(tmp_path, name: str) -> None:
 
     assert {"format", "version", "loss", "layers", "steps", "history", "final"} <= set(report)
     assert {"loss", "grad_mean_abs"} <= set(report["history"])
-    assert set(report["final"]) == {"loss", "weights", "biases", "alphas"}
+    # issue 15 added the cures' fields: null here, as there is no norm and no skip
+    assert set(report["final"]) == {"loss", "weights", "biases", "alphas", "gammas", "betas"}
+    assert report["final"]["gammas"] is None and report["final"]["betas"] is None
     for layer in report["layers"]:
         assert set(layer) == {"index", "size", "activation", "z", "a", "dact", "delta",
-                              "grad_weights", "grad_biases", "grad_alpha"}
+                              "grad_weights", "grad_biases", "grad_alpha", "z_hat", "gamma",
+                              "beta", "grad_gamma", "grad_beta", "skip_from"}
+        assert layer["z_hat"] == layer["z"]
+        assert [layer[k] for k in ("gamma", "beta", "grad_gamma", "grad_beta",
+                                   "skip_from")] == [None] * 5
     assert report["format"] == "vanishgui-report"
     assert report["version"] == 1
     assert report["steps"] == steps

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import math
 import os
 import re
 import stat
@@ -24,6 +25,7 @@ import numpy as np
 
 from . import datasets, losses, optimizers
 from .activations import Activation, ActivationError, parse_activation
+from .cures import MAX_EVERY, NORMS, block_widths_problem
 from .initializers import Init, InitError, parse_init
 from .jsonfile import MAX_FILE_BYTES as MAX_FILE_BYTES  # the limit, where it has always been
 from .jsonfile import (
@@ -93,6 +95,11 @@ class Experiment:
     momentum: float
     batch_size: int | None
     per_layer: bool = False  # whether `activations` was given explicitly
+    residual: int | None = None  # k of network.residual {"every": k}, None without
+    norm: str = "none"  # network.norm
+    gammas: tuple[np.ndarray, ...] | None = None  # per hidden layer; None: γ = 1
+    betas: tuple[np.ndarray, ...] | None = None  # per hidden layer; None: β = 0
+    clip_norm: float | None = None  # training.clip_norm, None: no clipping
 
     @property
     def depth(self) -> int:
@@ -114,7 +121,10 @@ class Experiment:
         weights = list(self.weights) if self.weights is not None else self.init.weights(self.layers)
         biases = list(self.biases) if self.biases is not None else None
         alphas = list(self.alphas) if self.alphas is not None else None
-        return make_network(self.layers, self.activations, weights, biases, alphas)
+        return make_network(
+            self.layers, self.activations, weights, biases, alphas, norm=self.norm,
+            gammas=None if self.gammas is None else list(self.gammas),
+            betas=None if self.betas is None else list(self.betas), residual=self.residual)
 
     def trainer(self) -> Trainer:
         x, y = self.data()
@@ -127,6 +137,7 @@ class Experiment:
             batch_size=self.batch_size,
             seed=self.init.seed,
             classification=self.classification,
+            clip_norm=self.clip_norm,
         )
 
     def with_parameters(self, network: Network) -> Experiment:
@@ -136,6 +147,8 @@ class Experiment:
             weights=tuple(w.copy() for w in network.weights),
             biases=tuple(b.copy() for b in network.biases),
             alphas=tuple(network.alphas),
+            gammas=tuple(g.copy() for g in network.gammas) if self.norm != "none" else None,
+            betas=tuple(b.copy() for b in network.betas) if self.norm != "none" else None,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -153,27 +166,39 @@ class Experiment:
                 "noise": self.noise,
                 "seed": self.data_seed,
             }
+        network: dict[str, Any] = {
+            "layers": list(self.layers),
+            "hidden_activation": self.hidden_activation.to_json(),
+            "output_activation": self.output_activation.to_json(),
+            "activations": acts,
+            "init": self.init.to_json(),
+            "weights": None if self.weights is None else [w.tolist() for w in self.weights],
+            "biases": None if self.biases is None else [b.tolist() for b in self.biases],
+            "alphas": None if self.alphas is None else list(self.alphas),
+        }
+        training: dict[str, Any] = {
+            "loss": self.loss,
+            "optimizer": self.optimizer,
+            "learning_rate": self.learning_rate,
+            "momentum": self.momentum,
+            "batch_size": self.batch_size,
+        }
+        # The cures are written only when set: a file without them stays as it was.
+        if self.residual is not None:
+            network["residual"] = {"every": self.residual}
+        if self.norm != "none":
+            network["norm"] = self.norm
+            network["gammas"] = None if self.gammas is None else [g.tolist()
+                                                                   for g in self.gammas]
+            network["betas"] = None if self.betas is None else [b.tolist() for b in self.betas]
+        if self.clip_norm is not None:
+            training["clip_norm"] = self.clip_norm
         return {
             "format": FORMAT,
             "version": VERSION,
-            "network": {
-                "layers": list(self.layers),
-                "hidden_activation": self.hidden_activation.to_json(),
-                "output_activation": self.output_activation.to_json(),
-                "activations": acts,
-                "init": self.init.to_json(),
-                "weights": None if self.weights is None else [w.tolist() for w in self.weights],
-                "biases": None if self.biases is None else [b.tolist() for b in self.biases],
-                "alphas": None if self.alphas is None else list(self.alphas),
-            },
+            "network": network,
             "data": data,
-            "training": {
-                "loss": self.loss,
-                "optimizer": self.optimizer,
-                "learning_rate": self.learning_rate,
-                "momentum": self.momentum,
-                "batch_size": self.batch_size,
-            },
+            "training": training,
         }
 
 
@@ -192,7 +217,8 @@ def parse_experiment(doc: Any, source: str = "experiment") -> Experiment:
 
     net = c.obj(top["network"], "network",
                 ("layers", "hidden_activation", "output_activation", "activations", "init",
-                 "weights", "biases", "alphas"), ("layers",))
+                 "weights", "biases", "alphas", "residual", "norm", "gammas", "betas"),
+                ("layers",))
     raw_layers = net["layers"]
     if not isinstance(raw_layers, list):
         raise c.fail("network.layers",
@@ -273,6 +299,7 @@ def parse_experiment(doc: Any, source: str = "experiment") -> Experiment:
             else:
                 parsed.append(None)
         alphas = tuple(parsed)
+    residual, norm, gammas, betas = _cures(c, net, layers)
 
     data = c.obj(top["data"], "data", ("inputs", "targets", "dataset", "samples", "noise",
                                         "seed"), ())
@@ -315,7 +342,7 @@ def parse_experiment(doc: Any, source: str = "experiment") -> Experiment:
                           f"{n} samples of {layers[-1]} output(s), as many as the inputs")
 
     train = c.obj(top["training"], "training",
-                  ("loss", "optimizer", "learning_rate", "momentum", "batch_size"),
+                  ("loss", "optimizer", "learning_rate", "momentum", "batch_size", "clip_norm"),
                   ("loss", "learning_rate"))
     loss = train["loss"]
     if loss not in losses.NAMES:
@@ -333,6 +360,11 @@ def parse_experiment(doc: Any, source: str = "experiment") -> Experiment:
     batch = train.get("batch_size")
     if batch is not None:
         batch = c.integer(batch, "training.batch_size", 1, n)
+    clip_norm = train.get("clip_norm")
+    if clip_norm is not None:
+        clip_norm = _clip_norm(c, clip_norm)
+    if norm == "batch":
+        _one_sample_batches(c, n, batch)
     if loss == "bce":
         if acts[-1].name not in losses.BCE_OUTPUTS:
             raise c.fail("training.loss", f"bce needs outputs between 0 and 1, so the output "
@@ -348,8 +380,89 @@ def parse_experiment(doc: Any, source: str = "experiment") -> Experiment:
         init=init, weights=weights, biases=biases, alphas=alphas,
         inputs=inputs, targets=targets, dataset=dataset, samples=samples, noise=noise,
         data_seed=data_seed, loss=loss, optimizer=optimizer, learning_rate=lr,
-        momentum=momentum, batch_size=batch, per_layer=per_layer,
+        momentum=momentum, batch_size=batch, per_layer=per_layer, residual=residual,
+        norm=norm, gammas=gammas, betas=betas, clip_norm=clip_norm,
     )
+
+
+def _cures(c: Fields[ExperimentError], net: Any, layers: tuple[int, ...]) -> tuple[
+        int | None, str, tuple[np.ndarray, ...] | None, tuple[np.ndarray, ...] | None]:
+    """network.residual, network.norm, network.gammas and network.betas, checked."""
+    residual = None
+    raw = net.get("residual")
+    if raw is not None:
+        block = c.obj(raw, "network.residual", ("every",), ("every",))
+        residual = c.integer(block["every"], "network.residual.every", 1, MAX_EVERY)
+        bad = block_widths_problem(layers, residual)
+        if bad is not None:
+            source, end = bad
+            names = list(range(source, end + 1))
+            if len(names) > 4:  # a long block: the first layer of another width, not all
+                other = next(i for i in names if layers[i] != layers[source])
+                names = [source, other]
+            widths = [layers[i] for i in names]
+            group = f"layer {end}" if end == source + 1 else f"layers {source + 1} to {end}"
+            raise c.fail("network.residual",
+                         f"every {residual} makes {group} a block whose last layer adds layer "
+                         f"{source}'s activation, so layers {source} to {end} need the same "
+                         f"width, but layers {', '.join(map(str, names))} have widths "
+                         f"{', '.join(map(str, widths))}")
+    norm = net.get("norm")
+    norm = "none" if norm is None else norm
+    if not isinstance(norm, str) or norm not in NORMS:
+        raise c.fail("network.norm", f"expected one of {', '.join(NORMS)}, got "
+                                     f"{show_value(norm)}")
+    hidden = layers[1:-1]
+    found: list[tuple[np.ndarray, ...] | None] = []
+    for name, symbol in (("gammas", "γ"), ("betas", "β")):
+        field = f"network.{name}"
+        value = net.get(name)
+        if value is None:
+            found.append(None)
+            continue
+        if norm == "none":
+            raise c.fail(field, f"{symbol} only goes with a norm, but network.norm is "
+                                "\"none\" (give \"batch\" or \"layer\", or leave "
+                                f"{name} out)")
+        if not isinstance(value, list) or len(value) != len(hidden):
+            raise c.fail(field, f"expected a list of {len(hidden)} lists (one per hidden "
+                                "layer), got " + (f"{len(value)}" if isinstance(value, list)
+                                                   else show_value(value)))
+        found.append(tuple(c.array(v, f"{field}[{i}]", (width,),
+                                   f"hidden layer {i + 1} has {width} neurons")
+                           for i, (v, width) in enumerate(zip(value, hidden))))
+    return residual, norm, found[0], found[1]
+
+
+def _clip_norm(c: Fields[ExperimentError], value: Any) -> float:
+    """training.clip_norm: a finite number above 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise c.fail("training.clip_norm", f"expected a finite number above 0 (or null for no "
+                                           f"clipping), got {show_value(value)}")
+    try:
+        number = float(value)
+    except OverflowError:  # an integer too large for a float
+        number = math.inf
+    if not (math.isfinite(number) and number > 0):
+        raise c.fail("training.clip_norm", f"expected a finite number above 0 (or null for no "
+                                           f"clipping), got {show_value(value)}")
+    return number
+
+
+def _one_sample_batches(c: Fields[ExperimentError], n: int, batch: int | None) -> None:
+    """Batch norm of one sample is refused (PyTorch refuses it too): z − μ is 0."""
+    if n == 1:
+        why = "the data has only 1 sample"
+    elif batch == 1:
+        why = "training.batch_size is 1"
+    elif batch is not None and batch < n and n % batch == 1:
+        why = (f"{n} samples in batches of {batch} leave a last batch of 1 sample "
+               f"({n} mod {batch} = 1)")
+    else:
+        return
+    raise c.fail("network.norm", f"\"batch\" needs at least 2 samples in every batch (one "
+                                 f"sample is its own mean: z − μ = 0), but {why}; use "
+                                 "\"layer\" or another batch size")
 
 
 def load_experiment(path: str | os.PathLike[str]) -> Experiment:
@@ -366,7 +479,8 @@ def parse_text(text: str, source: str = "experiment") -> Experiment:
 def dumps(experiment: Experiment) -> str:
     """The experiment as JSON text; ExperimentError when a parameter is inf or NaN."""
     for name, values in (("weights", experiment.weights), ("biases", experiment.biases),
-                         ("alphas", experiment.alphas)):
+                         ("alphas", experiment.alphas), ("gammas", experiment.gammas),
+                         ("betas", experiment.betas)):
         for i, v in enumerate(values or ()):
             if v is not None and not np.isfinite(v).all():
                 raise ExperimentError(

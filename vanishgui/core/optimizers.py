@@ -73,3 +73,23 @@ def optimizer_step(
             new_v.append(v)
             out.append(p - step_size * (m / (np.sqrt(v) / bias2_sqrt + ADAM_EPS)))
         return out, OptimizerState(t, tuple(new_m), tuple(new_v))
+
+
+CLIP_EPS = 1e-6  # torch.nn.utils.clip_grad_norm_'s
+
+
+def clip_gradients(
+    grads: list[np.ndarray], clip_norm: float
+) -> tuple[list[np.ndarray], float, float]:
+    """(the gradients scaled, N, c): N = √(sum of squares of every entry of every gradient)
+    and c = min(1, clip_norm / (N + 1e−6)), exactly ``torch.nn.utils.clip_grad_norm_(params,
+    clip_norm)`` with the 2-norm (its N is the 2-norm of the per-tensor 2-norms, as here).
+    When c is 1 the gradients are returned as they are; a NaN N makes every gradient NaN,
+    as torch's does. Nothing given is modified."""
+    with np.errstate(all="ignore"):
+        norms = np.array([math.sqrt(np.vdot(g, g)) if g.size else 0.0 for g in grads])
+        total = float(math.sqrt(np.vdot(norms, norms)))
+        scale = clip_norm / (total + CLIP_EPS)
+        if scale >= 1.0:
+            return grads, total, 1.0
+        return [g * scale for g in grads], total, scale

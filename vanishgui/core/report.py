@@ -102,7 +102,9 @@ def build_report(experiment: Experiment, steps: int = 0) -> dict[str, Any]:
         last = trainer.step()
     h = trainer.history
     layers = []
+    net0 = first.network
     for i in range(first.depth):
+        normed = i < len(net0.gammas)  # a hidden layer with a norm
         layers.append({
             "index": i + 1,
             "size": first.network.layers[i + 1],
@@ -114,6 +116,12 @@ def build_report(experiment: Experiment, steps: int = 0) -> dict[str, Any]:
             "grad_weights": first.grad_weights[i],
             "grad_biases": first.grad_biases[i],
             "grad_alpha": first.grad_alphas[i],
+            "z_hat": first.f_input(i + 1),
+            "gamma": net0.gammas[i] if normed else None,
+            "beta": net0.betas[i] if normed else None,
+            "grad_gamma": first.grad_gammas[i] if normed else None,
+            "grad_beta": first.grad_betas[i] if normed else None,
+            "skip_from": first.skip_source(i + 1),
         })
     history: dict[str, Any] = {
         "loss": h.loss,
@@ -137,6 +145,8 @@ def build_report(experiment: Experiment, steps: int = 0) -> dict[str, Any]:
             "weights": list(net.weights),
             "biases": list(net.biases),
             "alphas": list(net.alphas),
+            "gammas": list(net.gammas) if net.norm != "none" else None,
+            "betas": list(net.betas) if net.norm != "none" else None,
         },
         "table": {"first": layer_rows(first), "last": layer_rows(last)},
     }
@@ -305,8 +315,8 @@ def _report(argv: list[str] | None, stdout: TextIO | None, stderr: TextIO | None
         _say(stderr, f"vanishgui report: {e}")
         return BAD_INPUT
     samples = len(experiment.inputs) if experiment.inputs is not None else experiment.samples
-    too_big = estimate(experiment.layers, samples, experiment.batch_size).refusal(
-        report=args.json)
+    too_big = estimate(experiment.layers, samples, experiment.batch_size,
+                       normalised=experiment.norm != "none").refusal(report=args.json)
     if too_big:  # refused before anything is built: it would exhaust the machine
         _say(stderr, f"vanishgui report: {display_name(args.experiment)}: {too_big}")
         return BAD_INPUT

@@ -9,6 +9,11 @@ Mini-batches: with ``batch_size`` b, each epoch draws one permutation of the sam
 from ``numpy.random.default_rng([seed, epoch])`` and steps through it b samples at a
 time; the last batch of an epoch is smaller when b does not divide N. Full batch
 (``batch_size`` None) uses every sample, in order.
+
+With ``clip_norm`` the gradients of a step are clipped by their global 2-norm before the
+optimiser takes them (:func:`~.optimizers.clip_gradients`); the Pass keeps the gradients
+from before clipping, and its Update the norm and the factor. γ and β of a norm are
+trained like the weights.
 """
 
 from __future__ import annotations
@@ -16,12 +21,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
 from .losses import loss_value
 from .network import Network, Pass, Update, first_non_finite, run_pass
-from .optimizers import OptimizerConfig, OptimizerState, optimizer_step
+from .optimizers import OptimizerConfig, OptimizerState, clip_gradients, optimizer_step
 
 HISTORY_CAPACITY = 12_288  # rows kept before decimation; even, and above 10,000 steps
 
@@ -217,10 +223,14 @@ class Trainer:
         seed: int = 0,
         classification: bool = False,
         history_capacity: int = HISTORY_CAPACITY,
+        clip_norm: float | None = None,
     ) -> None:
+        self.inputs = np.ascontiguousarray(inputs, dtype=np.float64)
+        if network.norm == "batch":  # outside a step, batch norm takes the training set's μ, σ²
+            network = network.with_reference(self.inputs)
         self.initial_network = network
         self.network = network
-        self.inputs = np.ascontiguousarray(inputs, dtype=np.float64)
+        self.clip_norm = clip_norm
         self.targets = np.ascontiguousarray(targets, dtype=np.float64)
         self.loss_name = loss_name
         self.optimizer = optimizer
@@ -281,6 +291,10 @@ class Trainer:
                 # (and so the step) is exactly that of a float64
                 params.append(np.array(alpha, dtype=np.float64))
                 grads.append(np.array(ga, dtype=np.float64))
+        hidden = len(net.gammas)  # γ, β after every weight, bias and slope; 0 without a norm
+        clip = self.clip_norm
+        if hidden or clip is not None:
+            return self._cured_update(p, params, grads, hidden, clip)
         new, state = optimizer_step(self.optimizer, params, grads, self.state)
         if not learnable:  # (W₁, b₁, W₂, b₂, …); the alphas are all None
             weights, biases, new_alphas = tuple(new[0::2]), tuple(new[1::2]), alphas
@@ -300,6 +314,34 @@ class Trainer:
             self.optimizer.name,
             state,
         )
+
+    def _cured_update(self, p: Pass, params: list[np.ndarray], grads: list[np.ndarray],
+                      hidden: int, clip: float | None) -> Update:
+        """:meth:`_update` with γ and β (after every weight, bias and slope), and with
+        clipping by the global 2-norm before the optimiser's step."""
+        net = p.network
+        if hidden:
+            params = [*params, *net.gammas, *net.betas]
+            # a hidden layer's ∂L/∂γ and ∂L/∂β are arrays (None is the output layer's)
+            grads = [*grads, *cast("tuple[np.ndarray, ...]", p.grad_gammas[:hidden]),
+                     *cast("tuple[np.ndarray, ...]", p.grad_betas[:hidden])]
+        grad_norm: float | None = None
+        scale = 1.0
+        if clip is not None:
+            grads, grad_norm, scale = clip_gradients(grads, clip)
+        new, state = optimizer_step(self.optimizer, params, grads, self.state)
+        gammas, betas = net.gammas, net.betas
+        if hidden:
+            gammas, betas = tuple(new[-2 * hidden:-hidden]), tuple(new[-hidden:])
+            new = new[:-2 * hidden]
+        wl, bl, al = [], [], []
+        it = iter(new)
+        for alpha in net.alphas:
+            wl.append(next(it))
+            bl.append(next(it))
+            al.append(float(next(it)) if alpha is not None else None)
+        return Update(tuple(wl), tuple(bl), tuple(al), self.optimizer.learning_rate,
+                      self.optimizer.name, state, gammas, betas, grad_norm, scale)
 
     def commit(self, p: Pass) -> None:
         """Apply a previewed pass's update and record its figures in the History."""
@@ -329,7 +371,7 @@ class Trainer:
                 where, row = ("gradient", bad) if bad.any() else ("update", ~np.isfinite(upd))
                 found = (where, int(np.argmax(row)) + 1)
             h.diverged_in, h.diverged_layer = found
-        self.network = old.with_parameters(u.weights, u.biases, u.alphas)
+        self.network = old.with_parameters(u.weights, u.biases, u.alphas, u.gammas, u.betas)
         self.state = u.state
         self.cursor = self.next_batch()[1]
         self.step_count += 1
@@ -370,5 +412,36 @@ class Trainer:
         self.history = History(self.network.depth, self.history_capacity)
 
     def full_loss(self) -> float:
-        """The loss over the whole data set at the current parameters."""
+        """The loss over the whole data set at the current parameters (batch norm with the
+        whole data set's μ and σ²)."""
         return loss_value(self.loss_name, self.network.predict(self.inputs), self.targets)
+
+    def retune(self, optimizer: OptimizerConfig, batch_size: int | None,
+               clip_norm: float | None = None) -> None:
+        """Train on with these settings from the next step, keeping the parameters, the
+        history, the step count and where the next batch starts (a teacher's edit in the
+        middle of training). The optimiser's state (momentum buffers, Adam's moments and
+        step count) is kept unless the optimiser itself changes: then it starts afresh, as
+        a new optimiser would. A new batch size takes its next batch from the current
+        position in this epoch's order (the order itself is unchanged).
+
+        Raises ValueError, and changes nothing, for a batch size below 1 or a clip norm
+        that is not a number above 0, and under batch norm for a size that would leave a
+        batch of one sample (in the rest of this epoch or in a whole one)."""
+        n = len(self.inputs)
+        if batch_size is not None and batch_size < 1:
+            raise ValueError(f"a batch size must be at least 1, not {batch_size}")
+        if clip_norm is not None and not (math.isfinite(clip_norm) and clip_norm > 0):
+            raise ValueError(f"a clip norm must be a finite number above 0, not {clip_norm}")
+        size = None if batch_size is None or batch_size >= n else int(batch_size)
+        if size is not None and self.network.norm == "batch":
+            rest = n - self.cursor.position
+            if size == 1 or rest % size == 1 or n % size == 1:
+                raise ValueError(
+                    f"batch norm needs at least 2 samples in every batch, and a batch size "
+                    f"of {size} leaves one (sample {self.cursor.position + 1} of {n} is next)")
+        if optimizer.name != self.optimizer.name:
+            self.state = OptimizerState()
+        self.optimizer = optimizer
+        self.batch_size = size
+        self.clip_norm = clip_norm
