@@ -132,8 +132,9 @@ def evaluate(question: Question, p: Pass, history: History | None = None,
 def read_quantity(r: Fields[E], value: Any, field: str, after: tuple[str, Experiment]) -> Quantity:
     """``ratio:L``, ``grad:L``, ``loss`` or ``finding:KIND``; a layer must be in the
     network shown once the scene's actions have run (``after``: where it comes from, it)."""
-    expect = ("expected ratio:LAYER, grad:LAYER, loss or finding:KIND (KIND one of "
-              f"{', '.join(KINDS)})")
+    # the kinds are listed only once "finding:" is given: with them, a long scene title
+    # and a quoted value the sentence ran past the 300 characters a message may have
+    expect = "expected ratio:LAYER, grad:LAYER, loss or finding:KIND"
     if not isinstance(value, str):
         raise r.fail(field, f"{expect}, got {show_value(value)}")
     head, _, rest = value.partition(":")
