@@ -258,8 +258,15 @@ def test_the_compare_menu_and_toolbar_button(installed, qtbot) -> None:
                       "Sigmoid vs ReLU, deep chain",
                       "Compare initialisers (normal(1), Xavier, He)",
                       "Compare depths (2, 5, 8 hidden layers)",
+                      "Compare residual: off, every 2", "Compare norm: none, batch, layer",
+                      "Compare clipping: off, max norm 1",
                       "Open comparison…", "Save comparison…"]
     assert not w.actions_by_name["compare_sigmoid"].isEnabled()  # the classic is sigmoid
+    # the classic's one sample cannot take batch norm; its width-1 layers take skips
+    norm = w.actions_by_name["compare_norm"]
+    assert not norm.isEnabled() and "batch" in norm.toolTip()
+    assert w.actions_by_name["compare_residual"].isEnabled()
+    assert w.actions_by_name["compare_clip"].isEnabled()
     # The toolbar opens the comparison where it teaches: the deep chain, not the classic
     # (whose ReLU copy is dead, w₂ < 0), and the open network stays as it is (issue 12).
     bar = w.findChild(QToolBar, "compareToolBar")
@@ -276,6 +283,18 @@ def test_the_compare_menu_and_toolbar_button(installed, qtbot) -> None:
     rows = [layer_rows(c.session.current) for c in cw.columns]
     assert rows[0][0]["ratio"] < 1e-5 < 1 < rows[1][0]["ratio"]  # the lesson, not a dead net
     assert not any("Dead network" in c.header.text() for c in cw.columns)
+
+
+def test_the_cures_menu_opens_a_residual_comparison(installed, qtbot) -> None:
+    w = installed
+    w.session.set_experiment(load_experiment(EXAMPLES / "deep-chain-sigmoid.json"))
+    w.actions_by_name["compare_residual"].trigger()
+    (cw,) = comparisons(w)
+    qtbot.addWidget(cw)
+    assert cw.labels == ["No skips", "Skips every 2"]
+    assert [n.residual for n in cw.comparison.networks] == [None, 2]
+    rows = [layer_rows(c.session.current) for c in cw.columns]
+    assert rows[1][0]["ratio"] > 100 * rows[0][0]["ratio"]  # the +1 path reaches layer 1
 
 
 def test_a_dead_network_is_labelled_in_words(installed, qtbot) -> None:

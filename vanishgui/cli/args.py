@@ -88,7 +88,19 @@ def compare_arg(text: str) -> tuple[str, list[Any]]:
         except ValueError:
             raise argparse.ArgumentTypeError(
                 f"depth expects whole numbers of hidden layers, got {rest!r}") from None
+    if setting in ("residual", "clip"):  # "off", or a number the comparison checks
+        values = [v if v == "off" else _number(v) for v in values]
     return setting, values
+
+
+def _number(text: str) -> Any:
+    """'2' → 2, '0.5' → 0.5; anything else stays text (the comparison refuses it)."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            continue
+    return text
 
 
 def check_pick(pick: Pick | None, layers: tuple[int, ...]) -> str | None:

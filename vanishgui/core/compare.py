@@ -22,6 +22,10 @@ agree, the starting parameters. Exactly what is shared, setting by setting:
 * ``optimizer`` (``"sgd"``, ``"adam"``, or ``{"name", "learning_rate", "momentum"}``):
   all starting parameters are the base's; learning rate and momentum are the base's
   unless the value gives them (momentum is dropped for Adam, which has none).
+* ``residual`` (``"off"`` or k, a skip every k layers), ``norm`` (``"none"``,
+  ``"batch"`` or ``"layer"``) and ``clip`` (``"off"`` or a max gradient norm > 0): all
+  starting weights, biases and slopes are the base's; a norm's given γ and β are kept
+  only by a variant with the base's norm (the others start at γ = 1, β = 0).
 
 The comparison file, ``{"format": "vanishgui-comparison", "version": 1, "base":
 <experiment>, "setting": ..., "values": [...]}``, is read with the same care as an
@@ -59,9 +63,12 @@ from .network import MAX_WEIGHT_LAYERS
 
 FORMAT = "vanishgui-comparison"
 VERSION = 1
-SETTINGS = ("activation", "init", "depth", "optimizer")
+SETTINGS = ("activation", "init", "depth", "optimizer", "residual", "norm", "clip")
 SETTING_LABELS = {"activation": "activation", "init": "initialiser", "depth": "depth",
-                  "optimizer": "optimiser"}
+                  "optimizer": "optimiser", "residual": "residual", "norm": "normalisation",
+                  "clip": "clipping"}
+NORMS = ("none", "batch", "layer")
+NORM_LABELS = {"none": "No norm", "batch": "Batch norm", "layer": "Layer norm"}
 MIN_NETWORKS = 2
 MAX_NETWORKS = 4
 MAX_HIDDEN = MAX_WEIGHT_LAYERS - 1
@@ -123,6 +130,27 @@ def _normalise(setting: str, value: Any, field: str,
                 raise c.fail(field, f"expected a number of hidden layers from 0 to "
                                     f"{MAX_HIDDEN}, got {show_value(value)}")
             return value, f"{value} hidden layer" + ("" if value == 1 else "s")
+        if setting == "residual":
+            if value == "off":
+                return value, "No skips"
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 63:
+                raise c.fail(field, f"expected \"off\" or a skip every k layers, k a whole "
+                                    f"number from 1 to 63, got {show_value(value)}")
+            return value, f"Skips every {value}"
+        if setting == "norm":
+            if value not in NORMS:
+                raise c.fail(field, f"expected one of {', '.join(NORMS)}, got "
+                                    f"{show_value(value)}")
+            return value, NORM_LABELS[value]
+        if setting == "clip":
+            if value == "off":
+                return value, "No clipping"
+            ok = not isinstance(value, bool) and isinstance(value, (int, float)) and \
+                math.isfinite(float(value)) and float(value) > 0
+            if not ok:
+                raise c.fail(field, f"expected \"off\" or a max gradient norm above 0, got "
+                                    f"{show_value(value)}")
+            return value, f"Clip at {float(value):g}"
         return _optimizer_value(value, field, c)
     except (ActivationError, InitError) as e:
         raise c.fail(field, str(e)) from None
@@ -219,8 +247,17 @@ def _variant(base: Experiment, setting: str, value: Any, source: str) -> Experim
         train["learning_rate"] = spec.get("learning_rate", base.learning_rate)
         default_momentum = base.momentum if spec["name"] == "sgd" else 0.0
         train["momentum"] = spec.get("momentum", default_momentum)
+    elif setting == "residual":
+        net["residual"] = None if value == "off" else {"every": value}
+    elif setting == "norm":
+        net["norm"] = value
+        if value != base.norm:
+            net["gammas"] = net["betas"] = None
+    elif setting == "clip":
+        train["clip_norm"] = None if value == "off" else value
     else:
         hidden = _repeat_last(list(base.layers[1:-1]), value)
+        net["gammas"] = net["betas"] = None  # one list per hidden layer: a new count
         net["layers"] = [base.layers[0], *hidden, base.layers[-1]]
         if base.per_layer:
             acts = _repeat_last([a.to_json() for a in base.activations[:-1]], value)

@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtWidgets import QFileDialog, QToolBar
 
 from ...core.activations import parse_activation
-from ...core.compare import MAX_HIDDEN
+from ...core.compare import MAX_HIDDEN, ComparisonError, make_comparison
 from ...core.experiment import Experiment, load_experiment
 from ..shell import resources
 from ..shell.actions import ActionSpec
@@ -25,6 +25,12 @@ from ..shell.shell import Shell
 ACTIVATION_CHOICES = (("relu", "ReLU"), ("tanh", "Tanh"), ("sigmoid", "Sigmoid"),
                       ("leaky_relu", "Leaky ReLU"), ("gelu", "GELU"))
 INIT_CHOICES = ({"scheme": "normal", "std": 1.0}, "xavier_normal", "he_normal")
+# the other cures (issue 15): name, menu text, setting, values
+CURES = (
+    ("compare_residual", "Compare residual: off, every 2", "residual", ["off", 2]),
+    ("compare_norm", "Compare norm: none, batch, layer", "norm", ["none", "batch", "layer"]),
+    ("compare_clip", "Compare clipping: off, max norm 1", "clip", ["off", 1.0]),
+)
 # The toolbar's comparison: the example where it teaches. On the classic example (w₂ < 0)
 # "Compare with… ReLU" gives a dead ReLU network, so the first comparison a teacher
 # clicked made ReLU look worse (issue 12).
@@ -53,7 +59,7 @@ def _opener(shell: Shell) -> Any:
     return open_comparison
 
 
-def _open(shell: Shell, setting: str, values: list[Any]) -> None:
+def _open(shell: Shell, setting: str, values: list[Any], *_args: object) -> None:
     shell.open_comparison(shell.session.experiment, setting, values)
 
 
@@ -113,6 +119,16 @@ def _on_experiment_changed(shell: Shell) -> None:
         else:
             act.setToolTip(f"Train this network beside the same one with {label} hidden "
                            "layers: same data, seed and starting weights")
+    for name, _text, setting, values in CURES:
+        act = shell.action(name)
+        try:  # a cure this network cannot take is greyed out, and says why
+            make_comparison(exp, setting, values)
+        except ComparisonError as e:
+            act.setEnabled(False)
+            act.setToolTip(str(e))
+        else:
+            act.setEnabled(True)
+            act.setToolTip(act.statusTip())
     depths = depth_values(hidden) if hidden else []
     act = shell.action("compare_depths")
     act.setEnabled(bool(hidden))
@@ -152,6 +168,13 @@ def install(shell: Shell) -> None:
                    "Copies of this network with fewer or more hidden layers; the layers "
                    "they share start with the same weights", menu="Compare"),
         partial(_on_compare_depths, shell))
+    tips = {"residual": "This network beside copies with a skip connection every 2 layers",
+            "norm": "This network beside copies with batch norm and with layer norm in every "
+                    "hidden layer",
+            "clip": "This network beside a copy whose gradient is clipped to a norm of 1"}
+    for name, text, setting, values in CURES:
+        shell.add_action(ActionSpec(name, text, tips[setting], menu="Compare"),
+                         partial(_open, shell, setting, values))
     shell.menu("Compare").addSeparator()
     shell.add_action(
         ActionSpec("open_comparison", "Open comparison…", "Open a saved comparison file",
