@@ -74,7 +74,8 @@ def refused(doc: dict) -> str:
 
 def test_the_built_in_lessons() -> None:
     assert {p.stem for p in LESSONS} == {"vanishing-gradient", "initialisation", "exploding",
-                                         "dying-relu", "sigmoid-output", "not-vanishing"}
+                                         "dying-relu", "sigmoid-output", "not-vanishing",
+                                         "other-cures"}
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)

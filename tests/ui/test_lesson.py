@@ -204,10 +204,11 @@ def test_page_down_and_page_up_move_through_scenes(window, player, qtbot) -> Non
 
 def test_the_lesson_menu_lists_the_built_in_lessons(window, player) -> None:
     names = [a.text() for a in window.menus["Lesson"].actions() if a.text()]
-    assert names[:6] == ["Why gradients vanish", "Dying ReLU",
+    assert names[:7] == ["Why gradients vanish", "Dying ReLU",
                          "The other side: exploding gradients", "Where the weights start",
-                         "Not every small gradient is vanishing", "Sigmoid at the output"]
-    assert names[6:9] == ["&Next scene", "&Previous scene", "&Leave lesson"]
+                         "Not every small gradient is vanishing", "The other cures",
+                         "Sigmoid at the output"]
+    assert names[7:10] == ["&Next scene", "&Previous scene", "&Leave lesson"]
     file_menu = [a.text() for a in window.menus["File"].actions()]
     assert file_menu.index("Open &lesson…") < file_menu.index("&Save")
     assert not window.actions_by_name["lesson_next"].isEnabled()
@@ -283,7 +284,7 @@ def test_the_command_line_shows_a_scene_as_it_ends(window, qtbot) -> None:
     (["--lesson", "vanishing-gradient", "--scene", "12"], "--scene must be from 1 to 11"),
     (["--lesson", "nonsense"],
      "--lesson expects a lesson file or one of vanishing-gradient, dying-relu, exploding, "
-     "initialisation, not-vanishing, sigmoid-output"),
+     "initialisation, not-vanishing, other-cures, sigmoid-output"),
 ])
 def test_bad_lesson_arguments_stop_before_any_window(argv, message, capsys) -> None:
     with pytest.raises(SystemExit) as stop:
