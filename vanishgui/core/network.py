@@ -276,6 +276,15 @@ class Pass:
         """ẑ of layer ``layer`` (1-based): what its activation takes."""
         return self.z_hat[layer - 1] if self.z_hat else self.z[layer - 1]
 
+    def f_output(self, layer: int) -> np.ndarray:
+        """f(ẑ) of layer ``layer`` (1-based): its activation's own output, before a skip
+        adds its block's input (``a`` is what the layer passes on, skip included)."""
+        a = self.a[layer - 1]
+        source = self.skip_source(layer)
+        if source is None:
+            return a
+        return a - (self.inputs if source == 0 else self.a[source - 1])
+
     def skip_source(self, layer: int) -> int | None:
         """The hidden layer (1-based) whose activation layer ``layer`` adds, or None."""
         return self.skip_from[layer - 1] if self.skip_from else None

@@ -70,6 +70,22 @@ def _layer_figures(
     return np.abs(gw).mean(), np.vdot(gw, gw), dact.mean(), np.abs(w_new - w_old).mean()
 
 
+def _norm_figures(p: Pass, u: Update, old: Network) -> dict[str, np.ndarray]:
+    """Per layer, mean |∂L/∂γ|, mean |∂L/∂β| and the step's mean |Δγ|, |Δβ|; NaN for the
+    output layer, which has no norm."""
+    depth = old.depth
+    out = {name: np.full(depth, np.nan) for name in History.NORM_LAYER}
+    for i in range(depth - 1):
+        g_gamma, g_beta = p.grad_gammas[i], p.grad_betas[i]
+        if g_gamma is None or g_beta is None or u.gammas is None or u.betas is None:
+            continue
+        out["gamma_grad_mean_abs"][i] = np.abs(g_gamma).mean()
+        out["beta_grad_mean_abs"][i] = np.abs(g_beta).mean()
+        out["gamma_update_mean_abs"][i] = np.abs(u.gammas[i] - old.gammas[i]).mean()
+        out["beta_update_mean_abs"][i] = np.abs(u.betas[i] - old.betas[i]).mean()
+    return out
+
+
 class History:
     """Per-step training figures, kept within ``capacity`` rows however long training runs.
 
@@ -77,14 +93,20 @@ class History:
     and from there on only steps that are multiples of ``every`` (which doubles each
     time) are recorded. So the rows are always the steps 0, every, 2·every, …, and the
     memory is at most ``capacity × (3 + 5·depth)`` numbers of 8 bytes (step, loss and
-    accuracy, and the five per-layer figures): what :meth:`nbytes` counts.
+    accuracy, and the five per-layer figures), ``capacity × (3 + 9·depth)`` with a norm
+    (γ's and β's four more): what :meth:`nbytes` counts.
     ``grad_cumsum`` (the running sum of the mean |∂L/∂W| per layer) counts every step,
     decimated or not.
     """
 
     PER_LAYER = ("grad_mean_abs", "grad_norm", "dact_mean", "update_mean_abs", "grad_cumsum")
+    # with a norm, γ's and β's own series (issue 15): mean |∂L/∂γ|, mean |∂L/∂β| and their
+    # steps' mean |Δγ|, |Δβ| per hidden layer (the output layer's column is NaN)
+    NORM_LAYER = ("gamma_grad_mean_abs", "beta_grad_mean_abs", "gamma_update_mean_abs",
+                  "beta_update_mean_abs")
 
-    def __init__(self, depth: int, capacity: int = HISTORY_CAPACITY) -> None:
+    def __init__(self, depth: int, capacity: int = HISTORY_CAPACITY,
+                 norm: bool = False) -> None:
         if capacity < 2 or capacity % 2:
             raise ValueError("capacity must be an even number of at least 2")
         self.depth = depth
@@ -104,7 +126,9 @@ class History:
         self._steps = np.zeros(rows, dtype=np.int64)
         self._loss = np.zeros(rows)
         self._accuracy = np.zeros(rows)
-        self._layers = {name: np.zeros((rows, depth)) for name in self.PER_LAYER}
+        self.norm = norm
+        names = self.PER_LAYER + (self.NORM_LAYER if norm else ())
+        self._layers = {name: np.zeros((rows, depth)) for name in names}
 
     # -- reading -----------------------------------------------------------------------
     @property
@@ -145,6 +169,7 @@ class History:
         grad_norm: np.ndarray,
         dact_mean: np.ndarray,
         update_mean_abs: np.ndarray,
+        norm_figures: dict[str, np.ndarray] | None = None,
     ) -> None:
         step = self.total_steps
         self.total_steps = step + 1
@@ -175,6 +200,9 @@ class History:
         row["dact_mean"][i] = dact_mean
         row["update_mean_abs"][i] = update_mean_abs
         row["grad_cumsum"][i] = running
+        if self.norm and norm_figures is not None:
+            for name in self.NORM_LAYER:
+                row[name][i] = norm_figures[name]
         self.count = i + 1
 
     def _grow(self) -> None:
@@ -242,7 +270,7 @@ class Trainer:
         self.state = OptimizerState()
         self.cursor = BatchCursor()
         self.step_count = 0
-        self.history = History(network.depth, history_capacity)
+        self.history = History(network.depth, history_capacity, norm=network.norm != "none")
         self._order_cache: tuple[int, np.ndarray] | None = None
 
     # -- batches -------------------------------------------------------------------------
@@ -361,8 +389,9 @@ class Trainer:
                 gma[i], gnorm[i], dmean[i], upd[i] = figures
             np.sqrt(gnorm, out=gnorm)  # elementwise: the same as one np.sqrt per layer
             acc = self._accuracy(p) if self.classification else np.nan
+            norm = _norm_figures(p, u, old) if self.history.norm else None
             # inside: the running sum of two huge finite figures may overflow to inf
-            self.history.record(p.loss, acc, gma, gnorm, dmean, upd)
+            self.history.record(p.loss, acc, gma, gnorm, dmean, upd, norm)
         h = self.history
         if h.diverged_at_step == self.step_count and h.diverged_in is None:
             found = first_non_finite(p)  # the update is p's: it holds the new weights
@@ -409,7 +438,8 @@ class Trainer:
         self.state = OptimizerState()
         self.cursor = BatchCursor()
         self.step_count = 0
-        self.history = History(self.network.depth, self.history_capacity)
+        self.history = History(self.network.depth, self.history_capacity,
+                               norm=self.network.norm != "none")
 
     def full_loss(self) -> float:
         """The loss over the whole data set at the current parameters (batch norm with the

@@ -270,9 +270,13 @@ class DactPanel(PlotPanel):
                 self.df_curve = line
             plot.setXRange(*CURVE_RANGE, padding=0.03)
             style_plot(plot, self.sizes, left=label,
-                       bottom="z" if plot is self.df_plot else None)
+                       bottom=self._z_label() if plot is self.df_plot else None)
         self._set_bound_text()
         self._arrange_curves()  # the sizes may have changed (projector mode, zoom)
+
+    def _z_label(self) -> str:
+        """'z', or 'ẑ (after the norm)' when the activations take normalised inputs."""
+        return "ẑ (after the norm)" if self.session.trainer.network.norm != "none" else "z"
 
     def _set_bound_text(self) -> None:
         s = self.sizes
@@ -379,7 +383,9 @@ class DactPanel(PlotPanel):
         zs, fa, fd, brushes, symbols = [], [], [], [], []
         limit = per_layer_limit(len(self.curve_layers))
         for i in self.curve_layers:
-            z, a, d = p.z[i][sample], p.a[i][sample], p.dact[i][sample]
+            # where the activation's input sits: ẑ after a norm, and f(ẑ) before a skip
+            # adds its block's input (issue 15)
+            z, a, d = p.f_input(i + 1)[sample], p.f_output(i + 1)[sample], p.dact[i][sample]
             ok = np.isfinite(z) & np.isfinite(a) & np.isfinite(d)
             keep = drawn(np.where(ok, z, np.nan), limit)
             z, a, d = z[keep], a[keep], d[keep]

@@ -28,6 +28,7 @@ ACCUMULATED = "Σ mean |∂L/∂W|"
 class GradientsPanel(LayerHistoryPanel):
     figure = "grad_mean_abs"
     y_label = GRADIENT
+    norm_figures = ("gamma_grad_mean_abs", "beta_grad_mean_abs")
 
     def __init__(self, session: Session, presentation: Presentation | None = None,
                  parent: QWidget | None = None) -> None:
@@ -55,6 +56,10 @@ class GradientsPanel(LayerHistoryPanel):
             if math.isfinite(r):
                 text += f"  ·  step {int(steps[-1])}: layer 1 has {ratio_label(r)} of the output's"
         return text
+
+    def norm_columns(self) -> tuple[str, str] | None:
+        # the accumulated view sums ∂L/∂W only: γ's and β's per-step lines would not match
+        return None if self.accumulated.isChecked() else self.norm_figures
 
     def mark_plots(self) -> list[pg.PlotItem]:
         return [self.plot]  # a weight edited by hand: the gradients before and after

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ...core.curves import SpecialCounts, special_counts
+from ...core.numbers import subscript
 from ..model.presentation import Presentation
 from ..model.session import Session
 from .base import (
@@ -58,6 +59,9 @@ class LayerHistoryPanel(PlotPanel):
 
     figure = "grad_mean_abs"
     y_label = "value"
+    # with a norm: γ's and β's own History columns (issue 15), drawn for one hidden layer,
+    # the selected one (layer 1 when nothing in a hidden layer is selected)
+    norm_figures: tuple[str, str] | None = None
 
     def __init__(self, session: Session, presentation: Presentation | None = None,
                  parent: QWidget | None = None) -> None:
@@ -86,6 +90,8 @@ class LayerHistoryPanel(PlotPanel):
         self.view.ci.layout.setColumnStretchFactor(0, 1)
         self.view.ci.layout.setColumnStretchFactor(1, 0)
         self.curves: list[pg.PlotDataItem] = []
+        self.norm_curves: list[pg.PlotDataItem] = []  # γ, β of norm_layer, with a norm
+        self.norm_layer = 0  # 0-based
         self.listed_layers: list[int] = []  # the layers the legend lists (0-based)
         self.zeros = pg.PlotDataItem()
         self.diverged_line = pg.InfiniteLine(angle=90, movable=False)
@@ -96,6 +102,23 @@ class LayerHistoryPanel(PlotPanel):
         # resize of the panel (and the legend's fixed height keeps the plot's own size):
         # the legend then cut 'layer 1' in lesson scene 8
         self.view.installEventFilter(self)
+        session.selection_changed.connect(self._on_selection_changed)
+
+    def _on_selection_changed(self) -> None:
+        if self.norm_curves and self._selected_hidden_layer() != self.norm_layer:
+            self.stale = True  # the γ, β lines' colour and names
+            self.mark_dirty()
+
+    def _selected_hidden_layer(self) -> int:
+        sel = self.session.selection
+        depth = self.session.experiment.depth
+        if sel is not None and 1 <= sel.layer < depth:
+            return sel.layer - 1
+        return 0
+
+    def shows_norm(self) -> bool:
+        h = self.session.trainer.history
+        return self.norm_figures is not None and h.norm and h.depth > 1
 
     def eventFilter(self, obj, event) -> bool:
         if obj is getattr(self, "view", None) and event.type() == QEvent.Type.Resize:
@@ -126,6 +149,17 @@ class LayerHistoryPanel(PlotPanel):
             curve.setDownsampling(auto=True, method="peak")
             self.plot.addItem(curve)
             self.curves.append(curve)
+        self.norm_curves = []
+        if self.shows_norm():
+            layer = self.norm_layer = self._selected_hidden_layer()
+            for symbol, style in (("γ", Qt.PenStyle.DashLine), ("β", Qt.PenStyle.DotLine)):
+                line = pen(colors[layer], s["line"] + 1)
+                line.setStyle(style)
+                curve = pg.PlotDataItem(pen=line, connect="finite",
+                                        name=f"{symbol}{subscript(layer + 1)}")
+                curve.setClipToView(True)
+                self.plot.addItem(curve)
+                self.norm_curves.append(curve)
         self.zeros = pg.PlotDataItem(pen=None, symbol="x", symbolSize=s["symbol"] + 5,
                                      symbolPen=pen(INK, 2), name=ZERO_LEGEND)
         self.plot.addItem(self.zeros)
@@ -148,6 +182,7 @@ class LayerHistoryPanel(PlotPanel):
         x, ys = min_max_decimate(steps, log_safe(block), width)
         for i, curve in enumerate(self.curves):
             curve.setData(x, ys[:, i], connect="finite")
+        self.draw_norm(steps, width)
         zero_rows, zero_layers = zero_markers(block == 0, steps, MARKER_BINS)
         if len(zero_rows):
             brushes = [pg.mkBrush(c) for c in colors]
@@ -180,6 +215,26 @@ class LayerHistoryPanel(PlotPanel):
         self.set_header(self.header_text(steps, block)
                         + notes_text(self.counts.zeros, self.counts.nonfinite))
 
+    def norm_columns(self) -> tuple[str, str] | None:
+        """The two History columns the γ and β lines show now (None: not shown)."""
+        return self.norm_figures
+
+    def draw_norm(self, steps: np.ndarray, width: int) -> None:
+        """γ's and β's lines for the selected hidden layer, as the History has them."""
+        columns = self.norm_columns()
+        if not self.norm_curves:
+            return
+        shown = columns is not None
+        for curve in self.norm_curves:
+            curve.setVisible(shown)
+        if columns is None:
+            return
+        h = self.session.trainer.history
+        block = np.column_stack([h.layer(name)[:, self.norm_layer] for name in columns])
+        x, ys = min_max_decimate(steps, log_safe(block), width)
+        for k, curve in enumerate(self.norm_curves):
+            curve.setData(x, ys[:, k], connect="finite")
+
     def fit_legend(self) -> None:
         """List as many layers as the plot's height shows in full: in a short plot the
         lowest rows were cut off (layer 1, the one that matters, on a 10-layer chain).
@@ -195,6 +250,7 @@ class LayerHistoryPanel(PlotPanel):
             return
         depth = len(self.curves)
         zeros = 1 if self.legend.getLabel(self.zeros) is not None else 0  # its own row
+        zeros += len(self.norm_curves)  # γ's and β's rows
         want = legend_layers(depth, min(MAX_LEGEND_ENTRIES, int(room // row) - zeros))
         if want != self.listed_layers:
             self._fill_legend(want)
@@ -234,6 +290,8 @@ class LayerHistoryPanel(PlotPanel):
         # Deepest first, so the legend reads top-down as the lines usually stack.
         for i in reversed(layers):
             self.legend.addItem(self.curves[i], layer_name(i, depth))
+        for curve in self.norm_curves:
+            self.legend.addItem(curve, curve.name())
         if zeros:
             self.legend.addItem(self.zeros, ZERO_LEGEND)
         self.listed_layers = layers

@@ -15,6 +15,7 @@ from .layers import LayerHistoryPanel
 class UpdatesPanel(LayerHistoryPanel):
     figure = "update_mean_abs"
     y_label = "mean |ΔW|"
+    norm_figures = ("gamma_update_mean_abs", "beta_update_mean_abs")
 
     def header_text(self, steps: np.ndarray, block: np.ndarray) -> str:
         return "mean |ΔW| of each update, per layer"
