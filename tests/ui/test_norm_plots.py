@@ -75,7 +75,7 @@ def test_gamma_and_beta_lines_are_the_historys(hub, panel, columns) -> None:
 
 
 def test_the_accumulated_view_hides_them_and_no_norm_has_none(hub) -> None:
-    session, h = hub(normed())
+    _session, h = hub(normed())
     grads = h.panels["gradients"]
     grads.accumulated.setChecked(True)
     h.flush()

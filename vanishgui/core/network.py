@@ -283,7 +283,9 @@ class Pass:
         source = self.skip_source(layer)
         if source is None:
             return a
-        return a - (self.inputs if source == 0 else self.a[source - 1])
+        before: np.ndarray = self.inputs if source == 0 else self.a[source - 1]
+        out: np.ndarray = a - before
+        return out
 
     def skip_source(self, layer: int) -> int | None:
         """The hidden layer (1-based) whose activation layer ``layer`` adds, or None."""
