@@ -12,6 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .cure_steps import (
+    NORM_NAMES,
+    GradientPaths,
+    cured_on_path,
+    gradient_paths,
+    skip_end_of,
+    through_next,
+)
 from .network import Pass
 from .numbers import num, subscript
 
@@ -52,6 +60,11 @@ class DeltaRecursion:
     hidden_terms: int  # terms not listed
     delta: float
     is_output: bool
+    # layer l is the source of the skip of the block ending at ``skip_end``: then
+    # ∂L/∂a_l = Σₖ w_kj δₖ + ``skip`` (∂L/∂a_e of this unit, passed back ×1)
+    skip_end: int | None = None
+    skip: float | None = None
+    through: float | None = None  # Σₖ w_kj δₖ in full (None at the output)
 
 
 @dataclass(frozen=True)
@@ -74,7 +87,51 @@ class ChainRule:
     sample_gradient: float  # δⱼ·a_i for this sample
     gradient: float  # the core's ∂L/∂w (summed over the batch)
     recursion: DeltaRecursion
+    # With a norm or a skip on the way back: ∂L/∂a of this layer split by path, and the
+    # factors from there to δ (``factors`` is then empty: no plain product to claim)
+    paths: GradientPaths | None = None
 
+
+def paths_footer(rule: ChainRule) -> str:
+    """The split view's sentences, from its numbers only: what the paths add up to, what
+    f' and the norm make of it, and this sample's share of ∂L/∂w."""
+    g = rule.paths
+    if g is None:
+        return ""
+    j = subscript(g.layer)
+    parts = []
+    if g.is_output:
+        parts.append(f"∂L/∂a{j} = ∂L/∂ŷ = {num(g.grad_a)}.")
+    elif g.skip_end is None:
+        parts.append(f"∂L/∂a{j} comes through layer {g.layer + 1} only: W{subscript(g.layer + 1)}"
+                     f"ᵀδ{subscript(g.layer + 1)} = {num(g.grad_a)}.")
+    else:
+        assert g.skip is not None
+        e = subscript(g.skip_end)
+        parts.append(f"∂L/∂a{j} = through layer {g.layer + 1} ({num(g.through)}) + along the "
+                     f"skip from layer {g.skip_end} (∂L/∂a{e} = {num(g.skip)}, passed back "
+                     f"×1) = {num(g.grad_a)}.")
+    parts.append(f"∂L/∂ẑ{j} = {g.dact_label}(ẑ{j}) × ∂L/∂a{j} = {num(g.dact)} × "
+                 f"{num(g.grad_a)} = {num(g.grad_z_hat)}." if g.norm != "none" else
+                 f"δ{j} = {g.dact_label}(z{j}) × ∂L/∂a{j} = {num(g.dact)} × {num(g.grad_a)} "
+                 f"= {num(g.delta)}.")
+    if g.norm != "none":
+        name = NORM_NAMES[g.norm]
+        if g.norm_ratio is None:
+            parts.append(f"Through the {name}, δ{j} = {num(g.delta)} (∂L/∂ẑ{j} is 0, so no "
+                         "ratio).")
+        else:
+            parts.append(f"Through the {name}: ×{num(g.norm_ratio)}, so δ{j} = "
+                         f"{num(g.delta)}; the {name} mixes in the other "
+                         f"{'samples' if g.norm == 'batch' else 'units'}, so r is this "
+                         "sample's and unit's alone.")
+    share = "a_in" if rule.layer > 1 else "x"
+    parts.append(f"This sample's share: δ{j} × {share} = {num(g.delta)} × {num(g.a_in)} = "
+                 f"{num(rule.sample_gradient)}.")
+    if rule.batch_size > 1:
+        parts.append(f"Summed over the {rule.batch_size} samples, ∂L/∂w = "
+                     f"{num(rule.gradient)}.")
+    return " ".join(parts)
 
 
 
@@ -92,6 +149,7 @@ def delta_recursion(p: Pass, layer: int, neuron: int, sample: int = 0) -> DeltaR
             d = float(d_next[k])
             terms.append(Term(k, w, d, w * d))
         hidden = max(0, count - MAX_TERMS)
+    end = None if is_output else skip_end_of(p, layer)
     return DeltaRecursion(
         layer=layer,
         neuron=neuron,
@@ -101,6 +159,9 @@ def delta_recursion(p: Pass, layer: int, neuron: int, sample: int = 0) -> DeltaR
         hidden_terms=hidden,
         delta=float(p.delta[i][sample, neuron]),
         is_output=is_output,
+        skip_end=end,
+        skip=None if end is None else float(p.grad_a[end - 1][sample, neuron]),
+        through=None if is_output else float(through_next(p, layer, sample)[neuron]),
     )
 
 
@@ -108,7 +169,8 @@ def chain_rule(p: Pass, layer: int, neuron: int, source: int, sample: int = 0) -
     """The ledger of ∂L/∂W_layer[neuron, source]."""
     depth = p.depth
     sizes = p.network.layers
-    single_path = all(sizes[m] == 1 for m in range(layer + 1, depth + 1))
+    cured = cured_on_path(p, layer)
+    single_path = not cured and all(sizes[m] == 1 for m in range(layer + 1, depth + 1))
     a_in = float(p.layer_input(layer)[sample, source])
     factors: list[Factor] = []
     product: float | None = None
@@ -148,6 +210,7 @@ def chain_rule(p: Pass, layer: int, neuron: int, source: int, sample: int = 0) -
         sample_gradient=float(p.delta[layer - 1][sample, neuron]) * a_in,
         gradient=float(p.grad_weights[layer - 1][neuron, source]),
         recursion=delta_recursion(p, layer, neuron, sample),
+        paths=gradient_paths(p, layer, neuron, source, sample) if cured else None,
     )
 
 

@@ -428,7 +428,7 @@ class _SceneReader:
         else:
             raise self.r.fail("show.at", f"{expect}, got {show_value(value)}")
         for where, exp in shown:
-            trace = Trace(exp.layers)
+            trace = Trace.of(exp)
             if at.kind == "into":
                 start, end = trace.phase_range(head)
                 if at.count > end - start:

@@ -24,6 +24,20 @@ An exactly-0 part (a dead ReLU layer) stops the gradient: its value is 0, its lo
 the running product is 0 from there on, and the parts after it, 0/0, are None. Each ratio
 is taken from the arrays the backward pass recorded, with norms that neither overflow nor
 underflow, so the parts telescope to the running line to rounding.
+
+With the cures (:mod:`.cures`) the same telescoping holds with these parts:
+
+* under a norm, layer m's σ' part is still ‖δ_m‖ / ‖∂L/∂a_m‖, now the part *through
+  f'(ẑ_m) and the norm* together (δ_m = ∂L/∂z_m comes out of the norm's backward pass).
+  The norm can enlarge the gradient (by about γ/σ), so there is no fixed bound on it: the
+  bound is None from the first such part on, and the caption says so;
+* where layer m − 1 is a skip's source, the weight part of layer m is ‖W_mᵀδ_m‖ / ‖δ_m‖
+  (through the weights alone), and a third kind of part follows it, the skip part
+  ‖∂L/∂a_{m−1}‖ / ‖W_mᵀδ_m‖: the skip adds ∂L/∂a_e of its block's end with a factor of
+  exactly 1, and this part is what that addition does to the norm (layer m − 1 is its
+  ``layer``). When the weights let nothing through (a 0 part) but the skip carries
+  ∂L/∂a_e on, the running line resumes at ‖∂L/∂a_{m−1}‖ / ‖∂L/∂ŷ‖ there (``revived``):
+  that part has no ratio (its value is None), the others are as above.
 """
 
 from __future__ import annotations
@@ -33,6 +47,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .cure_steps import NORM_NAMES, norm_of, skip_end_of, through_next
 from .network import Pass
 from .numbers import num, ratio, subscript, superscript
 
@@ -41,10 +56,10 @@ from .numbers import num, ratio, subscript, superscript
 class WaterfallFactor:
     """One part on the way back, the running product after it, and the bound so far."""
 
-    symbol: str  # "σ'(z₃)", "w₃" (a 1×1 weight) or "W₃" (a matrix)
+    symbol: str  # "σ'(z₃)", "w₃" (a 1×1 weight), "W₃" (a matrix) or "+∂L/∂a₅" (a skip)
     formula: str  # what the part is, e.g. "‖W₃ᵀδ₃‖ / ‖δ₃‖"
-    kind: str  # "dact" or "weight"
-    layer: int  # m, 1-based
+    kind: str  # "dact", "weight" or "skip"
+    layer: int  # m, 1-based (a skip part: its source layer, where ∂L/∂a_e is added)
     value: float | None  # the part (≥ 0); None when nothing reaches it or it is inf/NaN
     log10: float | None  # log₁₀ of value; None when value is 0 or None
     running: float | None  # ‖·‖ after this factor / ‖∂L/∂ŷ‖; 0 once stopped, None if inf/NaN
@@ -78,6 +93,8 @@ class Waterfall:
     bound: float | None  # ∏ max f'(z) over the path; None if an activation has no fixed max
     unbounded: tuple[str, ...]  # activations on the path with no fixed largest f'(z)
     stop: Stop | None
+    skip_product: float | None = None  # the product of the skip parts (1.0 with none)
+    revived: int | None = None  # the skip part after which the running line resumes
 
 
 def vector_norm(x: np.ndarray) -> float:
@@ -113,10 +130,18 @@ def waterfall(p: Pass, layer: int, neuron: int, source: int, sample: int = 0) ->
     d = {m: vector_norm(p.delta[m - 1][sample]) for m in range(layer, depth + 1)}
     # (kind, layer, numerator, denominator), from the loss back
     steps: list[tuple[str, int, float, float]] = []
+    ends: dict[int, int] = {}
     for m in range(depth, layer - 1, -1):
         steps.append(("dact", m, d[m], g[m]))
         if m > layer:
-            steps.append(("weight", m, g[m - 1], d[m]))
+            end = skip_end_of(p, m - 1)
+            if end is None:
+                steps.append(("weight", m, g[m - 1], d[m]))
+            else:
+                through = vector_norm(through_next(p, m - 1, sample))
+                steps.append(("weight", m, through, d[m]))
+                steps.append(("skip", m - 1, g[m - 1], through))
+                ends[m - 1] = end
 
     top = g[depth]
     stop: Stop | None = None
@@ -130,19 +155,32 @@ def waterfall(p: Pass, layer: int, neuron: int, source: int, sample: int = 0) ->
     bound: float | None = 1.0
     unbounded: list[str] = []
     factors: list[WaterfallFactor] = []
+    revived: int | None = None
     for index, (kind, m, num_, den) in enumerate(steps):
         act = acts[m - 1]
-        max_d = act.max_derivative if kind == "dact" else None
+        norm = norm_of(p, m) if kind == "dact" else "none"
+        max_d = act.max_derivative if kind == "dact" and norm == "none" else None
         if kind == "dact":
             if max_d is None:
                 bound = None
-                if act.info.label not in unbounded:
-                    unbounded.append(act.info.label)
+                name = act.info.label if norm == "none" else NORM_NAMES[norm]
+                if name not in unbounded:
+                    unbounded.append(name)
             elif bound is not None:
                 bound *= max_d
         value: float | None = None
         log: float | None = None
-        if stop is None:
+        if (kind == "skip" and stop is not None and stop.reason == "zero"
+                and stop.factor is not None and 0.0 < num_ < math.inf and top > 0.0):
+            # the weights let nothing through, the skip carries ∂L/∂a_e on: no ratio,
+            # the running line resumes at the skip's sum
+            stop = None
+            revived = index
+            running = num_ / top
+            running_log = math.log10(running) if running > 0.0 else None
+            if running_log is None:
+                stop = Stop(index, "zero")
+        elif stop is None:
             with np.errstate(all="ignore"):
                 part = num_ / den if den != 0.0 else math.nan
             if not math.isfinite(part):
@@ -159,17 +197,29 @@ def waterfall(p: Pass, layer: int, neuron: int, source: int, sample: int = 0) ->
                     log = math.log10(part)
                     running_log += log
         if kind == "dact":
-            symbol = _symbol_dact(act.info.derivative_label, m)
-            a = f"∂L/∂a{subscript(m)}"
-            formula = f"‖{symbol}⊙{a}‖ / ‖{a}‖"
-        else:
+            if norm == "none":
+                symbol = _symbol_dact(act.info.derivative_label, m)
+                a = f"∂L/∂a{subscript(m)}"
+                formula = f"‖{symbol}⊙{a}‖ / ‖{a}‖"
+            else:
+                slope = act.info.derivative_label.replace("(z)", "")
+                symbol = f"{slope}·{'BN' if norm == 'batch' else 'LN'}{subscript(m)}"
+                formula = (f"‖δ{subscript(m)}‖ / ‖∂L/∂a{subscript(m)}‖: through "
+                           f"{slope}(ẑ{subscript(m)}) and the {NORM_NAMES[norm]}")
+        elif kind == "weight":
             w = p.network.weights[m - 1]
             symbol = f"{'w' if w.size == 1 else 'W'}{subscript(m)}"
             formula = f"‖W{subscript(m)}ᵀδ{subscript(m)}‖ / ‖δ{subscript(m)}‖"
+        else:
+            e, s_, n_ = subscript(ends[m]), subscript(m), subscript(m + 1)
+            symbol = f"+∂L/∂a{e}"
+            formula = (f"‖W{n_}ᵀδ{n_} + 1·∂L/∂a{e}‖ / ‖W{n_}ᵀδ{n_}‖ = ‖∂L/∂a{s_}‖ / "
+                       f"‖W{n_}ᵀδ{n_}‖: the skip from layer {m} to {ends[m]} adds ∂L/∂a{e} "
+                       "with a factor of 1")
         factors.append(WaterfallFactor(
             symbol=symbol, formula=formula, kind=kind, layer=m, value=value, log10=log,
             running=running, running_log10=running_log, bound=bound, max_derivative=max_d,
-            activation=act.info.label))
+            activation=act.info.label if kind != "skip" else "skip"))
 
     def product(kind: str) -> float | None:
         values = [f.value for f in factors if f.kind == kind]
@@ -185,7 +235,8 @@ def waterfall(p: Pass, layer: int, neuron: int, source: int, sample: int = 0) ->
         layer=layer, neuron=neuron, source=source, sample=sample, grad_output=top,
         factors=tuple(factors), dact_product=product("dact"),
         weight_product=product("weight"), grad_a_ratio=before, reaching=reaching,
-        bound=bound, unbounded=tuple(unbounded), stop=stop)
+        bound=bound, unbounded=tuple(unbounded), stop=stop,
+        skip_product=product("skip"), revived=revived)
 
 
 def share(x: float) -> str:
@@ -196,8 +247,14 @@ def share(x: float) -> str:
 def bound_text(w: Waterfall) -> str:
     """'at most 0.25³ = 1/64' for the σ' parts, or why there is no such bound."""
     if w.bound is None:
-        names = " and ".join(w.unbounded)
-        return f"{names} has no fixed largest slope, so there is no fixed bound"
+        slopes = [n for n in w.unbounded if n not in NORM_NAMES.values()]
+        norms = [n for n in w.unbounded if n in NORM_NAMES.values()]
+        said = []
+        if slopes:
+            said.append(f"{' and '.join(slopes)} has no fixed largest slope")
+        if norms:
+            said.append(f"the {norms[0]} can enlarge the gradient")
+        return f"{' and '.join(said)}, so there is no fixed bound"
     maxima = [f.max_derivative for f in w.factors if f.kind == "dact"]
     if len(maxima) == 1:
         return f"at most {share(w.bound)}"
@@ -217,7 +274,7 @@ def caption(w: Waterfall) -> str:
     if w.stop is not None:
         assert w.stop.factor is not None
         f = w.factors[w.stop.factor]
-        what = "σ' part" if f.kind == "dact" else "weight part"
+        what = {"dact": "σ' part", "weight": "weight part", "skip": "skip part"}[f.kind]
         if w.stop.reason == "zero":
             m = subscript(f.layer)
             if f.kind == "dact":
@@ -229,8 +286,16 @@ def caption(w: Waterfall) -> str:
                     f"{f.layer - 1} or any layer below.")
         return (f"Layer {f.layer}'s {what} ({f.symbol}) is inf or NaN: the factors from "
                 "there on cannot be taken.")
-    assert w.dact_product is not None and w.weight_product is not None
     assert w.reaching is not None
+    if w.revived is not None:
+        k = w.factors[w.revived]
+        zero = next(f for f in reversed(w.factors[:w.revived]) if f.value == 0.0)
+        times = "×" if w.reaching > 1 else "of"
+        return (f"Along the layers the gradient is exactly 0 at {zero.symbol} (layer "
+                f"{zero.layer}); the skip adds {k.symbol[1:]} back into layer {k.layer} with a "
+                f"factor of 1, so it goes on: ‖δ{l_}‖ is {share(w.reaching)} {times} "
+                "‖∂L/∂ŷ‖.")
+    assert w.dact_product is not None and w.weight_product is not None
     n_dact = sum(1 for f in w.factors if f.kind == "dact")
     dact = f"the {n_dact} σ' parts multiply to {share(w.dact_product)} ({bound_text(w)})"
     if n_dact == 1:
@@ -242,6 +307,15 @@ def caption(w: Waterfall) -> str:
         weights = f"the weight part is {share(w.weight_product)}"
     else:
         weights = f"the {n_w} weight parts multiply to {share(w.weight_product)}"
+    if any(f.kind == "dact" and f.max_derivative is None and "·" in f.symbol
+           for f in w.factors):
+        dact = dact.replace("σ' parts", "σ' parts (a hidden layer's through its norm too)"
+                            ).replace("σ' part is", "σ' part (through the norm too) is")
+    skips = ""
+    n_s = sum(1 for f in w.factors if f.kind == "skip")
+    if n_s and w.skip_product is not None:
+        skips = (f"; {'the skip part is' if n_s == 1 else f'the {n_s} skip parts multiply to'}"
+                 f" {share(w.skip_product)} (each skip adds ∂L/∂a of its block's end ×1)")
     times = "×" if w.reaching > 1 else "of"  # "2.3 × ‖∂L/∂ŷ‖" grew, "1/59 of" shrank
-    return (f"{dact[0].upper()}{dact[1:]}; {weights}; together ‖δ{l_}‖ is "
+    return (f"{dact[0].upper()}{dact[1:]}; {weights}{skips}; together ‖δ{l_}‖ is "
             f"{share(w.reaching)} {times} ‖∂L/∂ŷ‖.")

@@ -18,6 +18,10 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsSimpleTextItem
 from ..model import palette
 
 WIDTH_LEVELS = 8  # edge widths are drawn in this many steps
+# The cures' marks: each at least ΔE2000 13 from every colour the main window gives a
+# meaning (tests/ui/test_colours.py's rule is 10), and from each other
+SKIP = QColor("#009900")  # a skip connection's arc
+NORM = QColor("#5555FF")  # a normalised neuron's ring and box
 
 
 class EdgeLayerItem(QGraphicsItem):
@@ -298,3 +302,145 @@ class BoxItem(QGraphicsItem):
         painter.setFont(self.font)
         painter.setPen(palette.readable_text_on(self.fill))
         painter.drawText(self._rect, Qt.AlignmentFlag.AlignCenter, self.text)
+
+
+class SkipArcItem(QGraphicsItem):
+    """A residual block's skip connection: an arc over the block, from the source layer's
+    top to the block end's top, with an arrowhead and a "+" where it adds in. ``active``
+    draws it in the current event's colour (forward) or δ's (backward)."""
+
+    def __init__(self, source: int, end: int, start: QPointF, stop: QPointF, rise: float,
+                 width: float, font: QFont, label: str) -> None:
+        super().__init__()
+        self.source, self.end = source, end
+        self.start, self.stop = start, stop
+        self.rise = rise
+        self.width = width
+        self.font = font
+        self.label = label
+        self.color: QColor | None = None  # None: drawn in SKIP
+        self.path = QPainterPath(start)
+        top = min(start.y(), stop.y()) - rise
+        self.path.cubicTo(QPointF(start.x(), top), QPointF(stop.x(), top), stop)
+        self._rect = self.path.boundingRect().adjusted(-3 * width - 20, -2 * font.pixelSize()
+                                                       - 20, 3 * width + 20, 3 * width + 20)
+        self.setZValue(1.2)
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def set_active(self, color: QColor | None) -> None:
+        if color != self.color:
+            self.color = color
+            self.update()
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        color = self.color or SKIP
+        w = self.width * (1.6 if self.color is not None else 1.0)
+        pen = QPen(color, w)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(self.path)
+        # arrowhead at the block's end, pointing down along the curve's last tangent
+        tip = self.stop
+        head = 3.5 * w + 6
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QBrush(color))
+        arrow = QPainterPath(tip)
+        arrow.lineTo(tip.x() - head * 0.6, tip.y() - head)
+        arrow.lineTo(tip.x() + head * 0.6, tip.y() - head)
+        arrow.closeSubpath()
+        painter.drawPath(arrow)
+        # the label at the top of the arc
+        painter.setFont(self.font)
+        painter.setPen(color.darker(130))
+        mid = self.path.pointAtPercent(0.5)
+        box = QRectF(mid.x() - 400, mid.y() - self.font.pixelSize() * 1.5 - w, 800,
+                     self.font.pixelSize() * 1.4)
+        painter.drawText(box, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
+                         self.label)
+
+
+class NormMarkItem(QGraphicsItem):
+    """The norm of one hidden layer: a ring round each neuron (and a frame round the
+    column on a large network, or round a dense layer's strip) and, on a small network,
+    a small box marked "BN" or "LN" by the top neuron. ``set_active`` draws it in the
+    event's colour while the norm's event is shown."""
+
+    def __init__(self, layer: int, centres: np.ndarray, radius: float, bar: float, row: float,
+                 font: QFont | None, mark: str) -> None:
+        super().__init__()
+        self.layer = layer
+        self.centres = centres
+        self.radius = radius
+        self.bar = bar
+        self.row = row
+        self.font = font  # None: no box (a large network)
+        self.mark = mark
+        self.color: QColor | None = None
+        r = max(radius, bar) + 14
+        ys = centres[:, 1]
+        x = float(centres[0, 0])
+        extra = 0.0 if font is None else 2.2 * font.pixelSize()
+        self._rect = QRectF(x - r - 40, float(ys.min()) - r - extra - 8, 2 * r + 80,
+                            float(ys.max() - ys.min()) + 2 * r + extra + 16)
+        self.setZValue(2.5)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def set_active(self, color: QColor | None) -> None:
+        if color != self.color:
+            self.color = color
+            self.update()
+
+    def box_rect(self) -> QRectF | None:
+        """The "BN"/"LN" box above the layer, or None on a large network."""
+        if self.font is None:
+            return None
+        px = self.font.pixelSize()
+        # up and to the right of the top neuron: a skip's arc lands on the neuron's top
+        x = float(self.centres[0, 0]) + 0.55 * self.radius
+        top = float(self.centres[:, 1].min()) - 0.75 * self.radius
+        return QRectF(x, top - 1.4 * px, 2.6 * px, 1.4 * px)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        color = self.color or NORM
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, len(self.centres) <= 64)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        x = float(self.centres[0, 0])
+        if self.bar:
+            pen = QPen(color, 3 if self.color is None else 5)
+            pen.setCosmetic(True)
+            painter.setPen(pen)
+            ys = self.centres[:, 1]
+            painter.drawRect(QRectF(x - self.bar - 6, float(ys.min()) - self.row / 2 - 6,
+                                    2 * self.bar + 12, float(ys.max() - ys.min()) + self.row
+                                    + 12))
+        else:
+            width = max(1.5, self.radius / 9) * (1.8 if self.color is not None else 1.0)
+            pen = QPen(color, width)
+            pen.setStyle(Qt.PenStyle.DashLine)
+            painter.setPen(pen)
+            r = self.radius * 1.22 + width
+            for c in self.centres:
+                painter.drawEllipse(QPointF(float(c[0]), float(c[1])), r, r)
+            if self.font is None:  # a large network's rings are small: frame the column
+                frame = QPen(color, 2.5 if self.color is None else 5)
+                frame.setCosmetic(True)
+                painter.setPen(frame)
+                ys = self.centres[:, 1]
+                pad = r + 4
+                painter.drawRoundedRect(QRectF(x - pad, float(ys.min()) - pad, 2 * pad,
+                                               float(ys.max() - ys.min()) + 2 * pad), pad, pad)
+        box = self.box_rect()
+        if box is not None and self.font is not None:
+            painter.setPen(QPen(color, 2))
+            painter.setBrush(QBrush(QColor("#ffffff")))
+            painter.drawRoundedRect(box, 6, 6)
+            painter.setFont(self.font)
+            painter.setPen(color.darker(120))
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, self.mark)

@@ -25,19 +25,37 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QFontMetricsF
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSimpleTextItem
 
-from ...core import explain
+from ...core import cure_steps, explain
+from ...core.network import Pass
 from ...core.numbers import num, subscript
 from ...core.trace import Reveal
 from ..model import palette
 from ..model.session import Selection, Session
-from .items import BoxItem, EdgeLayerItem, HighlightItem, LabelItem, NeuronLayerItem
+from .items import (
+    NORM,
+    SKIP,
+    BoxItem,
+    EdgeLayerItem,
+    HighlightItem,
+    LabelItem,
+    NeuronLayerItem,
+    NormMarkItem,
+    SkipArcItem,
+)
 
 SMALL_WIDTH = 8  # up to this many neurons per layer, numbers are written beside neurons
 MIN_LABEL_PX = 13  # numbers drawn smaller than this on screen are hidden (hover shows them)
 MAX_EDGES_DRAWN = 24_000  # across the whole diagram; the strongest edges per layer pair
 EDGE_BUDGET_S = 0.03  # edge work per redraw while training; the rest waits for the next
+NORM_MARKS = {"batch": "BN", "layer": "LN"}
 
-
+# What the diagram's colour key should add when the network has the cures (view.py's
+# LEGEND is fixed; DiagramScene.legend_extra() picks the entries this network needs).
+CURE_LEGEND: dict[str, tuple[QColor, str]] = {
+    "skip": (SKIP, "skip (+ a, ×1 back)"),
+    "batch": (NORM, "batch norm (BN)"),
+    "layer": (NORM, "layer norm (LN)"),
+}
 
 
 @dataclass(frozen=True)
@@ -102,6 +120,48 @@ def _finite_max_abs(w: np.ndarray) -> float:
         return float(np.max(np.abs(w), where=np.isfinite(w), initial=0.0))
 
 
+def _layer_key(rv: Reveal, i: int) -> tuple[int, int, int, bool]:
+    """What a layer's fills depend on at a position."""
+    dl = int(rv.delta[i])
+    return (int(rv.forward[i]), dl, int(rv.delta_hat[i]) if len(rv.delta_hat) else dl,
+            bool(rv.skipped[i]) if len(rv.skipped) else False)
+
+
+def neuron_lines(p: Pass, rv: Reveal, layer: int, j: int, sample: int) -> list[str]:
+    """The numbers written under neuron j of ``layer`` at a position, at most four lines:
+    z once computed; under a norm ẑ once the norm's event happened; a (f(ẑ) until a skip
+    adds in, then their sum); on the way back f' and δ, under a norm f'(ẑ), ∂L/∂ẑ and
+    then δ, these taking the place of z and ẑ (the hover tooltip keeps every number)."""
+    i = layer - 1
+    dname = p.network.activations[i].info.derivative_label
+    normed = layer < p.depth and p.network.norm != "none"
+    skip = p.skip_source(layer)
+    forward: list[str] = []
+    if j < rv.linear[i]:
+        forward.append(f"z = {num(p.z[i][sample, j])}")
+    if normed and rv.normed[i]:
+        forward.append(f"ẑ = {num(p.f_input(layer)[sample, j])}")
+    if j < rv.forward[i]:
+        if skip is None:
+            forward.append(f"a = {num(p.a[i][sample, j])}")
+        elif rv.skipped[i]:
+            forward.append(f"a = f + a{subscript(skip)} = {num(p.a[i][sample, j])}")
+        else:
+            forward.append(f"f = {num(cure_steps.activation_values(p, layer)[sample, j])}")
+    back: list[str] = []
+    if j < rv.delta_hat[i]:
+        if normed:
+            back.append(f"{dname.replace('(z)', '(ẑ)')} = {num(p.dact[i][sample, j])}")
+            back.append(f"∂L/∂ẑ = {num(p.grad_z_hat[i][sample, j])}")
+        else:
+            back.append(f"{dname} = {num(p.dact[i][sample, j])}")
+    if j < rv.delta[i]:
+        back.append(f"δ = {num(p.delta[i][sample, j])}")
+    if back and len(forward) + len(back) > 4:
+        forward = forward[-(4 - len(back)):] if len(back) < 4 else []
+    return forward + back
+
+
 class DiagramScene(QGraphicsScene):
     """Builds items for the session's network and keeps them in step with the player."""
 
@@ -155,12 +215,16 @@ class DiagramScene(QGraphicsScene):
             item = NeuronLayerItem(layer, lay.centres[layer], lay.radius, lay.bar, lay.row)
             self.addItem(item)
             self.neuron_items.append(item)
+        self._build_cures(font)
         out = lay.centres[-1]
         x = float(out[0, 0]) + lay.column * 0.5
         w, h = self._loss_box_size(font)
         self.loss_box = BoxItem(QRectF(x, -h / 2, w, h), font)
         self.addItem(self.loss_box)
         top = min(float(c[:, 1].min()) for c in lay.centres) - lay.radius
+        if self.skip_items:  # the layer names stand above the skips' arcs
+            top = min(top, min(a.path.boundingRect().top() for a in self.skip_items.values())
+                      - 1.6 * lay.font_px)
         self.highlight = HighlightItem(self._content_rect())
         self.addItem(self.highlight)
         self.selection_item = HighlightItem(self._content_rect())
@@ -208,9 +272,11 @@ class DiagramScene(QGraphicsScene):
         self.labels_hidden = False
         self.loss_box.text_shown = True
         rect = self.itemsBoundingRect()
-        if lay.small:  # room for four lines of numbers under the lowest neurons
+        if lay.small:  # room for the lines of numbers under the lowest neurons
             lowest = float(max(c[:, 1].max() for c in lay.centres))
-            rect.setBottom(max(rect.bottom(), lowest + lay.radius + 20 + 4 * lay.font_px * 1.3))
+            lines = 4
+            rect.setBottom(max(rect.bottom(),
+                               lowest + lay.radius + 20 + lines * lay.font_px * 1.3))
         self.setSceneRect(rect.adjusted(-40, -30, 40, 40))
         self._weights_dirty = True
         self._stale_edges: set[int] = set()
@@ -219,6 +285,48 @@ class DiagramScene(QGraphicsScene):
         self._shown: list[np.ndarray] = []
         self.refresh(animate=False)
         self._on_selection_changed()
+
+    def _build_cures(self, font: QFont) -> None:
+        """A ring (and a BN/LN box) on each normalised layer, an arc over each residual
+        block, from what the session's network has."""
+        lay = self.layout
+        net = self.session.current.network
+        depth = len(lay.centres) - 1
+        self.norm_items: dict[int, NormMarkItem] = {}
+        self.skip_items: dict[int, SkipArcItem] = {}
+        if net.norm != "none":
+            box_font = QFont(font)
+            box_font.setPixelSize(round(lay.font_px * 0.8))
+            for layer in range(1, depth):  # every hidden layer, never the output
+                item = NormMarkItem(layer, lay.centres[layer], lay.radius, lay.bar, lay.row,
+                                    box_font if lay.small else None, NORM_MARKS[net.norm])
+                self.addItem(item)
+                self.norm_items[layer] = item
+        arc_font = QFont(font)
+        arc_font.setPixelSize(round(lay.font_px * (0.8 if lay.small else 1.0)))
+        for end, source in enumerate(net.skip_from, start=1):
+            if source is None:
+                continue
+            top_s = float(lay.centres[source][:, 1].min()) - max(lay.radius, lay.row / 2)
+            top_e = float(lay.centres[end][:, 1].min()) - max(lay.radius, lay.row / 2)
+            start = QPointF(float(lay.centres[source][0, 0]), top_s - 4)
+            stop = QPointF(float(lay.centres[end][0, 0]), top_e - 4)
+            rise = lay.column * (0.3 + 0.05 * (end - source))
+            width = 6.0 if lay.small else max(2.0, lay.column / 40)
+            item = SkipArcItem(source, end, start, stop, rise, width, arc_font,
+                               f"+ a{subscript(source)}")
+            self.addItem(item)
+            self.skip_items[end] = item
+
+    def legend_extra(self) -> list[tuple[QColor, str]]:
+        """The colour key's entries for this network's cures (none for a plain one)."""
+        net = self.session.current.network
+        out = []
+        if self.skip_items:
+            out.append(CURE_LEGEND["skip"])
+        if net.norm != "none":
+            out.append(CURE_LEGEND[net.norm])
+        return out
 
     def _loss_box_size(self, font: QFont) -> tuple[float, float]:
         """The loss box's width and height: room for three short lines, or, over a batch
@@ -373,16 +481,23 @@ class DiagramScene(QGraphicsScene):
         ev = rv.event
         for i in range(p.depth):
             fwd, dl = int(rv.forward[i]), int(rv.delta[i])
-            if prev is not None and prev.forward[i] == fwd and prev.delta[i] == dl:
+            dh = int(rv.delta_hat[i]) if len(rv.delta_hat) else dl
+            skipped = bool(rv.skipped[i]) if len(rv.skipped) else False
+            key = (fwd, dl, dh, skipped)
+            if prev is not None and _layer_key(prev, i) == key:
                 continue
-            a = p.a[i][sample]
+            # before its skip adds in, a block's end shows its own f(ẑ)
+            a = (p.a[i] if skipped or p.skip_source(i + 1) is None
+                 else cure_steps.activation_values(p, i + 1))[sample]
             d = p.delta[i][sample]
-            fills = palette.delta_colors(d[:dl]) + (
-                palette.activation_colors(a[dl:fwd]) if fwd > dl else [])
+            # ∂L/∂ẑ of a normalised layer until the norm's gradient gives δ
+            back = palette.delta_colors(d[:dh]) if dl >= dh else palette.delta_colors(
+                p.grad_z_hat[i][sample][:dh])
+            fills = back + (palette.activation_colors(a[dh:fwd]) if fwd > dh else [])
             fills += [palette.PENDING] * (len(a) - len(fills))
             item = self.neuron_items[i + 1]
             if animate and ev is not None and ev.layer == i + 1 and ev.kind in (
-                    "forward", "delta"):
+                    "forward", "delta", "delta_hat"):
                 old_fade = (i + 1, ev.neuron, item.fills[ev.neuron], fills[ev.neuron])
                 fills[ev.neuron] = old_fade[2]
             item.set_fills(fills)
@@ -417,17 +532,8 @@ class DiagramScene(QGraphicsScene):
         for j, label in enumerate(self.labels[0]):
             self._set_label(label, f"x = {num(p.inputs[sample, j])}")
         for i in range(p.depth):
-            act = p.network.activations[i]
-            dname = act.info.derivative_label
             for j, label in enumerate(self.labels[i + 1]):
-                lines = []
-                if j < rv.forward[i]:
-                    lines.append(f"z = {num(p.z[i][sample, j])}")
-                    lines.append(f"a = {num(p.a[i][sample, j])}")
-                if j < rv.delta[i]:
-                    lines.append(f"{dname} = {num(p.dact[i][sample, j])}")
-                    lines.append(f"δ = {num(p.delta[i][sample, j])}")
-                self._set_label(label, "\n".join(lines))
+                self._set_label(label, "\n".join(neuron_lines(p, rv, i + 1, j, sample)))
 
     @staticmethod
     def _set_label(label: LabelItem, text: str) -> None:
@@ -451,7 +557,8 @@ class DiagramScene(QGraphicsScene):
 
     def _highlight(self, rv: Reveal, animate: bool) -> None:
         e = rv.event
-        ring_layer = e.layer if e is not None and e.kind != "loss" else None
+        ring_layer = e.layer if e is not None and e.kind not in (
+            "loss", "norm", "norm_back", "skip", "skip_back") else None
         for item in self.neuron_items:
             if item.ring is not None and item.layer != ring_layer:
                 item.set_marks(None, item.selected)
@@ -459,6 +566,9 @@ class DiagramScene(QGraphicsScene):
         widths: list[float] = []
         color, reverse = palette.HIGHLIGHT, False
         widths_from = None
+        self._mark_cures(e)
+        if e is not None and e.kind in ("norm", "norm_back", "skip", "skip_back"):
+            e = None  # drawn by the norm's or the skip's own item
         if e is not None:
             p = self.session.current
             lay = self.layout
@@ -484,10 +594,12 @@ class DiagramScene(QGraphicsScene):
                 dst = lay.position(layer, j)
                 w_in = w_all[layer - 1][j]
                 incoming = [lay.position(layer - 1, i) for i in range(len(w_in))]
-                if e.kind == "forward":
+                if e.kind == "forward" and layer in self.norm_items:
+                    pass  # a = f(ẑ): the neuron's own step, no edge carries it
+                elif e.kind in ("forward", "linear"):
                     lines = [QLineF(a, dst) for a in incoming]
                     widths = [width(float(w)) for w in w_in]
-                elif e.kind == "delta":
+                elif e.kind in ("delta", "delta_hat"):
                     color, reverse = palette.BACKWARD, True
                     if layer == p.depth:
                         lines, widths = [QLineF(dst, loss_anchor)], [4.0]
@@ -507,6 +619,17 @@ class DiagramScene(QGraphicsScene):
         limit = 4096  # a 256-wide layer's fan-in; keep the overlay cheap
         self.highlight.set_lines(lines[:limit], widths[:limit], color, reverse,
                                  None if widths_from is None else widths_from[:limit])
+
+    def _mark_cures(self, e) -> None:
+        """The norm's ring and the skip's arc in the event's colour during their events."""
+        for layer, item in self.norm_items.items():
+            active = e is not None and e.layer == layer and e.kind in ("norm", "norm_back")
+            item.set_active(None if not active else (
+                palette.HIGHLIGHT if e.kind == "norm" else palette.BACKWARD))
+        for end, arc in self.skip_items.items():
+            active = e is not None and e.layer == end and e.kind in ("skip", "skip_back")
+            arc.set_active(None if not active else (
+                palette.HIGHLIGHT if e.kind == "skip" else palette.BACKWARD))
 
     # -- hit testing ---------------------------------------------------------------------
     def selection_at(self, pos: QPointF, tolerance: float) -> Selection | None:
@@ -549,6 +672,11 @@ class DiagramScene(QGraphicsScene):
             return f"input {j + 1}: x = {num(p.inputs[s, j])}"
         i = layer - 1
         d = p.network.activations[i].info.derivative_label
+        if p.network.norm != "none" and layer < p.depth:
+            return (f"layer {layer}, neuron {j + 1}\nz = {num(p.z[i][s, j])}\n"
+                    f"ẑ = {num(p.f_input(layer)[s, j])}\na = {num(p.a[i][s, j])}\n"
+                    f"{d.replace('(z)', '(ẑ)')} = {num(p.dact[i][s, j])}\n"
+                    f"∂L/∂ẑ = {num(p.grad_z_hat[i][s, j])}\nδ = {num(p.delta[i][s, j])}")
         return (f"layer {layer}, neuron {j + 1}\nz = {num(p.z[i][s, j])}\n"
                 f"a = {num(p.a[i][s, j])}\n{d} = {num(p.dact[i][s, j])}\n"
                 f"δ = {num(p.delta[i][s, j])}")

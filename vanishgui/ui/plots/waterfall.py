@@ -2,7 +2,9 @@
 
 Each bar runs from the running product before its factor to the product after it, so a
 factor below 1 hangs down and one above 1 stands up; σ' parts and weight parts have a
-colour each. The running product ‖·‖/‖∂L/∂ŷ‖ is the line with markers, and the product of
+colour each, and a skip part (where a residual block's skip adds ∂L/∂a of its end with a
+factor of 1) a third, narrower, marked "×1" (see :mod:`vanishgui.core.waterfall`). The
+running product ‖·‖/‖∂L/∂ŷ‖ is the line with markers, and the product of
 the largest f'(z) passed so far (the bound on the σ' parts) the dashed line. x is the
 layer, running backwards from the loss on the left: layer m's σ' part stands at m, its
 weight part at m − ½, so a layer number under the axis is true. Every number comes from
@@ -48,11 +50,18 @@ TICK_GAP_PX = 10
 HINT = ("Click an edge (a weight) in the diagram: this shows each factor on its "
         "gradient's way back from the loss.")
 START = "∂L/∂ŷ"  # the x tick where every path starts (the running product is 1 there)
+SKIP_WIDTH = 0.16  # a skip part's bar, between layer s's σ' part and W_{s+1}'s
+SKIP_X = 0.25  # …at s + 0.25
+# the diagram's skip green: ΔE2000 ≥ 13 from every colour of the main window
+SKIP_PART = QColor("#009900")
 
 
 def factor_x(kind: str, layer: int) -> float:
     """x of a factor: layer m's σ' part at m, its weight part W_m at m − ½, between z_m
-    and a_{m−1}; the x axis runs backwards, from the loss on the left to layer 1."""
+    and a_{m−1}, and a skip part (``layer`` its source s) at s + ¼; the x axis runs
+    backwards, from the loss on the left to layer 1."""
+    if kind == "skip":
+        return layer + SKIP_X
     return float(layer) if kind == "dact" else layer - 0.5
 
 
@@ -86,6 +95,9 @@ class WaterfallPanel(PlotPanel):
         self.waterfall: Waterfall | None = None
         self.sigma_bars = Bars(x=[], y0=[], height=[], width=BAR_WIDTH)
         self.weight_bars = Bars(x=[], y0=[], height=[], width=BAR_WIDTH)
+        self.skip_bars = Bars(x=[], y0=[], height=[], width=SKIP_WIDTH)
+        self.skip_labels: list[pg.TextItem] = []
+        self._legend_skip = False  # the legend names the skip part (a skip is on the path)
         self.running_line = pg.PlotDataItem()
         self.bound_line = pg.PlotDataItem()
         self.zero_marks = pg.ScatterPlotItem()
@@ -112,8 +124,12 @@ class WaterfallPanel(PlotPanel):
         self.weight_bars = Bars(x=[], y0=[], height=[], width=BAR_WIDTH,
                                 brush=pg.mkBrush(palette.WEIGHT_PART),
                                 pen=pen(palette.WEIGHT_PART.darker(150), 1.5))
+        self.skip_bars = Bars(x=[], y0=[], height=[], width=SKIP_WIDTH,
+                              brush=pg.mkBrush(SKIP_PART), pen=pen(SKIP_PART.darker(150), 1.5))
+        self.skip_labels = []
         self.plot.addItem(self.sigma_bars)
         self.plot.addItem(self.weight_bars)
+        self.plot.addItem(self.skip_bars)
         self.bound_line = pg.PlotDataItem(pen=pen(BOUND_COLOR, s["line"], dashed=True),
                                           connect="finite", name="bound")
         # markers smaller than the other plots': a thin weight bar stays in sight
@@ -148,9 +164,12 @@ class WaterfallPanel(PlotPanel):
 
         gap = "&nbsp;&nbsp;&nbsp;"
         self.legend.setStyleSheet(f"color: {INK.name()}; font-size: {s['legend']}pt;")
+        skip = ""
+        if self._legend_skip:
+            skip = f"{swatch(SKIP_PART, '■')} skip part: adds ∂L/∂a of the block's end ×1{gap}"
         self.legend.setText(
             f"{swatch(palette.SIGMA_PART, '■')} σ' part{gap}"
-            f"{swatch(palette.WEIGHT_PART, '■')} weight part{gap}"
+            f"{swatch(palette.WEIGHT_PART, '■')} weight part{gap}{skip}"
             f"{swatch(INK, '—●—')} running product{gap}"
             f"{swatch(BOUND_COLOR, '– –')} ∏ max f'(z), the bound on the σ' parts")
         self._fit_legend()
@@ -189,14 +208,20 @@ class WaterfallPanel(PlotPanel):
         assert sel is not None and sel.source is not None
         w = waterfall(p, sel.layer, sel.neuron, sel.source, sample)
         self.waterfall = w
+        skip = any(f.kind == "skip" for f in w.factors)
+        if skip != self._legend_skip:
+            self._legend_skip = skip
+            self._set_legend()
         self.stack.setCurrentIndex(0)
         self._draw(w)
         self.set_header(f"Sample {sample + 1}, step {p.step}  ·  {caption(w)}")
 
     def _clear(self) -> None:
         """No weight selected: nothing of an earlier one stays in the (hidden) plot."""
-        for bars in (self.sigma_bars, self.weight_bars):
-            bars.setOpts(x=np.zeros(0), y0=np.zeros(0), height=np.zeros(0), width=BAR_WIDTH)
+        for bars, width in ((self.sigma_bars, BAR_WIDTH), (self.weight_bars, BAR_WIDTH),
+                            (self.skip_bars, SKIP_WIDTH)):
+            bars.setOpts(x=np.zeros(0), y0=np.zeros(0), height=np.zeros(0), width=width)
+        self._label_skips([])
         for line in (self.running_line, self.bound_line):
             line.setData([], [])
         self.zero_marks.setData(x=[], y=[])
@@ -215,10 +240,14 @@ class WaterfallPanel(PlotPanel):
         self.floor = math.floor(lo) - 1.0 if zero else lo
         self.positions = [factor_x(f.kind, f.layer) for f in w.factors]
         bars: dict[str, tuple[list[float], list[float], list[float]]] = {
-            "dact": ([], [], []), "weight": ([], [], [])}
+            "dact": ([], [], []), "weight": ([], [], []), "skip": ([], [], [])}
+        marks: list[tuple[float, float]] = []  # (x, log₁₀ y) of each skip part's "×1"
         for at, f, before in zip(self.positions, w.factors, befores):
+            if f.kind == "skip" and f.running_log10 is not None:
+                marks.append((at, max(f.running_log10, before if before is not None
+                                      else f.running_log10)))
             if before is None or f.value is None:
-                continue  # not reached, or inf/NaN: nothing to draw
+                continue  # not reached, or inf/NaN (or a skip that revives): no bar
             xs, y0s, heights = bars[f.kind]
             xs.append(at)
             if f.log10 is None:  # exactly 0: down to the floor
@@ -228,10 +257,13 @@ class WaterfallPanel(PlotPanel):
                 after = before + f.log10
                 y0s.append(min(before, after))
                 heights.append(abs(f.log10))
-        for item, kind in ((self.sigma_bars, "dact"), (self.weight_bars, "weight")):
+        for item, kind, bw in ((self.sigma_bars, "dact", BAR_WIDTH),
+                               (self.weight_bars, "weight", BAR_WIDTH),
+                               (self.skip_bars, "skip", SKIP_WIDTH)):
             xs, y0s, heights = bars[kind]
             item.setOpts(x=np.array(xs), y0=np.array(y0s), height=np.array(heights),
-                         width=BAR_WIDTH)
+                         width=bw)
+        self._label_skips(marks)
         x = np.array([self.start_x(w), *self.positions])
         start = 1.0 if w.stop is None or w.stop.factor is not None else math.nan
         running = [start] + [math.nan if f.running is None else f.running for f in w.factors]
@@ -254,6 +286,21 @@ class WaterfallPanel(PlotPanel):
         self.plot.setYRange(bottom, top, padding=0)
         self._ticks = None
         self._fit_ticks()
+
+    def _label_skips(self, marks: list[tuple[float, float]]) -> None:
+        """A "×1" over each skip part: the factor the skip passes ∂L/∂a of its end with."""
+        while len(self.skip_labels) < len(marks):
+            label = pg.TextItem("×1", color=SKIP_PART.darker(130), anchor=(0.5, 1.1))
+            font = QFont()
+            font.setPointSizeF(self.sizes["legend"])
+            font.setBold(True)
+            label.setFont(font)
+            self.plot.addItem(label, ignoreBounds=True)
+            self.skip_labels.append(label)
+        for k, label in enumerate(self.skip_labels):
+            label.setVisible(k < len(marks))
+            if k < len(marks):
+                label.setPos(marks[k][0], marks[k][1])
 
     @staticmethod
     def start_x(w: Waterfall) -> float:

@@ -21,8 +21,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core.explain import ChainRule, batch_average_note, chain_rule, ledger_footer
-from ...core.numbers import num
+from ...core.cure_steps import NORM_NAMES, GradientPaths
+from ...core.explain import (
+    ChainRule,
+    batch_average_note,
+    chain_rule,
+    ledger_footer,
+    paths_footer,
+)
+from ...core.numbers import num, subscript
 from ..model.session import Session
 
 # two-line headers: one-line ones made a 560-px projector column scroll sideways
@@ -101,6 +108,18 @@ class LedgerPanel(QWidget):
                 height += t.horizontalScrollBar().height()
         return height
 
+    def _write_rows(self, rows: list[tuple[str, str, str, str, str]]) -> None:
+        """Rows of (factor, value, at most, product so far, tooltip)."""
+        self.table.setRowCount(len(rows))
+        for r, (*cells, tip) in enumerate(rows):
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(tip)
+                if c >= 1:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight
+                                          | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(r, c, item)
+
     def _on_changed(self, *_args: object) -> None:
         self._write()
         self._fit_footer()
@@ -140,6 +159,11 @@ class LedgerPanel(QWidget):
             # the weight factor and read the same under ReLU chains (issue 12)
             note = batch_average_note(s.current)
             self.footer.setText(ledger_footer(rule) + (f" {note}" if note else ""))
+        elif rule.paths is not None:
+            # a norm or a skip on the way back: ∂L/∂a split by path, no plain product
+            self._write_rows(path_rows(rule.paths, rule))
+            note = batch_average_note(s.current)
+            self.footer.setText(paths_footer(rule) + (f" {note}" if note else ""))
         else:
             r = rule.recursion
             self.table.setRowCount(len(r.terms))
@@ -155,3 +179,37 @@ class LedgerPanel(QWidget):
                 f" = {num(r.dact)} × {num(r.grad_a)}{more} = {num(r.delta)} for sample "
                 f"{rule.sample + 1}.  ∂L/∂w = Σ over samples of δ × a_in = "
                 f"{num(rule.gradient)}." + (f"  {note}" if note else ""))
+
+
+def path_rows(g: GradientPaths, rule: ChainRule) -> list[tuple[str, str, str, str, str]]:
+    """The split view's rows: the paths into ∂L/∂a_j and their sum, then f', the norm and
+    the input, with the core's number after each in the last column."""
+    j, nxt = subscript(g.layer), subscript(g.layer + 1)
+    rows: list[tuple[str, str, str, str, str]] = []
+    if g.is_output:
+        rows.append((f"∂L/∂a{j} = ∂L/∂ŷ", num(g.grad_a), "", num(g.grad_a),
+                     "how the loss changes with the output"))
+    else:
+        rows.append((f"through layer {g.layer + 1}: W{nxt}ᵀδ{nxt}", num(g.through), "", "",
+                     f"∂L/∂a{j} along the weights into layer {g.layer + 1}"))
+        if g.skip_end is not None:
+            e = subscript(g.skip_end)
+            rows.append((f"along the skip: ∂L/∂a{e} ×1", num(g.skip), "", "",
+                         f"the skip from layer {g.layer} to layer {g.skip_end} passes "
+                         f"∂L/∂a{e} back unchanged"))
+            rows.append((f"sum: ∂L/∂a{j}", num(g.grad_a), "", num(g.grad_a),
+                         "the two paths added"))
+        else:
+            rows[-1] = (*rows[-1][:3], num(g.grad_a), rows[-1][4])
+    z = "ẑ" if g.norm != "none" else "z"
+    rows.append((f"{g.dact_label}({z}{j})", num(g.dact),
+                 "" if g.dact_bound is None else num(g.dact_bound),
+                 num(g.grad_z_hat if g.norm != "none" else g.delta),
+                 f"slope of layer {g.layer}'s activation at {z}"))
+    if g.norm != "none":
+        rows.append((f"through the {NORM_NAMES[g.norm]}: ×r", "—" if g.norm_ratio is None
+                     else num(g.norm_ratio), "", num(g.delta),
+                     f"r = δ{j} / ∂L/∂ẑ{j} for this sample and unit"))
+    rows.append((f"a{subscript(g.layer - 1)}" if g.layer > 1 else "x", num(g.a_in), "",
+                 num(rule.sample_gradient), "the input this weight multiplies"))
+    return rows
