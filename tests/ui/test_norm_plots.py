@@ -109,3 +109,26 @@ def test_sigma_panel_marks_sit_at_z_hat_and_f_of_z_hat(qtbot) -> None:
     expected = 1 / (1 + np.exp(-z_hat))
     np.testing.assert_allclose(fy, expected, rtol=1e-12)  # f(ẑ), the skip not added
     assert panel.df_plot.getAxis("bottom").labelText == "ẑ (after the norm)"
+
+
+def test_the_inspector_and_the_diagnosis_name_z_hat_under_a_norm(qtbot) -> None:
+    from vanishgui.core.diagnosis import diagnose
+    from vanishgui.core.numbers import num
+    from vanishgui.ui.views.inspector import InspectorPanel
+
+    doc = normed("batch")
+    doc["network"]["residual"] = {"every": 1}
+    session = Session(parse_experiment(doc))
+    panel = InspectorPanel(session)
+    qtbot.addWidget(panel)
+    session.select(Selection(2, 0, None))
+    p = session.current
+    text = panel.values.text()
+    assert f"ẑ = {num(float(p.f_input(2)[0, 0]))} (after the norm)" in text
+    assert "σ'(ẑ) = " in text and "σ'(z)" not in text
+    assert (f"a = {num(float(p.a[1][0, 0]))} = f(ẑ) {num(float(p.f_output(2)[0, 0]))} + "
+            f"layer 1's a {num(float(p.a[0][0, 0]))}") in text
+    assert f"γ = {num(float(p.network.gammas[1][0]))}" in text
+    assert "b cancels" in text and float(p.grad_biases[1][0]) == 0.0
+    for f in diagnose(p, session.trainer.history):
+        assert "f'(z)" not in f.evidence or f.kind == "saturated-output"

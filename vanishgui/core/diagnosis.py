@@ -138,6 +138,11 @@ def _saturated(p: Pass) -> Finding | None:
     return None
 
 
+def _hidden_slope(p: Pass) -> str:
+    """What a hidden layer's derivative is taken at: ẑ after a norm, else z."""
+    return "f'(ẑ)" if p.network.norm != "none" else "f'(z)"
+
+
 def _slope_product(p: Pass, upto: int) -> float:
     """The product of the hidden layers' mean f'(z), layers 1..upto."""
     with np.errstate(all="ignore"):
@@ -156,7 +161,7 @@ def _by_depth(p: Pass, g: np.ndarray) -> list[Finding]:
         also = f" ({layer_list(layers)} get under 1/{RATIO:.0f})" if len(layers) > 1 else ""
         return [Finding("vanishing", layers, (
             f"Layer 1 gets {ratio(share[0])} of the output layer's mean |∂L/∂W|{also}; "
-            f"the mean f'(z) of the {hidden} hidden layer{'s' * (hidden != 1)} "
+            f"the mean {_hidden_slope(p)} of the {hidden} hidden layer{'s' * (hidden != 1)} "
             f"multiply to {num(product)}."))]
     if share[0] > RATIO:
         layers = tuple(i + 1 for i in range(hidden) if share[i] > RATIO)
@@ -184,7 +189,7 @@ def _dead(p: Pass) -> Finding | None:
     if not layers:
         return None
     return Finding("dead-units", tuple(layers), (
-        f"In {layer_list(layers)} at least half the units have f'(z) = 0 for every "
+        f"In {layer_list(layers)} at least half the units have {_hidden_slope(p)} = 0 for every "
         f"sample ({'; '.join(counts)}), so no gradient passes through them."))
 
 

@@ -179,9 +179,29 @@ class InspectorPanel(QWidget):
         self.report = r
         act = s.current.network.activations[sel.layer - 1]
         self.heading.setText(f"Layer {r.layer}, neuron {r.neuron + 1} ({act.info.label})")
+        p = s.current
+        i, j, k = sel.layer - 1, sel.neuron, min(s.sample, len(p.inputs) - 1)
+        hidden = sel.layer < p.depth
+        normed = hidden and p.network.norm != "none"
+        skip = p.skip_source(sel.layer) if hidden else None
+        # under a norm the activation takes ẑ, and a skip adds its block's input to f(ẑ)
+        # (issue 15): say which, from the pass's own arrays
+        slope = act.info.derivative_label.replace("(z)", "(ẑ)") if normed \
+            else act.info.derivative_label
+        z_line = f"z = {num(r.z)}"
+        if normed:
+            z_line += f"    ẑ = {num(float(p.f_input(sel.layer)[k, j]))} (after the norm)"
+        a_line = f"a = {num(r.a)}"
+        if skip is not None:
+            a_line += (f" = f(ẑ) {num(float(p.f_output(sel.layer)[k, j]))} + layer {skip}'s "
+                       f"a {num(float(p.a[skip - 1][k, j]))}")
+        bias = f"bias b = {num(r.bias)}    ∂L/∂b = {num(r.grad_bias)}"
+        if normed and p.network.norm == "batch":
+            bias += " (batch norm subtracts the batch mean, so b cancels)"
         self.values.setText(
-            f"z = {num(r.z)}    a = {num(r.a)}\n{act.info.derivative_label} = {num(r.dact)}"
-            f"    δ = {num(r.delta)}\nbias b = {num(r.bias)}    ∂L/∂b = {num(r.grad_bias)}")
+            f"{z_line}    {a_line}\n{slope} = {num(r.dact)}    δ = {num(r.delta)}\n{bias}"
+            + (f"\nγ = {num(float(p.network.gammas[i][j]))}    "
+               f"β = {num(float(p.network.betas[i][j]))}" if normed else ""))
         note = averaging_note(s.current)
         self.average.setText(note)
         self.average.setVisible(bool(note))
