@@ -142,6 +142,9 @@ def test_missing_libraries_are_named(monkeypatch) -> None:
                                          "(pip install 'vanishgui[record]'); GIF and APNG work.")
     monkeypatch.setattr(rec_module.importlib.util, "find_spec", lambda name: None)
     assert "Pillow" in rec_module.missing("GIF")
+    # the packaged app leaves them out (150 MB): it says so, not "pip install" alone
+    monkeypatch.setattr(rec_module.sys, "frozen", True, raising=False)
+    assert rec_module.missing("GIF").startswith("This packaged app records no animations")
     dialog = rec_module.ExportDialog(None)
     model = dialog.format.model()
     assert [model.item(i).isEnabled() for i in range(dialog.format.count())] == [False] * 4

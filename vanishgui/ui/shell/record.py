@@ -19,6 +19,7 @@ import contextlib
 import importlib.util
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -88,6 +89,10 @@ def kind_of(out: str | Path) -> str:
 
 def missing(kind: str) -> str | None:
     """What the format needs that is not installed, in one sentence; None when ready."""
+    if getattr(sys, "frozen", False) and importlib.util.find_spec("PIL") is None:
+        return ("This packaged app records no animations (Pillow and ffmpeg would take it "
+                "past 150 MB); the app installed with Python does: pip install "
+                "'vanishgui[record]'.")
     if importlib.util.find_spec("PIL") is None:
         return f"Recording needs Pillow, which is not installed ({INSTALL})."
     if kind == "MP4" and importlib.util.find_spec("imageio_ffmpeg") is None:
