@@ -29,12 +29,15 @@ from ...core.experiment import (
     save_experiment,
 )
 from ...core.network import Pass
+from ...core.optimizers import OptimizerConfig
 from ...core.trace import Player, Reveal, Trace
 from ...core.training import History, Trainer
 from .clock import SPEEDS, PlayClock, play_interval_ms
-from .training_loop import TrainingLoop, hold_all
+from .edits import network_changes, rebuilt_sentence, setting_changes, tuned_sentence
+from .training_loop import PACES, TrainingLoop, hold_all
 
-__all__ = ["SPEEDS", "WEIGHT_EDITED", "Mark", "Selection", "Session", "play_interval_ms"]
+__all__ = ["PACES", "SPEEDS", "WEIGHT_EDITED", "Mark", "Selection", "Session",
+           "play_interval_ms"]
 
 WEIGHT_EDITED = "w edited"  # the mark a weight changed by hand leaves on the history plots
 
@@ -85,6 +88,8 @@ class Session(QObject):
     training_failed = Signal(str)  # a step raised while training: one line
     path_changed = Signal(str)
     marks_changed = Signal()  # a mark was added, or the marks were cleared
+    pace_changed = Signal(float)  # training's steps a second (inf: full speed)
+    edited = Signal(str)  # a control's edit applied: one sentence on what it kept or reset
 
     def __init__(self, experiment: Experiment | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -111,10 +116,14 @@ class Session(QObject):
         # The worker's newest pass and the one it committed, until the views are told:
         # ``current`` changes only on the GUI thread, in step with what the views show.
         self._newest: tuple[Pass, Pass] | None = None
-        self.trace = Trace(self.experiment.layers)
+        self.trace = Trace.of(self.experiment)
         self.player = Player(self.trace, self.cursor_moved.emit)
         self.sample = 0
         self.marks: list[Mark] = []  # in the order they were made, so by step
+        self._setting_marks: dict[Mark, str] = {}  # a setting's mark: which setting
+        # what Space resumes: ("training", steps left of a Train N or None), ("playback",
+        # None), or None when nothing was paused since
+        self._paused: tuple[str, int | None] | None = None
         # a chain (one neuron a layer) opens on w₁, the weight the lesson is about: the
         # ledger shows its gradient's chain of factors at once
         chain = all(n == 1 for n in self.experiment.layers)
@@ -143,6 +152,23 @@ class Session(QObject):
     def steps_per_second(self) -> float:
         """The training speed, while training continuously."""
         return self._loop.steps_per_second
+
+    @property
+    def pace(self) -> float:
+        """Training's steps a second (``math.inf``: as fast as the machine goes)."""
+        return self._loop.pace
+
+    def set_pace(self, pace: float) -> None:
+        """Train ``pace`` steps a second from now on (one of ``PACES``, or any number
+        above 0); at a finite pace every step is announced, so the views draw each."""
+        if pace != self._loop.pace:
+            self._loop.set_pace(pace)
+            self.pace_changed.emit(self._loop.pace)
+
+    @property
+    def paused(self) -> str | None:
+        """What Space resumes: "training", "playback", or None (it plays the events)."""
+        return self._paused[0] if self._paused is not None else None
 
     @property
     def diverged_at(self) -> int | None:
@@ -174,6 +200,62 @@ class Session(QObject):
         self.cursor_moved.emit(self.position)
         if had_marks:
             self.marks_changed.emit()
+
+    def edit(self, experiment: Experiment) -> None:
+        """A control was edited. A change of training settings only (learning rate,
+        momentum, optimiser, batch size, clipping) applies from the next step to the same
+        weights, history and optimiser state (a new optimiser starts afresh; a new batch
+        size goes on from the epoch's current position), while training goes on, and marks
+        the history plots at that step. Any other change makes a new network at step 0.
+        Either way ``edited`` says what was kept or reset. Raises ExperimentError, and
+        changes nothing, past the memory budget or for a batch size the core refuses."""
+        check_budget(experiment)
+        changes = setting_changes(self.experiment, experiment)
+        if changes is None:
+            parts = network_changes(self.experiment, experiment)
+            steps = self.trainer.step_count
+            self.set_experiment(experiment)
+            self.edited.emit(rebuilt_sentence(parts, steps))
+            return
+        if not changes:
+            return  # the same experiment: nothing to apply
+        hold_all()  # between steps: the worker trains on with the new settings
+        t = self.trainer
+        try:
+            t.retune(OptimizerConfig(experiment.optimizer, experiment.learning_rate,
+                                     experiment.momentum),
+                     experiment.batch_size, experiment.clip_norm)
+        except ValueError as e:
+            raise ExperimentError(str(e)) from None
+        self.experiment = experiment
+        if self._newest is not None:  # committed on the worker, not shown yet
+            self.last = self._newest[1]
+            self._newest = None
+        self.current = t.preview()  # the next step, with the new settings
+        sample = min(self.sample, len(self.current.inputs) - 1)
+        if sample != self.sample:  # a smaller batch
+            self.sample = sample
+            self.sample_changed.emit(sample)
+        for change in changes:
+            self._mark_setting(change.key, change.mark)
+        self._set_modified(True)
+        position = self.player.position
+        self.player.position = -1  # force the move to be announced
+        self.pass_changed.emit()
+        self.player.seek(position)
+        self.trained.emit(t.step_count)
+        self.edited.emit(tuned_sentence(changes, t.step_count))
+
+    def _mark_setting(self, key: str, text: str) -> None:
+        """Mark the step about to run with a setting's new value; the same setting edited
+        again before that step runs (a slider dragged) replaces its mark."""
+        step = self.trainer.step_count
+        kept = [m for m in self.marks if not (m.step == step and m in self._setting_marks
+                                              and self._setting_marks[m] == key)]
+        mark = Mark(step, text)
+        self._setting_marks[mark] = key
+        self.marks = [*kept, mark]
+        self.marks_changed.emit()
 
     def open(self, path: str | Path) -> None:
         """Load an experiment file; raises ExperimentError and changes nothing if it is bad."""
@@ -265,12 +347,20 @@ class Session(QObject):
 
     def play(self) -> None:
         self.stop_training()
+        self._paused = None
         if self.player.at_end:
             self._commit(position=0)
         self._clock.start()
         self.playing_changed.emit(True)
 
     def pause(self) -> None:
+        """Pause playback or training, whichever runs; :meth:`toggle_running` resumes it."""
+        if self.training:
+            target = self._loop.target
+            left = None if target is None else max(0, target - self.trainer.step_count)
+            self._paused = ("training", left)
+        elif self.playing:
+            self._paused = ("playback", None)
         was = self.playing or self.training
         self._clock.stop()
         self.stop_training()
@@ -280,6 +370,18 @@ class Session(QObject):
     def toggle_play(self) -> None:
         if self.playing:
             self.pause()
+        else:
+            self.play()
+
+    def toggle_running(self) -> None:
+        """Space: pause whatever runs (training or playback); with nothing running,
+        resume what was paused last (a Train N its remaining steps), else play the
+        step's events."""
+        if self.training or self.playing:
+            self.pause()
+        elif self._paused is not None and self._paused[0] == "training":
+            left = self._paused[1]
+            self.train(left if left else None)
         else:
             self.play()
 
@@ -336,6 +438,7 @@ class Session(QObject):
     def train(self, steps: int | None = None) -> None:
         """Shift+T: train continuously (or ``steps`` steps) in slices, keeping the UI live."""
         self._clock.stop()
+        self._paused = None
         self._loop.start(steps)
         self.training_changed.emit(True)
 
@@ -386,6 +489,7 @@ class Session(QObject):
         """R: back to the initial weights, a fresh optimiser, an empty history and no
         marks (a weight edited by hand is forgotten: the initial weights never change)."""
         self.pause()
+        self._paused = None  # a fresh start: Space plays the first step's events
         self.trainer.reset()
         self.clear_marks()
         self.current = self.trainer.preview()
@@ -407,6 +511,7 @@ class Session(QObject):
         self.marks_changed.emit()
 
     def clear_marks(self) -> None:
+        self._setting_marks = {}
         if self.marks:
             self.marks = []
             self.marks_changed.emit()

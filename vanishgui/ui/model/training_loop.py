@@ -9,6 +9,10 @@ steps only once training has had ``TRAIN_SHARE`` times the time their last redra
 however costly the plots, training keeps about 70% of the time. Pause, reset and edits
 wait for the step in flight (:meth:`TrainingLoop.hold`) and apply between steps.
 
+At a finite pace (:meth:`TrainingLoop.set_pace`, steps a second, for a class to watch)
+every slice is one step, announced at once, and the next is asked for when its time on
+the wall clock comes (a timer on the GUI thread: nothing sleeps, and pausing is instant).
+
 The owner says what one round is (commit a step in one network, or in every network in
 turn), how to count steps, and how to announce them.
 """
@@ -16,6 +20,7 @@ turn), how to count steps, and how to announce them.
 from __future__ import annotations
 
 import contextlib
+import math
 import sys
 import threading
 import time
@@ -23,8 +28,9 @@ import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
+PACES = (1.0, 2.0, 5.0, 10.0, 30.0, 100.0, math.inf)  # steps a second; inf: full speed
 TRAIN_SLICE_S = 0.012  # a slice of steps on the worker, then the GUI thread looks
 TRAIN_SHARE = 3.5
 RATE_WINDOW_S = 0.25
@@ -141,6 +147,14 @@ class TrainingLoop(QObject):
         self._cancel = threading.Event()
         self._idle = threading.Event()
         self._idle.set()
+        self.pace = math.inf  # steps a second
+        self._rate_mark: tuple[float, int] | None = None  # (time, steps) the rate counts from
+        self._due = 0.0  # perf_counter time the next paced step is due
+        self._last_ask = 0.0
+        self._wait = QTimer(self)  # until the next paced step's time
+        self._wait.setSingleShot(True)
+        self._wait.setTimerType(Qt.TimerType.PreciseTimer)
+        self._wait.timeout.connect(self._on_wait_over)
         # emitted on the worker thread, received on this object's (the GUI) thread
         self._done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
         _loops.add(self)
@@ -163,22 +177,69 @@ class TrainingLoop(QObject):
         self.hold()
         self._run += 1
         self.target = None if steps is None else self._count() + int(steps)
-        self._rate_mark = (time.perf_counter(), self._count())
+        # the rate is measured from the end of the first slice: counted from the start, a
+        # paced run's first step (at once) made 1 step/s read as 2 after a second
+        self._rate_mark = None
         if not self._active:
             self._active = True
+            self.steps_per_second = 0.0  # not the last run's rate
+            self._due = time.perf_counter()  # a paced run's first step: now
             self._last_done: float | None = None
             self._train_time = 0.0  # since the views were last told
             self._view_time = 0.0  # time on the GUI thread since then (redraws, paints)
             self._announced = self._count()  # the step count the views last heard
-        if self._in_flight is None:
+        if self._in_flight is None and not self._wait.isActive():
             self._ask()
+
+    @property
+    def paced(self) -> bool:
+        """Whether steps are paced by the wall clock (a finite pace)."""
+        return math.isfinite(self.pace)
+
+    def set_pace(self, pace: float) -> None:
+        """Train ``pace`` steps a second (``math.inf``: as fast as the machine goes). At a
+        finite pace each step is announced on its own, so the views draw every one."""
+        pace = float(pace)
+        if not pace > 0:
+            raise ValueError(f"a pace is a number of steps a second above 0, not {pace}")
+        self.pace = pace
+        self._rate_mark = None  # the rate starts again
+        if self._active and self._wait.isActive():  # waiting for the next step's time
+            self._wait.stop()
+            self._due = self._last_ask
+            self._next()
 
     def _ask(self) -> None:
         self._slice += 1
         self._in_flight = self._slice
         self._cancel.clear()
         self._idle.clear()
-        _worker().submit(self._run_slice, self._slice, TRAIN_SLICE_S)
+        self._last_ask = time.perf_counter()
+        # a paced slice is one step: its deadline has passed once the step is done
+        seconds = 0.0 if self.paced else TRAIN_SLICE_S
+        _worker().submit(self._run_slice, self._slice, seconds)
+
+    def _next(self) -> None:
+        """Ask for the next slice: now at full speed, else when the next step is due (a
+        step late, or more, it starts now and the schedule starts again from it: no burst
+        of steps to catch up that a class could not follow)."""
+        if not self.paced:
+            self._ask()
+            return
+        now = time.perf_counter()
+        period = 1.0 / self.pace
+        self._due += period
+        if self._due < now - period:
+            self._due = now
+        delay = self._due - now
+        if delay <= 0:
+            self._ask()
+        else:
+            self._wait.start(max(1, math.ceil(delay * 1000)))
+
+    def _on_wait_over(self) -> None:
+        if self._active and self._in_flight is None:
+            self._ask()
 
     def _run_slice(self, slice_id: int, seconds: float) -> None:
         """On the worker thread: rounds until the slice's time is up (at least one)."""
@@ -216,6 +277,7 @@ class TrainingLoop(QObject):
             return False
         self._active = False
         self.target = None
+        self._wait.stop()
         self._cancel.set()
         self.hold()
         self._in_flight = None  # its answer, still queued, is not read
@@ -238,6 +300,8 @@ class TrainingLoop(QObject):
         if self._last_done is not None:
             self._view_time += max(0.0, now - self._last_done - seconds)
         self._train_time += seconds
+        if self._rate_mark is None:
+            self._rate_mark = (now, self._count())
         t0, s0 = self._rate_mark
         if now - t0 > RATE_WINDOW_S:
             self.steps_per_second = (self._count() - s0) / (now - t0)
@@ -247,7 +311,8 @@ class TrainingLoop(QObject):
             self.failed.emit(error)
             return
         done = self._reached()
-        if done or diverged or self._train_time >= TRAIN_SHARE * self._view_time:
+        if (done or diverged or self.paced
+                or self._train_time >= TRAIN_SHARE * self._view_time):
             self._train_time = self._view_time = 0.0
             self._tell()  # its cost is counted in the next slice's gap
         self._last_done = time.perf_counter()
@@ -255,5 +320,5 @@ class TrainingLoop(QObject):
         # started another (a lesson's next step): that one is not finished here.
         if (done or diverged) and run == self._run and self._active:
             self._finished()
-        elif self._active and self._in_flight is None:
-            self._ask()
+        elif self._active and self._in_flight is None and not self._wait.isActive():
+            self._next()

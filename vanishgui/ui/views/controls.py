@@ -3,7 +3,9 @@
 Editing a control builds the experiment's JSON document and hands it to the core's
 parser, the same one that reads files, so the GUI can never make an experiment a file
 could not hold. A combination the core refuses (bce with a ReLU output, say) is named
-in one sentence under the controls and nothing changes.
+in one sentence under the controls and nothing changes. The Session decides what an edit
+keeps: the learning rate, momentum, optimiser and batch size apply to the network being
+trained; the rest makes a new one (see :meth:`Session.edit`).
 """
 
 from __future__ import annotations
@@ -337,6 +339,9 @@ class ControlsPanel(QScrollArea):
         if per_layer:
             acts = [a.strip() for a in per_layer.split(",") if a.strip()]
         init: dict[str, Any] = {"scheme": self.init.currentData(), "seed": self.seed.value()}
+        old_init = exp.init.to_json()
+        if old_init["scheme"] == init["scheme"]:  # the parameters without a control here
+            init = {**old_init, **init}  # (uniform's high, normal's mean) stay as they are
         params = initializers.SCHEMES[self.init.currentData()]
         if params:
             init[params[0][0]] = self.init_param.value()
@@ -360,18 +365,33 @@ class ControlsPanel(QScrollArea):
                 "batch_size": self.batch.value() or None,
             },
         }
-        old = exp.to_json()["network"]
+        old_doc = exp.to_json()
+        old = old_doc["network"]
         same_net = all(old[k] == network[k] for k in network) and old["layers"] == layers
         if same_net and self.keep_weights.isChecked() and exp.weights is not None:
             for k in ("weights", "biases", "alphas"):
                 network[k] = old[k]
+        # settings with no control here yet (skips, a norm, clipping) stay as they are:
+        # an edit of another control must not drop them
+        for k in ("residual", "norm"):
+            if k in old:
+                network[k] = old[k]
+        if same_net:
+            for k in ("gammas", "betas"):
+                if k in old:
+                    network[k] = old[k]
+        if "clip_norm" in old_doc["training"]:
+            doc["training"]["clip_norm"] = old_doc["training"]["clip_norm"]
         return doc
 
     def apply(self) -> Experiment | None:
         """Build the experiment from the controls and give it to the session."""
         try:
             exp = parse_experiment(self.document(), "the controls")
-            self.session.set_experiment(exp)  # refused (and nothing changed) past the budget
+            # a training setting applies to the network trained; anything else makes a new
+            # one (and the status line says so); refused, with nothing changed, past the
+            # memory budget
+            self.session.edit(exp)
         except ExperimentError as e:
             self.error.setText(str(e).removeprefix("the controls: "))
             return None

@@ -1,12 +1,14 @@
-"""The transport bar: step, play, phase, train and reset, a speed choice and a status line."""
+"""The transport bar: step, play, phase, train (at a chosen pace) and reset, a speed choice
+and a status line."""
 
 from __future__ import annotations
 
 import math
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QFont, QFontMetrics
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -21,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from ..model.describe import status_line
 from ..model.presentation import Presentation
-from ..model.session import SPEEDS, Session
+from ..model.session import PACES, SPEEDS, Session
 
 # The buttons of a transport bar, in order (None: a gap); the main window's and a
 # comparison's bars share them and their actions' names.
@@ -32,6 +34,9 @@ TRANSPORT = ("start", "previous_phase", "previous", "play", "next", "next_phase"
 # What projector mode's slim bar leaves out (their keys still work: Home, End,
 # Shift+←/→): a class needs ◀ Play ▶, Train and Reset, in type read from the back row.
 SLIM_HIDDEN = ("start", "previous_phase", "next_phase", "end")
+# projector mode: the step counter's type, times the base type, as large as the row has
+# room for (at 1024 px the buttons and the pace leave about 170 px)
+COUNTER_SIZES = (1.5, 1.35, 1.2, 1.0)
 
 
 def two_rows(bar: QWidget) -> tuple[QHBoxLayout, QHBoxLayout]:
@@ -49,6 +54,12 @@ def two_rows(bar: QWidget) -> tuple[QHBoxLayout, QHBoxLayout]:
 
 def speed_label(speed: float) -> str:
     return "instant" if math.isinf(speed) else f"{speed:g}×"
+
+
+def pace_label(pace: float) -> str:
+    if math.isinf(pace):
+        return "full speed"
+    return f"{pace:g} step/s" if pace == 1 else f"{pace:g} steps/s"
 
 
 def add_buttons(bar: QWidget, lay: QHBoxLayout,
@@ -126,6 +137,9 @@ class SlimBar(QWidget):
 
 
 class TransportBar(SlimBar):
+    _slim = False
+    _counter_pt = 0.0  # the step count's type in slim mode (0: not set)
+
     def __init__(self, session: Session, actions: dict[str, QAction],
                  parent: QWidget | None = None, *,
                  presentation: Presentation | None = None) -> None:
@@ -133,6 +147,17 @@ class TransportBar(SlimBar):
         self.session = session
         lay, second = two_rows(self)
         self.buttons = add_buttons(self, lay, actions)
+        # the pace, beside Train: it stays in projector mode, where a class watches
+        self.pace = QComboBox(self)
+        self.pace.setObjectName("trainingPace")
+        for p in PACES:
+            self.pace.addItem(pace_label(p), p)
+        self.pace.setCurrentIndex(self.pace.findData(session.pace))
+        self.pace.setToolTip("How fast Train runs: steps a second, each one drawn, or full "
+                             "speed (the plots catch up as they can)")
+        self.pace.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        lay.insertWidget(lay.indexOf(self.buttons["train"]) + 1, self.pace)
+        self.pace.currentIndexChanged.connect(self._on_pace_picked)
         self.train_n = QSpinBox(self)
         self.train_n.setRange(1, 1_000_000)
         self.train_n.setValue(200)
@@ -170,15 +195,60 @@ class TransportBar(SlimBar):
         session.experiment_changed.connect(self._on_experiment_changed)
         session.trained.connect(self._on_trained)
         session.speed_changed.connect(self._on_speed_changed)
+        session.pace_changed.connect(self._on_pace_changed)
+        session.edited.connect(self.notice)
         self._on_cursor_moved(session.position)
         self._on_trained(session.trainer.step_count)
         self.follow(presentation)
 
     def set_slim(self, slim: bool) -> None:
-        """Hide Train N and the speed choice too (projector mode), or show them again."""
+        """Hide Train N and the speed choice too (projector mode), or show them again; the
+        pace stays. The step count goes large (and without the measured rate, which
+        the pace beside it tells well enough), for the back row."""
+        self._slim = slim
         super().set_slim(slim)
         for w in (self.train_n, self.train_n_button, self.speed_label, self.speed):
             w.setVisible(not slim)
+        self._counter_pt = 0.0
+        if not slim:
+            self.steps.setStyleSheet("")
+        self._on_trained(self.session.trainer.step_count)
+        self._fit_counter()
+
+    def _fit_counter(self) -> None:
+        """Slim: the step count in the largest of COUNTER_SIZES that the first row has room
+        for beside its buttons and the pace (the app's type is zoomed already)."""
+        if not self._slim:
+            return
+        row = self._rows[0]
+        others = 0
+        shown = 0
+        for i in range(row.count()):
+            item = row.itemAt(i)
+            w = item.widget()
+            if w is self.steps or (w is not None and w.isHidden()):
+                continue
+            others += item.sizeHint().width()
+            shown += 1
+        margins = self.layout().contentsMargins()
+        room = (self.width() - margins.left() - margins.right() - others
+                - row.spacing() * shown - 4)
+        base = QApplication.font().pointSizeF()
+        font = QFont(self.steps.font())
+        font.setBold(True)
+        text = self.steps.text()
+        for factor in COUNTER_SIZES:
+            font.setPointSizeF(round(base * factor, 1))
+            if QFontMetrics(font).horizontalAdvance(text) <= room:
+                break
+        pt = font.pointSizeF()
+        if pt != self._counter_pt:
+            self._counter_pt = pt
+            self.steps.setStyleSheet(f"font-size: {pt:.1f}pt; font-weight: bold;")
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_counter()
 
     def _on_experiment_changed(self) -> None:
         self._on_cursor_moved(self.session.position)
@@ -192,12 +262,28 @@ class TransportBar(SlimBar):
         if i >= 0 and i != self.speed.currentIndex():
             self.speed.setCurrentIndex(i)
 
+    def _on_pace_picked(self, index: int) -> None:
+        self.session.set_pace(self.pace.itemData(index))
+
+    def _on_pace_changed(self, pace: float) -> None:
+        i = self.pace.findData(pace)
+        if i >= 0 and i != self.pace.currentIndex():
+            self.pace.setCurrentIndex(i)
+
     def _on_cursor_moved(self, position: int) -> None:
+        if self._notice.isActive() and self.session.training:
+            return  # training moves the cursor every step: a notice stays its time
         self._notice.stop()
         self.status.setText(status_line(self.session.trace, position))
 
+    @property
+    def noticing(self) -> bool:
+        """Whether the status line shows a notice now, not where the pass is."""
+        return self._notice.isActive()
+
     def notice(self, text: str, ms: int = 8000) -> None:
-        """Say ``text`` on the status line for ``ms`` (or until the cursor moves)."""
+        """Say ``text`` on the status line for ``ms`` (or until the cursor is moved, other
+        than by training)."""
         self.status.setText(text)
         self._notice.start(ms)
 
@@ -209,5 +295,9 @@ class TransportBar(SlimBar):
 
     def _on_trained(self, steps: int) -> None:
         rate = self.session.steps_per_second
-        extra = f" · {rate:,.0f} steps/s" if self.session.training and rate else ""
-        self.steps.setText(f"step {steps:,}{extra}")
+        shown = self.session.training and rate and not self._slim
+        extra = f" · {rate:,.0f} step{'' if round(rate) == 1 else 's'}/s" if shown else ""
+        text = f"step {steps:,}{extra}"
+        if text != self.steps.text():
+            self.steps.setText(text)
+            self._fit_counter()
