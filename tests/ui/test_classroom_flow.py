@@ -329,7 +329,7 @@ def test_clipping_is_an_edit_that_keeps_the_network_and_skips_or_a_norm_are_not(
     assert s.trainer.optimizer.learning_rate == 0.1 and s.trainer.clip_norm == 0.5
 
 
-def test_the_controls_keep_what_they_have_no_control_for(qtbot):
+def test_the_controls_keep_the_cures_when_another_control_changes(qtbot):
     exp = replace(moons(), clip_norm=2.0, residual=1, norm="layer")
     w = build_window(Session(exp), restore=False)
     qtbot.addWidget(w)

@@ -180,6 +180,21 @@ class ControlsPanel(QScrollArea):
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setToolTip("Seed of the starting weights and of the mini-batch order")
         f.addRow("Seed", self.seed)
+        # the other cures (issue 15): skips and a norm rebuild the network
+        self.residual = QComboBox(net)
+        self.residual.addItem("off", None)
+        for k in (1, 2, 3):
+            self.residual.addItem(f"every {k} layer{'s' * (k != 1)}", k)
+        self.residual.setToolTip("Skip connections: a block of k hidden layers adds its input "
+                                 "to its output (layer 1 is the stem; every layer of a block "
+                                 "needs the same width)")
+        f.addRow("Residual", self.residual)
+        self.norm = QComboBox(net)
+        for name, label in (("none", "none"), ("batch", "batch norm"), ("layer", "layer norm")):
+            self.norm.addItem(label, name)
+        self.norm.setToolTip("Normalise every hidden layer's z before its activation: over "
+                             "the batch (batch norm) or over the layer's units (layer norm)")
+        f.addRow("Norm", self.norm)
         outer.addWidget(net)
 
         train = QGroupBox("Training", body)
@@ -207,6 +222,14 @@ class ControlsPanel(QScrollArea):
         self.batch.setSpecialValueText("full batch")
         self.batch.setToolTip("Samples per step; 'full batch' uses them all")
         f.addRow("Batch size", self.batch)
+        self.clip = QDoubleSpinBox(train)
+        self.clip.setRange(0.0, 1e6)
+        self.clip.setDecimals(3)
+        self.clip.setSingleStep(0.5)
+        self.clip.setSpecialValueText("off")
+        self.clip.setToolTip("Gradient clipping: before each step, scale every gradient down "
+                             "so that all of them together have at most this 2-norm (off: 0)")
+        f.addRow("Clip gradients at", self.clip)
         outer.addWidget(train)
 
         data = QGroupBox("Data", body)
@@ -250,11 +273,11 @@ class ControlsPanel(QScrollArea):
         for w in (self.hidden_layers, self.width, self.seed, self.batch, self.samples,
                   self.data_seed):
             w.valueChanged.connect(self._changed)
-        for w in (self.momentum, self.noise, self.init_param, self.lr.spin,
+        for w in (self.momentum, self.noise, self.init_param, self.lr.spin, self.clip,
                   self.hidden_act.param, self.output_act.param):
             w.valueChanged.connect(self._changed)
         for w in (self.init, self.loss, self.optimizer, self.dataset, self.hidden_act.combo,
-                  self.output_act.combo):
+                  self.output_act.combo, self.residual, self.norm):
             w.currentIndexChanged.connect(self._changed)
         self.init.currentIndexChanged.connect(self._sync_init_param)
         for w in (self.widths, self.per_layer):
@@ -287,6 +310,12 @@ class ControlsPanel(QScrollArea):
             self.lr.set_value(exp.learning_rate)
             self.momentum.setValue(exp.momentum)
             self.batch.setValue(exp.batch_size or 0)
+            self.residual.setCurrentIndex(max(0, self.residual.findData(exp.residual)))
+            if self.residual.findData(exp.residual) < 0:  # a file's k beyond the list
+                self.residual.addItem(f"every {exp.residual} layers", exp.residual)
+                self.residual.setCurrentIndex(self.residual.count() - 1)
+            self.norm.setCurrentIndex(self.norm.findData(exp.norm))
+            self.clip.setValue(exp.clip_norm or 0.0)
             self.dataset.setCurrentIndex(self.dataset.findData(exp.dataset))
             self.samples.setValue(exp.samples)
             self.noise.setValue(exp.noise)
@@ -371,17 +400,20 @@ class ControlsPanel(QScrollArea):
         if same_net and self.keep_weights.isChecked() and exp.weights is not None:
             for k in ("weights", "biases", "alphas"):
                 network[k] = old[k]
-        # settings with no control here yet (skips, a norm, clipping) stay as they are:
-        # an edit of another control must not drop them
-        for k in ("residual", "norm"):
-            if k in old:
-                network[k] = old[k]
-        if same_net:
-            for k in ("gammas", "betas"):
-                if k in old:
-                    network[k] = old[k]
-        if "clip_norm" in old_doc["training"]:
-            doc["training"]["clip_norm"] = old_doc["training"]["clip_norm"]
+        every = self.residual.currentData()
+        if every is not None:
+            network["residual"] = {"every": every}
+        norm = self.norm.currentData()
+        if norm != "none":
+            network["norm"] = norm
+            # a file's γ and β stay while the network and its norm stay as they are
+            if same_net and old.get("norm") == norm and old.get("residual") == \
+                    network.get("residual"):
+                for k in ("gammas", "betas"):
+                    if k in old:
+                        network[k] = old[k]
+        if self.clip.value() > 0:
+            doc["training"]["clip_norm"] = self.clip.value()
         return doc
 
     def apply(self) -> Experiment | None:
