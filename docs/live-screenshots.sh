@@ -41,6 +41,6 @@ for scene in 5 6 7; do  # Page Down runs the scene's steps (play, train) and wai
     shot "lesson-scene-$scene-1920x1080" 1920x1080 "Next wait6" -- --lesson vanishing-gradient --scene "$scene"
     shot "lesson-scene-$scene-1024x768-projector" 1024x768 "Next wait6" -- --lesson vanishing-gradient --scene "$scene" --projector
 done
-# the diagnosis strip on two findings; E is its first line's "Show me"
-shot "diagnosis-vanishing-1920x1080" 1920x1080 "e" -- resources/examples/deep-chain-sigmoid.json
-shot "diagnosis-saturated-1920x1080" 1920x1080 "e" -- resources/examples/saturated-relu-chain.json
+# the diagnosis strip on two findings; D is its first line's "Show me"
+shot "diagnosis-vanishing-1920x1080" 1920x1080 "d" -- resources/examples/deep-chain-sigmoid.json
+shot "diagnosis-saturated-1920x1080" 1920x1080 "d" -- resources/examples/saturated-relu-chain.json

@@ -650,14 +650,14 @@ def circles_nine_by_eight(norm: str) -> Callable[[Scene, list], None]:
 
 
 def norms_side_by_side(scene: Scene, states) -> None:
-    start, nets = states
+    _start, nets = states
     assert [s.p.network.norm for s in nets] == ["none", "batch", "layer"]
     for a, b in zip(nets[0].p.network.weights, nets[1].p.network.weights):
         np.testing.assert_array_equal(a, b)  # "from the same starting weights"
 
 
 def clipping_bounds_the_step(scene: Scene, states) -> None:
-    start, played, stepped = states
+    start, _played, stepped = states
     p = start.p
     assert scene.experiment.clip_norm == 1.0
     assert all(float(w[0, 0]) == 8.0 for w in p.network.weights)

@@ -427,7 +427,7 @@ def main() -> None:
          every_plot=os.environ.get("VANISHGUI_READBACK_TURNS", "1") == "1")
     # the diagnosis strip and its evidence: a 20-layer chain whose sigmoid output saturates
     window.session.set_experiment(load_experiment(examples / "saturated-relu-chain.json"))
-    window.on_show_evidence()  # E: selects the output neuron, brings σ'(z) forward
+    window.on_show_evidence()  # D: selects the output neuron, brings σ'(z) forward
     read("a saturated output's evidence shown")
     player = window.findChild(LessonPlayer)
     player.open_path(builtin_lessons()[0])

@@ -96,11 +96,11 @@ def test_show_me_on_a_saturated_output_rings_the_output_neurons_slope(qtbot) -> 
     w = opened(qtbot, saturated())
     strip = w.diagram.strip
     assert [f.kind for f in strip.findings] == ["saturated-output"]
-    assert w.action("show_evidence").shortcut().toString() == "E"
+    assert w.action("show_evidence").shortcut().toString() == "D"
     w.activateWindow()
     w.diagram.view.setFocus()
     qtbot.waitUntil(w.isActiveWindow)
-    qtbot.keyClick(w.diagram.view, Qt.Key.Key_E)  # E: the first line's Show me
+    qtbot.keyClick(w.diagram.view, Qt.Key.Key_D)  # D: the first line's Show me
     assert w.session.selection == Selection(20, 0)
     assert front(w, "dact")
     dact = w.plots.panels["dact"]

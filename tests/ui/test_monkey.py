@@ -463,7 +463,8 @@ class Monkey:
         p = s.current
         trace = s.trace
         where = f"{when}: {self.report()}"
-        assert w.transport.status.text() == status_line(trace, s.position), where
+        if not w.transport.noticing:  # an edit's sentence stays on the status line a while
+            assert w.transport.status.text() == status_line(trace, s.position), where
         title, formula = caption(p, s.player.event, s.sample)
         assert w.diagram.title.text() == title, where
         assert w.diagram.formula.text() == formula, where

@@ -81,7 +81,8 @@ class DiagnosisStrip(QWidget):
                              else f"<b>{NAMES[f.kind]}.</b> {escape(f.evidence)}")
                 text.setToolTip(line(f) if compact else "")
                 button.setToolTip(f"Select the evidence of “{NAMES[f.kind].lower()}” in the "
-                                  "diagram and bring its plot to the front")
+                                  "diagram and bring its plot to the front"
+                                  + (" (D)" if k == 0 else ""))  # D: the first line's
         self.setVisible(bool(findings) and self.wanted)
 
     def resizeEvent(self, event) -> None:

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QSizePolicy,
+    QToolButton,
     QToolTip,
     QVBoxLayout,
     QWidget,
@@ -22,6 +23,9 @@ from .diagnosis import DiagnosisStrip
 from .scene import DiagramScene
 
 MIN_VIEW_PX = 100  # the diagram's own height, never given to a dock
+ENLARGE_TIP = "Enlarge (E); Esc returns"  # the plots' ⤢ says the same
+ENLARGED_TIP = "Back to every panel (Esc or E)"
+CORNER_GAP = 4  # px between the ⤢ button and the diagram's edges
 
 
 class DiagramView(QGraphicsView):
@@ -41,6 +45,7 @@ class DiagramView(QGraphicsView):
         self.setToolTip("Click a neuron to inspect it, or an edge to see its chain rule. "
                         "Ctrl+wheel zooms; double-click fits.")
         self._fitted = True
+        self.corner: QWidget | None = None  # a button kept in the top right corner
         scene.sceneRectChanged.connect(lambda _r: self.fit() if self._fitted else None)
 
     def fit(self) -> None:
@@ -58,6 +63,14 @@ class DiagramView(QGraphicsView):
         super().resizeEvent(event)
         if self._fitted:
             self.fit()
+        self.place_corner()
+
+    def place_corner(self) -> None:
+        corner = self.corner
+        if corner is not None:
+            corner.adjustSize()
+            corner.move(self.width() - corner.width() - CORNER_GAP, CORNER_GAP)
+            corner.raise_()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -319,6 +332,8 @@ class SwatchRow(QWidget):
 class DiagramPanel(QWidget):
     """The central widget: formula of the current event, the diagram and its colour bar."""
 
+    enlarge_requested = Signal()  # the ⤢ button: the window shows the diagram alone (or back)
+
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
@@ -349,6 +364,19 @@ class DiagramPanel(QWidget):
         self.banner.hide()
         # what the core's diagnosis finds (exact-zero gradients among it): news, not a stop
         self.strip = DiagnosisStrip(session, self)
+        # ⤢ in the diagram's top right corner, over the drawing: beside the title it made
+        # the title and formula wrap to more lines, which a small projector could not
+        # spare; hidden until a window that can enlarge the diagram offers it
+        self.enlarge_button = QToolButton(self.view)
+        self.enlarge_button.setObjectName("enlargeButton")
+        self.enlarge_button.setText("⤢")
+        self.enlarge_button.setAccessibleName("Enlarge")
+        self.enlarge_button.setToolTip(ENLARGE_TIP)
+        self.enlarge_button.setAutoRaise(True)
+        self.enlarge_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.enlarge_button.clicked.connect(self.enlarge_requested)
+        self.enlarge_button.hide()
+        self.view.corner = self.enlarge_button
         top = QVBoxLayout()
         top.setContentsMargins(12, 8, 12, 4)
         top.setSpacing(2)
@@ -379,6 +407,13 @@ class DiagramPanel(QWidget):
         self._on_cursor_moved(session.position)
         self._on_pass_changed()
         self._say_what_is_drawn()
+
+    def set_enlarged(self, enlarged: bool) -> None:
+        """The window that can show the diagram alone says whether it does: the ⤢ button
+        (hidden until then: a comparison's diagrams have none) shows and says so."""
+        self.enlarge_button.setToolTip(ENLARGED_TIP if enlarged else ENLARGE_TIP)
+        self.enlarge_button.show()
+        self.view.place_corner()
 
     def fold_key(self, folded: bool) -> None:
         """Hide the colour key under the diagram (``folded``), or show it again. The main

@@ -21,7 +21,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QShowEvent
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..model import training_loop
 from ..model.palette import NONFINITE, OUTLINE, TEXT, viridis
@@ -357,6 +364,24 @@ class MarkLines:
         self._drawn = key
 
 
+ENLARGE_TIP = "Enlarge (E); Esc returns"
+BUTTON_GAP = 4  # px between the header and its ⤢
+ENLARGED_TIP = "Back to every panel (Esc or E)"
+
+
+def enlarge_button(parent: QWidget) -> QToolButton:
+    """The small ⤢ button of a plot or the diagram; the panel only emits a request."""
+    button = QToolButton(parent)
+    button.setObjectName("enlargeButton")
+    button.setText("⤢")
+    button.setToolTip(ENLARGE_TIP)
+    button.setAccessibleName("Enlarge")
+    button.setAutoRaise(True)
+    button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the window's shortcuts
+    button.hide()  # until a window that can enlarge the panel offers it
+    return button
+
+
 MIN_VIEW_PX = 160  # a plot's view box is never drawn shorter (issue 11): a panel gives up
 # a second plot or a sentence before it squashes one
 HYSTERESIS_PX = 48  # and takes it back only with this much more room
@@ -376,6 +401,7 @@ class PlotPanel(QWidget):
     """
 
     needs_redraw = Signal()  # dirty (again): the hub's timer should come round
+    enlarge_requested = Signal()  # the ⤢ button: the window shows this panel alone (or back)
     min_interval_s = 0.0
     # A panel whose redraw is slow (a huge network) waits this many times its last
     # redraw's duration before the next, so it never takes more than ~1/(1+k) of the time.
@@ -402,7 +428,16 @@ class PlotPanel(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(4, 2, 4, 2)
         outer.setSpacing(2)
-        outer.addWidget(self.header)
+        # ⤢ at the header's right end: a row of its own would take a plot's height
+        self.enlarge_button = enlarge_button(self)
+        self.enlarge_button.clicked.connect(self.enlarge_requested)
+        self._enlarge_offered = False
+        head = QHBoxLayout()
+        head.setContentsMargins(0, 0, 0, 0)
+        head.setSpacing(BUTTON_GAP)
+        head.addWidget(self.header, 1)
+        head.addWidget(self.enlarge_button, 0, Qt.AlignmentFlag.AlignTop)
+        outer.addLayout(head)
         outer.addLayout(self.controls)
         outer.addLayout(self.body, 1)
         self.controls.addStretch(1)
@@ -501,6 +536,13 @@ class PlotPanel(QWidget):
         # Style sheets, not setFont: the app's style sheet would override a set font.
         s = self.sizes
         self.header.setStyleSheet(f"color: {INK.name()}; font-size: {s['title']}pt;")
+        # a square as tall as a header line: beside the header it adds no height
+        self.enlarge_button.setStyleSheet(f"font-size: {s['title']}pt; padding: 0px; "
+                                          "border: none; background: transparent;")
+        self.header.ensurePolished()  # its font is the style sheet's from here on
+        line = self.header.fontMetrics().height()
+        self.enlarge_button.setFixedSize(line, line)
+        self._fit_enlarge_button()
         for i in range(self.controls.count()):
             w = self.controls.itemAt(i).widget()
             if w is not None:
@@ -509,6 +551,25 @@ class PlotPanel(QWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit_controls()
+        self._fit_enlarge_button()
+
+    def _fit_enlarge_button(self) -> None:
+        """The ⤢ steps aside where it would cost the plot height: where the header, made
+        narrower by it, would wrap to another line (a narrow plot on a small projector lost
+        up to 86 px). E still enlarges the plot under the mouse. Back only with
+        HYSTERESIS_PX more width than it needs, so a header that changes every step does
+        not make it blink."""
+        button = self.enlarge_button
+        if not self._enlarge_offered:
+            return
+        shown = not button.isHidden()
+        row = self.contentsRect().width() - 8  # the outer layout's margins
+        full = self.header.heightForWidth(row)
+        taken = button.width() + BUTTON_GAP + (0 if shown else HYSTERESIS_PX)
+        show = (row > taken and full >= button.height()  # an empty header has no line
+                and self.header.heightForWidth(row - taken) <= full)
+        if show != shown:
+            button.setVisible(show)
 
     def _fit_controls(self) -> None:
         """The control row (a checkbox) steps aside before the plot under it would go
@@ -533,8 +594,16 @@ class PlotPanel(QWidget):
         self.controls.insertWidget(self.controls.count() - 1, widget)
         self._style_header()
 
+    def set_enlarged(self, enlarged: bool) -> None:
+        """The window that can show this panel alone says whether it does: the ⤢ button
+        (hidden until then, e.g. in a test or preview) shows and says so."""
+        self.enlarge_button.setToolTip(ENLARGED_TIP if enlarged else ENLARGE_TIP)
+        self._enlarge_offered = True
+        self._fit_enlarge_button()
+
     def set_header(self, text: str) -> None:
         self.header.setText(text)
+        self._fit_enlarge_button()
 
     @property
     def sizes(self) -> Sizes:

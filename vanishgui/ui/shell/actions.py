@@ -76,7 +76,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
                ("Shift+G",), "View"),
     ActionSpec("show_evidence", "Show the &diagnosis's evidence", "Select the evidence of "
                "the diagnosis's first finding and bring its plot to the front (the strip's "
-               "first Show me)", ("E",), "View"),
+               "first Show me)", ("D",), "View"),
+    ActionSpec("enlarge", "&Enlarge the panel under the mouse", "Show the plot or diagram "
+               "under the mouse alone in the window (over anything else: the plot in front); "
+               "E again or Esc returns", ("E",), "View", checkable=True),
+    # Esc is lent to it only while a panel is enlarged (projector mode keeps it otherwise)
+    ActionSpec("leave_enlarged", "Back from the enlarged panel", "Put every panel back "
+               "where it was (E does the same)", ("Escape",), "View"),
     ActionSpec("shortcuts", "&Keyboard shortcuts", "Every shortcut in one list", ("F1",),
                "Help"),
     ActionSpec("about", "&About vanishgui", "Version and what this app is for", (), "Help"),

@@ -15,8 +15,17 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QImage, QKeySequence, QPainter
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QCursor,
+    QGuiApplication,
+    QImage,
+    QKeySequence,
+    QPainter,
+)
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QDockWidget,
     QFileDialog,
@@ -49,7 +58,7 @@ from ..model.describe import network_summary
 from ..model.findings import evidence
 from ..model.presentation import PROJECTOR_TEXT_PX, Presentation
 from ..model.session import Session
-from ..plots import PANELS, PlotHub
+from ..plots import PANELS, PlotHub, PlotPanel
 from ..views.controls import ControlsPanel
 from ..views.inspector import InspectorPanel
 from ..views.ledger import LedgerPanel
@@ -108,6 +117,12 @@ class MainWindow(QMainWindow):
         self._controls_were_shown = True
         self._restore = restore
         self._plot_wall_state: QByteArray | None = None
+        self._enlarged: QWidget | None = None  # the panel shown alone (E), if any
+        self._enlarged_state = QByteArray()  # the docks' layout to put back
+        self._enlarged_central = True  # whether the diagram was shown (not in the plot wall)
+        self._enlarged_features = QDockWidget.DockWidgetFeature.NoDockWidgetFeatures
+        self._enlarged_title: QWidget | None = None  # the dock's own title bar (projector)
+        self._lent_escape: dict[str, list[QKeySequence]] = {}
         self.session.selection_changed.connect(self._on_selection_changed)
         self.transport = TransportBar(self.session, self.actions_by_name, self,
                                       presentation=self.presentation)
@@ -127,6 +142,12 @@ class MainWindow(QMainWindow):
         self.headless = False  # set for --screenshot and --self-test: never ask anything
         self.first_run_offer: QWidget | None = None  # the first run's "Try the deep chain"
         self.projector = Projector(self, self.presentation, self.docks, settings, self.add_action)
+        # F5 with a panel enlarged puts the panels back first: projector mode saves (and
+        # on leaving puts back) the real layout, not the one panel
+        f5 = self.actions_by_name["projector"]
+        f5.triggered.disconnect()
+        f5.triggered.connect(lambda _c=False: (self.restore(), self.projector.on_projector()))
+        self._offer_enlarge()
         # The divergence banner lives over the diagram; with every plot on screen (the plot
         # wall) the diagram is put away, so the same sentence shows above the plots.
         self.wall_banner = QLabel(self)
@@ -177,6 +198,9 @@ class MainWindow(QMainWindow):
         self.action_specs: list[ActionSpec] = []
         for spec in ACTIONS:
             self._make_action(spec, getattr(self, f"on_{spec.name}"))
+        # Esc leaves projector mode; it is lent to this action only while a panel is enlarged
+        self.actions_by_name["leave_enlarged"].setShortcuts([])
+        self.actions_by_name["leave_enlarged"].setEnabled(False)
 
     def _make_action(self, spec: ActionSpec, handler) -> QAction:
         act = make_action(self, spec, handler)
@@ -239,6 +263,7 @@ class MainWindow(QMainWindow):
 
     def give_left_side(self, dock: QDockWidget, share: float) -> None:
         """``dock`` takes the controls' place and the whole height of the left side."""
+        self.restore()  # every layout change starts from the docks' real places
         corner = Qt.Corner.BottomLeftCorner
         self._lent_dock = dock
         if self._lent_corner is None:
@@ -308,6 +333,7 @@ class MainWindow(QMainWindow):
             wanted += central.height() - self.diagram.minimum_height()
 
     def take_back_left_side(self, dock: QDockWidget) -> None:
+        self.restore()
         dock.hide()
         if self._lent_corner is not None:
             self.docks["controls"].setVisible(self._controls_were_shown)
@@ -318,6 +344,7 @@ class MainWindow(QMainWindow):
                 self.arrange(self.layout_name)  # the ledger back under the diagram
 
     def show_panel(self, name: str, below: QDockWidget | None = None) -> None:
+        self.restore()  # a scene (or Show me) that names a panel gets the whole layout back
         dock = self.docks[f"plot_{name}" if name in PANELS else name]
         if below is not None and not dock.isVisible():
             self.splitDockWidget(below, dock, Qt.Orientation.Vertical)
@@ -387,6 +414,7 @@ class MainWindow(QMainWindow):
 
         Derived from the PANELS rows: a new panel needs no edit here. Docks that are
         hidden (projector mode hides the editing ones) stay hidden."""
+        self.restore()
         kind = kind or self.layout_kind()
         self.layout_name = kind
         d = self.docks
@@ -498,8 +526,14 @@ class MainWindow(QMainWindow):
         self.resizeDocks([ledger], [height], Qt.Orientation.Vertical)
 
     def show_next_plot(self, step: int = 1) -> None:
-        """Bring the next (``step`` 1) or previous (−1) plot to the front of its tabs."""
+        """Bring the next (``step`` 1) or previous (−1) plot to the front of its tabs; with a
+        plot enlarged, enlarge the next one instead."""
         names = [n for group in self.plots.groups() for n in group]
+        panels = [self.plots.panels[n] for n in names]
+        if self._enlarged in panels:
+            self.enlarge(panels[(panels.index(self._enlarged) + step) % len(panels)])
+            return
+        self.restore()
         docks = [self.docks[f"plot_{n}"] for n in names]
         front = [i for i, dock in enumerate(docks)
                  if dock.isVisible() and not dock.visibleRegion().isEmpty()]
@@ -513,6 +547,7 @@ class MainWindow(QMainWindow):
         d = self.docks
         if on == (self._plot_wall_state is not None):
             return
+        self.restore()
         if on:
             self._plot_wall_state = self.saveState()
             for name in ("controls", "ledger", "inspector"):
@@ -554,9 +589,142 @@ class MainWindow(QMainWindow):
             self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self._wall_bar)
         self._wall_bar.setVisible(shown)
 
+    # -- one panel alone (E) -------------------------------------------------------------
+    def enlargeable(self) -> dict[QWidget, QDockWidget | None]:
+        """What E can show alone, each with its dock: the diagram (the central widget: no
+        dock), every plot, the ledger and the inspector."""
+        out: dict[QWidget, QDockWidget | None] = {self.diagram: None}
+        for name, panel in self.plots.panels.items():
+            out[panel] = self.docks[f"plot_{name}"]
+        out[self.ledger] = self.docks["ledger"]
+        out[self.inspector] = self.docks["inspector"]
+        return out
+
+    def _offer_enlarge(self) -> None:
+        """The diagram's and each plot's ⤢ button ask for the panel alone, or back."""
+        shown: list[DiagramPanel | PlotPanel] = [self.diagram, *self.plots.panels.values()]
+        for panel in shown:
+            panel.enlarge_requested.connect(lambda p=panel: self.toggle_enlarged(p))
+            panel.set_enlarged(False)
+
+    def panel_under_mouse(self) -> QWidget | None:
+        """The enlargeable panel under the mouse pointer, or None (the pointer is over the
+        controls, a lesson, a toolbar, another window, or outside)."""
+        pos = QCursor.pos()
+        hit = QApplication.widgetAt(pos)
+        panels = self.enlargeable()
+        if hit is not None:
+            while hit is not None and hit not in panels:
+                hit = hit.parentWidget()
+            return hit
+        for panel in panels:  # a platform that cannot tell which widget (offscreen)
+            if (panel.isVisible() and not panel.visibleRegion().isEmpty()
+                    and panel.rect().contains(panel.mapFromGlobal(pos))):
+                return panel
+        return None
+
+    def front_panel(self) -> QWidget:
+        """What E enlarges when the mouse is over nothing enlargeable: the first plot in
+        front (in the groups' order), or the diagram when no plot is shown."""
+        for group in self.plots.groups():
+            for name in group:
+                panel = self.plots.panels[name]
+                if panel.isVisible() and not panel.visibleRegion().isEmpty():
+                    return panel
+        return self.diagram
+
+    @property
+    def enlarged(self) -> QWidget | None:
+        """The panel shown alone in the window (E), or None."""
+        return self._enlarged
+
+    def toggle_enlarged(self, panel: QWidget) -> None:
+        """A panel's ⤢: that panel alone, or (when it is) every panel back."""
+        if self._enlarged is panel:
+            self.restore()
+        else:
+            self.enlarge(panel)
+
+    def enlarge(self, panel: QWidget) -> None:
+        """Show ``panel`` (one of :meth:`enlargeable`) alone in the window's central area:
+        every other dock is hidden, the layout (each dock's place, size and front tab)
+        saved for :meth:`restore`. The transport bar stays, and every key still works."""
+        docks = self.enlargeable()
+        if panel not in docks:
+            raise ValueError(f"{type(panel).__name__} cannot be enlarged")
+        if self._enlarged is panel:
+            return
+        self.restore()
+        own = docks[panel]
+        self._enlarged_state = self.saveState()
+        self._enlarged_central = not self.centralWidget().isHidden()
+        self._enlarged = panel
+        for dock in self.docks.values():
+            if dock is not own:
+                dock.hide()
+        if own is None:
+            self.centralWidget().show()
+        else:
+            self.centralWidget().hide()  # the dock areas then fill the window
+            own.setFloating(False)
+            # its title bar names the plot (projector mode's empty one comes back after),
+            # without close and float buttons
+            self._enlarged_features = own.features()
+            own.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
+            self._enlarged_title = own.titleBarWidget()
+            if self._enlarged_title is not None:
+                own.setTitleBarWidget(None)
+            own.show()
+            own.raise_()
+        self._lend_escape(True)
+        self._mark_enlarged(panel)
+        self.layout().activate()  # its geometry now, not on the next turn of the loop
+
+    def restore(self) -> None:
+        """Put back the layout an :meth:`enlarge` saved, exactly; nothing if none is."""
+        panel = self._enlarged
+        if panel is None:
+            return
+        self._enlarged = None
+        own = self.enlargeable().get(panel)
+        if own is not None:
+            own.setFeatures(self._enlarged_features)
+            title, self._enlarged_title = self._enlarged_title, None
+            if title is not None:
+                own.setTitleBarWidget(title)
+                title.show()
+        self.centralWidget().setVisible(self._enlarged_central)
+        self.restoreState(self._enlarged_state)
+        self._lend_escape(False)
+        self._mark_enlarged(None)
+        self.layout().activate()
+
+    def _lend_escape(self, lend: bool) -> None:
+        """Esc belongs to "back from the enlarged panel" while one is (projector mode's Esc
+        comes second), and is given back after."""
+        esc = QKeySequence(Qt.Key.Key_Escape)
+        leave = self.actions_by_name["leave_enlarged"]
+        if lend:
+            for name, act in self.actions_by_name.items():
+                if act is not leave and esc in act.shortcuts():
+                    self._lent_escape[name] = act.shortcuts()
+                    act.setShortcuts([k for k in act.shortcuts() if k != esc])
+        else:
+            for name, keys in self._lent_escape.items():
+                self.actions_by_name[name].setShortcuts(keys)
+            self._lent_escape = {}
+        leave.setShortcuts([esc] if lend else [])
+        leave.setEnabled(lend)
+
+    def _mark_enlarged(self, panel: QWidget | None) -> None:
+        self.actions_by_name["enlarge"].setChecked(panel is not None)
+        self.diagram.set_enlarged(panel is self.diagram)
+        for plot in self.plots.panels.values():
+            plot.set_enlarged(panel is plot)
+
     def _on_selection_changed(self) -> None:
         sel = self.session.selection
-        if sel is not None:
+        if sel is not None and self._enlarged is None:  # restore() puts the tabs back as they were
             self.docks["ledger" if sel.is_weight else "inspector"].raise_()
         if self._arranged:  # once the ledger's own layout has followed the selection
             QTimer.singleShot(0, self, self._fit_ledger)
@@ -577,7 +745,9 @@ class MainWindow(QMainWindow):
 
     def save_state(self) -> None:
         s = settings()
-        s.set_window(self.saveGeometry(), self.saveState())
+        # an enlarged panel is for now: the next start opens on the layout behind it
+        state = self._enlarged_state if self._enlarged is not None else self.saveState()
+        s.set_window(self.saveGeometry(), state)
         if self.session.path is not None:
             s.set_last_file(str(self.session.path))
 
@@ -867,6 +1037,21 @@ class MainWindow(QMainWindow):
         if findings:
             self.show_evidence(findings[0])
 
+    def on_enlarge(self) -> None:
+        """E: the panel under the mouse alone in the window, or back if one is."""
+        if self._enlarged is not None:
+            self.restore()
+        else:
+            self.enlarge(self.panel_under_mouse() or self.front_panel())
+
+    def on_leave_enlarged(self) -> None:
+        """Esc while a panel is enlarged: a blanked screen comes back first, then the
+        panels (a second Esc leaves projector mode: the key is given back)."""
+        if self.projector.blank.isVisible():
+            self.projector.blank.hide()
+        else:
+            self.restore()
+
     def on_next_plot(self) -> None:
         self.show_next_plot(+1)
 
@@ -889,7 +1074,7 @@ class MainWindow(QMainWindow):
         self.session.step_forward()
 
     def on_play(self) -> None:
-        self.session.toggle_play()
+        self.session.toggle_running()
         self._on_playing_changed()
 
     def on_start(self) -> None:
