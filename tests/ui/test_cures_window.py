@@ -225,3 +225,25 @@ def test_the_waterfall_marks_each_skip_part_with_its_factor_of_1(qtbot) -> None:
     assert len(panel.skip_bars.opts["x"]) == 0
     assert not any(lab.isVisible() for lab in panel.skip_labels)
     assert SKIP_PART.name() not in panel.legend.text()
+
+
+def test_the_colour_key_names_a_skip_and_a_norm_only_when_the_network_has_them(qtbot) -> None:
+    from vanishgui.core.experiment import classic, parse_experiment
+    from vanishgui.ui.diagram.scene import CURE_LEGEND
+    from vanishgui.ui.diagram.view import LEGEND, DiagramPanel
+    from vanishgui.ui.model.session import Session
+
+    s = Session(classic())
+    panel = DiagramPanel(s)
+    qtbot.addWidget(panel)
+    assert panel.swatches.swatches == LEGEND
+    doc = classic().to_json()
+    doc["network"]["layers"] = [1, 2, 2, 2, 1]
+    doc["network"]["weights"] = doc["network"]["biases"] = None
+    doc["network"]["residual"] = {"every": 1}
+    doc["network"]["norm"] = "layer"
+    s.set_experiment(parse_experiment(doc))
+    extra = panel.swatches.swatches[len(LEGEND):]
+    assert [t for _c, t in extra] == [CURE_LEGEND["skip"][1], CURE_LEGEND["layer"][1]]
+    s.set_experiment(classic())
+    assert panel.swatches.swatches == LEGEND

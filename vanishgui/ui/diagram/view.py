@@ -423,7 +423,7 @@ class DiagramPanel(QWidget):
         self.swatches.setHidden(folded)
         rows = "".join(
             f"<br><span style='color:{(color[1] if isinstance(color, tuple) else color).name()}'>"
-            f"■</span> {text}" for color, text in LEGEND)
+            f"■</span> {text}" for color, text in self.swatches.swatches)
         self.colorbar.setToolTip(f"<p>{ColorBar.TIP}</p><p>The diagram's other colours "
                                  f"(their key is folded while a lesson shares the screen):"
                                  f"{rows}</p>" if folded else ColorBar.TIP)
@@ -475,6 +475,12 @@ class DiagramPanel(QWidget):
 
     def _on_experiment_changed(self) -> None:
         self.banner.hide()
+        # the key names a skip's arc and a norm's ring when this network has them
+        wanted = (*LEGEND, *self.scene.legend_extra())
+        if wanted != self.swatches.swatches:
+            self.swatches.swatches = wanted
+            self.swatches.updateGeometry()
+            self.swatches.update()
         self.view.fit()
         self._on_pass_changed()
         self._say_what_is_drawn()

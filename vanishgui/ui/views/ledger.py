@@ -58,7 +58,7 @@ class LedgerPanel(QWidget):
         self.footer.setWordWrap(True)
         self.footer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         # the footer scrolls in a short dock rather than being cut (or squeezing the
-        # diagram): it takes the height its lines need, down to three lines
+        # diagram): it takes the height its lines need, down to two lines
         self.footer_box = QScrollArea(self)
         self.footer_box.setObjectName("ledgerFooter")
         self.footer_box.setWidgetResizable(True)
@@ -82,13 +82,13 @@ class LedgerPanel(QWidget):
 
     def _fit_footer(self) -> None:
         """The footer's box is as tall as its lines (the table, which scrolls, gives up
-        height first), but no less than three lines: beyond that it scrolls. A
+        height first), but no less than two lines: beyond that it scrolls. A
         word-wrapped label in a short dock had been cut to 77 of its 126 px."""
         m = self.layout().contentsMargins()
         width = max(1, self.width() - m.left() - m.right())
         need = max(self.footer.heightForWidth(width), self.footer.fontMetrics().height())
         box = self.footer_box
-        least = min(need, 3 * self.footer.fontMetrics().lineSpacing() + 4)
+        least = min(need, 2 * self.footer.fontMetrics().lineSpacing() + 4)
         if (box.maximumHeight(), box.minimumHeight()) != (need, least):
             box.setMaximumHeight(need)
             box.setMinimumHeight(least)
