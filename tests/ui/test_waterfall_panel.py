@@ -349,3 +349,38 @@ def test_editing_a_weight_redraws_the_waterfall_from_the_new_pass(make_panel, qt
         b, t, _kind = bars[x]
         assert t - b == pytest.approx(abs(math.log10(abs(f.value))), abs=1e-12)
     assert panel.waterfall == waterfall(p, 1, 0, 0)
+
+
+def test_dragging_the_inspectors_slider_moves_the_pass_ledger_and_waterfall_together(
+        qtbot) -> None:
+    """The full window: w₃ selected, its slider dragged with the keyboard; the pass, the
+    ledger's w₃ row and the waterfall's w₃ bar all show the same new weight."""
+    from PySide6.QtCore import Qt
+
+    from vanishgui.cli.window import build_window
+    from vanishgui.core.experiment import classic
+    from vanishgui.ui.model.session import Selection, Session
+
+    w = build_window(Session(classic()), restore=False)
+    qtbot.addWidget(w)
+    w.resize(1600, 900)
+    w.show()
+    s = w.session
+    s.select(Selection(3, 0, 0))  # w₃, into the output
+    inspector, ledger = w.inspector, w.ledger
+    slider = inspector.weight_slider
+    before = float(s.current.network.weights[2][0, 0])
+    slider.setFocus()
+    qtbot.keyClick(slider, Qt.Key.Key_PageUp)  # one page: a tenth of the slider's span
+    after = float(s.current.network.weights[2][0, 0])
+    assert after != before and after == pytest.approx(inspector.weight_box.value(), abs=1e-4)
+    s.select(Selection(1, 0, 0))  # the ledger and waterfall of w₁ cross w₃
+    w.plots.flush()
+    rule = ledger.rule
+    w3 = next(f for f in rule.factors if f.symbol == "w₃")
+    assert w3.value == after
+    panel = w.plots.panels["waterfall"]
+    assert panel.waterfall == waterfall(s.current, 1, 0, 0)
+    bottom, top, kind = drawn_bars(panel)[2.5]  # w₃ stands half a layer before σ'(z₂)
+    assert kind == "weight"
+    assert top - bottom == pytest.approx(math.log10(abs(after)), abs=1e-12)

@@ -105,7 +105,7 @@ class MainWindow(QMainWindow):
         self._add_dock("controls", "Controls", self.controls, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._add_dock("ledger", "Chain-rule ledger", self.ledger,
                        Qt.DockWidgetArea.RightDockWidgetArea)
-        self._add_dock("inspector", "Neuron inspector", self.inspector,
+        self._add_dock("inspector", "Inspector", self.inspector,
                        Qt.DockWidgetArea.RightDockWidgetArea)
         self.plots = PlotHub(self.session, self.presentation, self)
         for name, panel in self.plots.panels.items():
