@@ -177,6 +177,26 @@ def test_a_lesson_scene_shows_the_finding_it_is_about(window, qtbot) -> None:
     assert NAMES[f.kind] in panel.finding.text()
 
 
+def test_beside_a_lesson_on_a_narrow_screen_the_strip_gives_way_to_the_lessons_line(
+        qtbot) -> None:
+    """At 1024×768 the plots go under the diagram beside the lesson; the strip's 24-px
+    lines left them under 160 px, and the lesson's column says the scene's finding."""
+    from vanishgui.ui.lesson.player import LessonPlayer, builtin_lessons
+
+    w = opened(qtbot, load_experiment(EXAMPLES / "deep-chain-sigmoid.json"), (1024, 768))
+    strip = w.diagram.strip
+    assert strip.isVisible()  # vanishing, without a lesson
+    player = w.findChild(LessonPlayer)
+    player.open_path(builtin_lessons()[0])
+    scene = next(s for s in player.lesson.scenes if s.finding)
+    player.go_to(scene.index)
+    player.finish_scene()
+    assert w.session.diagnosis() and not strip.isVisible()
+    assert player.panel.finding.isVisible()
+    player.leave()
+    assert strip.isVisible() and strip.lines()
+
+
 @pytest.mark.parametrize("kind", sorted(NAMES))
 def test_every_kind_has_a_name_and_a_plot(kind) -> None:
     from vanishgui.core.diagnosis import KINDS

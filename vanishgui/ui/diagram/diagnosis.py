@@ -85,6 +85,17 @@ class DiagnosisStrip(QWidget):
                                   + (" (D)" if k == 0 else ""))  # D: the first line's
         self.setVisible(bool(findings) and self.wanted)
 
+    def set_wanted(self, wanted: bool) -> None:
+        """Show the strip when there is a finding (True), or never (False)."""
+        if wanted == self.wanted:
+            return
+        self.wanted = wanted
+        if wanted:
+            self.findings = []  # refresh() writes the lines again
+            self.refresh()
+        else:
+            self.hide()
+
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self.wanted and self.compact_when() != self.compact:

@@ -289,6 +289,10 @@ class MainWindow(QMainWindow):
                         or self._lent_corner is None)
         narrow = self.width() < layouts.LAPTOP[0]
         self.diagram.fold_key(lessoned and narrow)
+        # and the diagnosis strip gives way too: a scene about a finding says it in the
+        # lesson's own column, and D still shows the evidence. Under the diagram it took
+        # 70 px of 24-px type, and left the plot under it 157 px at 1024×768.
+        self.diagram.strip.set_wanted(not (lessoned and narrow))
         if not lessoned:
             return
         plots = self._plot_firsts[0]
