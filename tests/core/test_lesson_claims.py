@@ -676,7 +676,7 @@ def clipping_bounds_the_step(scene: Scene, states) -> None:
 
 CLAIMS: dict[tuple[str, str], Callable[[Scene, list], None]] = {
     ("other-cures", "A chain that vanishes"): chain_vanishes,
-    ("other-cures", "Skips every 2 layers"): skips_every_two,
+    ("other-cures", "Skips every 2 hidden layers"): skips_every_two,
     ("other-cures", "9 hidden sigmoid layers of 8 on circles"): circles_nine_by_eight("none"),
     ("other-cures", "Batch norm"): circles_nine_by_eight("batch"),
     ("other-cures", "Layer norm"): circles_nine_by_eight("layer"),

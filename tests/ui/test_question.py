@@ -209,3 +209,27 @@ def test_a_scene_run_to_its_end_reveals_without_a_guess(window, lesson_file) -> 
     share = layer_rows(window.session.current)[0]["ratio"]
     assert player.panel.answer.value == share
     assert player.panel.reveal.text().endswith("No guess was made.")
+
+
+def test_the_choices_and_the_answer_scroll_into_view_in_a_short_column(window, qtbot,
+                                                                       tmp_path) -> None:
+    """A long text and the depth table above them: the column scrolls so the class sees
+    the choices while it is asked, and the answer once revealed."""
+    root = Path(__file__).resolve().parents[2]
+    player = install(window)
+    player.open_path(root / "resources/lessons/vanishing-gradient.json")
+    player.instant = True
+    scene = next(s for s in player.lesson.scenes if s.question is not None)
+    window.resize(1200, 560)  # a short column: the scene cannot fit
+    player.go_to(scene.index)
+    panel = player.panel
+    qtbot.waitUntil(lambda: panel.scroll.verticalScrollBar().maximum() > 0, timeout=3000)
+
+    def shown(widget) -> bool:
+        viewport = panel.scroll.viewport()
+        top = widget.mapTo(viewport, widget.rect().topLeft()).y()
+        return 0 <= top and top + widget.height() <= viewport.height()
+
+    qtbot.waitUntil(lambda: shown(panel.choices[-1]), timeout=3000)
+    player.finish_scene()
+    qtbot.waitUntil(lambda: panel.reveal.isVisible() and shown(panel.reveal), timeout=3000)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -160,6 +160,9 @@ class LessonPanel(QWidget):
         inner.addStretch(1)
         self.scroll = QScrollArea(self)
         self.scroll.setWidget(content)
+        self._in_view: QWidget | None = None  # what the column keeps in view, if anything
+        self._shown_scene: tuple[object, int] | None = None
+        content.installEventFilter(self)
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -218,6 +221,10 @@ class LessonPanel(QWidget):
             self.table.hide()
             self._show_question()
             return
+        if (lesson, scene.index) != self._shown_scene:  # a new scene starts at its top
+            self._shown_scene = (lesson, scene.index)
+            self._in_view = None
+            self.scroll.verticalScrollBar().setValue(0)
         self.place.setText(f"{lesson.title} · scene {scene.index + 1} of {len(lesson.scenes)}")
         self.heading.setText(scene.title)
         self.body.setText(scene.text)
@@ -256,6 +263,26 @@ class LessonPanel(QWidget):
         for b in self.choices:
             b.setEnabled(p.asking)
         self._show_answer()
+        if p.asking:
+            self._bring_into_view(self.choices[-1] if self.choices else self.question)
+
+    def _bring_into_view(self, widget: QWidget) -> None:
+        """Scroll the scene's column so that ``widget`` shows, and keep it shown while the
+        column's content grows (the depth table's rows come in after it): a question's
+        choices and its answer sat below the fold of a 1080-px projector's column, under
+        the text and the depth table."""
+        self._in_view = widget
+        QTimer.singleShot(0, self, self._keep_in_view)
+
+    def _keep_in_view(self) -> None:
+        widget = self._in_view
+        if widget is not None and widget.isVisible():
+            self.scroll.ensureWidgetVisible(widget, 0, 10)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.scroll.widget() and event.type() == QEvent.Type.Resize:
+            QTimer.singleShot(0, self, self._keep_in_view)
+        return False
 
     def _set_choices(self, labels: list[str]) -> None:
         if [b.property("label") for b in self.choices] != labels:
@@ -313,6 +340,7 @@ class LessonPanel(QWidget):
             guess = f"The class chose {p.guess + 1}: wrong."
         self.reveal.setText(f"{a.sentence} {where} {guess}")
         self.reveal.show()
+        self._bring_into_view(self.reveal)
 
     def _coming_text(self) -> str:
         p = self.player
