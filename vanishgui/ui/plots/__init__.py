@@ -53,7 +53,7 @@ PANELS: dict[str, PanelSpec] = {
     "gradients": PanelSpec("Gradient per layer over training", GradientsPanel, "training", 0),
     "flow": PanelSpec("Gradient flow now", FlowPanel, "now", 0),
     "dact": PanelSpec("σ'(z) now", DactPanel, "now", 1),
-    "waterfall": PanelSpec("Chain-rule waterfall", WaterfallPanel, "now", 2),
+    "waterfall": PanelSpec("Waterfall", WaterfallPanel, "now", 2),
     "loss": PanelSpec("Loss", LossPanel, "training", 2),
     "updates": PanelSpec("Weight change per layer", UpdatesPanel, "training", 1),
     "boundary": PanelSpec("Decision boundary", BoundaryPanel, "training", 3),
