@@ -228,7 +228,7 @@ def test_the_choices_and_the_answer_scroll_into_view_in_a_short_column(window, q
     def shown(widget) -> bool:
         viewport = panel.scroll.viewport()
         top = widget.mapTo(viewport, widget.rect().topLeft()).y()
-        return 0 <= top and top + widget.height() <= viewport.height()
+        return top >= 0 and top + widget.height() <= viewport.height()
 
     qtbot.waitUntil(lambda: shown(panel.choices[-1]), timeout=3000)
     player.finish_scene()
