@@ -132,3 +132,20 @@ def test_the_inspector_and_the_diagnosis_name_z_hat_under_a_norm(qtbot) -> None:
     assert "b cancels" in text and float(p.grad_biases[1][0]) == 0.0
     for f in diagnose(p, session.trainer.history):
         assert "f'(z)" not in f.evidence or f.kind == "saturated-output"
+
+
+def test_one_recorded_step_is_drawn_as_a_dot_per_layer(qtbot) -> None:
+    session = Session(parse_experiment(normed("none")))
+    h = PlotHub(session, Presentation())
+    panel = h.panels["updates"]
+    qtbot.addWidget(panel)
+    panel.resize(600, 400)
+    panel.show()
+    session.train_now(1)
+    h.flush()
+    assert all(c.opts["symbol"] == "o" for c in panel.curves)
+    _x, y = panel.curves[0].getOriginalDataset()
+    assert len(y) == 1 and y[0] == session.trainer.history.layer("update_mean_abs")[0, 0]
+    session.train_now(1)
+    h.flush()
+    assert all(c.opts["symbol"] is None for c in panel.curves)  # a line from two steps on

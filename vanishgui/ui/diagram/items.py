@@ -298,6 +298,14 @@ class BoxItem(QGraphicsItem):
         painter.setBrush(QBrush(self.fill))
         painter.drawRoundedRect(self._rect, 12, 12)
         if not self.text_shown:
+            # its numbers would be too small to read: the box still says what it is, an
+            # "L" as tall as it fits (an empty box puzzled the class; the numbers are in
+            # the title above the diagram, and on hover)
+            big = QFont(self.font)
+            big.setPixelSize(max(1, int(self._rect.height() * 0.7)))
+            painter.setFont(big)
+            painter.setPen(palette.readable_text_on(self.fill))
+            painter.drawText(self._rect, Qt.AlignmentFlag.AlignCenter, "L")
             return
         painter.setFont(self.font)
         painter.setPen(palette.readable_text_on(self.fill))

@@ -180,8 +180,16 @@ class LayerHistoryPanel(PlotPanel):
         colors = depth_colors(len(self.curves))
         width = max(200, int(self.plot.getViewBox().width()))
         x, ys = min_max_decimate(steps, log_safe(block), width)
+        # one recorded step is a point, not a line: drawn as a dot, or the plot looked
+        # empty after the one clipped step of a lesson scene
+        dots = len(steps) == 1
         for i, curve in enumerate(self.curves):
             curve.setData(x, ys[:, i], connect="finite")
+            if dots != (curve.opts.get("symbol") is not None):
+                curve.setSymbol("o" if dots else None)
+                curve.setSymbolSize(self.sizes["symbol"] + 2)
+                curve.setSymbolBrush(colors[i])
+                curve.setSymbolPen(None)
         self.draw_norm(steps, width)
         zero_rows, zero_layers = zero_markers(block == 0, steps, MARKER_BINS)
         if len(zero_rows):
