@@ -38,6 +38,21 @@ def select(session: Session, pick: Pick | None) -> None:
                                  None if pick.source is None else pick.source - 1))
 
 
+SCENE_COMPARISON_STEPS = 200  # a lesson's comparison, pictured after this many steps
+
+
+def _scene_comparison(window: MainWindow, lesson: Lesson, scene: int) -> Comparison | None:
+    """The comparison a lesson scene's last action opens, on the network it shows."""
+    from ..core.compare import make_comparison
+    from ..core.scene import CompareAction
+
+    actions = lesson.scenes[scene].actions
+    last = actions[-1] if actions else None
+    if not isinstance(last, CompareAction):
+        return None
+    return make_comparison(window.session.experiment, last.setting, list(last.values))
+
+
 def screenshot(window: MainWindow, args: argparse.Namespace, comparison: Comparison | None,
                lesson: Lesson | None, scene: int) -> int:
     """Draw and save; 0, or 1 with one line if the picture could not be written."""
@@ -56,6 +71,10 @@ def screenshot(window: MainWindow, args: argparse.Namespace, comparison: Compari
         from ..ui.lesson.player import apply_lesson_cli
 
         apply_lesson_cli(window, lesson, scene, run_steps=True)
+        if comparison is None:  # a scene that ends in a comparison: picture that window,
+            comparison = _scene_comparison(window, lesson, scene)  # trained a while
+            if comparison is not None and args.at is None:
+                args.at = At("trained", SCENE_COMPARISON_STEPS)
     target: QWidget = window
     if comparison is not None:  # the comparison window instead, its networks moved by --at
         from ..ui.compare.window import show_comparison_for_picture
