@@ -56,6 +56,7 @@ def test_the_pace_choice_offers_slow_paces_and_full_speed_by_default(window):
     assert box.currentText() == "10 steps/s"
 
 
+@pytest.mark.slow  # wall-clock timing: run alone (make test-slow), not beside another worker
 def test_at_5_steps_a_second_every_step_is_counted_and_drawn(window, qtbot):
     """At 5 steps/s the counter advances 20 ± 2 over 4 s of wall clock, every step is
     announced, and every step reaches the gradients plot (its curve grows one point at a

@@ -21,14 +21,38 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 import numpy as np
 
 from . import losses
 
-if TYPE_CHECKING:  # network imports this module; the type is only for the annotations
-    from .network import Network
+if TYPE_CHECKING:
+    from .activations import Activation
+
+
+class Network(Protocol):
+    """What the cures read of a :class:`~.network.Network` (network imports this module,
+    so it is described here rather than imported: no import loop)."""
+
+    @property
+    def weights(self) -> tuple[np.ndarray, ...]: ...
+    @property
+    def biases(self) -> tuple[np.ndarray, ...]: ...
+    @property
+    def alphas(self) -> tuple[float | None, ...]: ...
+    @property
+    def activations(self) -> tuple[Activation, ...]: ...
+    @property
+    def norm(self) -> str: ...
+    @property
+    def gammas(self) -> tuple[np.ndarray, ...]: ...
+    @property
+    def betas(self) -> tuple[np.ndarray, ...]: ...
+    @property
+    def skip_from(self) -> tuple[int | None, ...]: ...
+    @property
+    def depth(self) -> int: ...
 
 NORMS = ("none", "batch", "layer")
 NORM_EPS = 1e-5  # torch's default eps for both BatchNorm1d and LayerNorm

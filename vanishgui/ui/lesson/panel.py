@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from ...core.numbers import num, ratio
 from ...core.question import Answer, evaluate
@@ -275,9 +276,20 @@ class LessonPanel(QWidget):
         QTimer.singleShot(0, self, self._keep_in_view)
 
     def _keep_in_view(self) -> None:
+        """Down (or up) to ``_in_view``, never sideways: ensureWidgetVisible also scrolled
+        a column a few px wider than its view to the right, cutting every line's start."""
         widget = self._in_view
-        if widget is not None and widget.isVisible():
-            self.scroll.ensureWidgetVisible(widget, 0, 10)
+        if widget is None or not isValid(widget) or not widget.isVisible():
+            return  # (a choice of the scene before is deleted later, not at once)
+        top = widget.mapTo(self.scroll.widget(), QPoint(0, 0)).y()
+        bottom = top + widget.height() + 10
+        bar = self.scroll.verticalScrollBar()
+        room = self.scroll.viewport().height()
+        if bottom > bar.value() + room:
+            bar.setValue(bottom - room)
+        if top < bar.value():
+            bar.setValue(top)
+        self.scroll.horizontalScrollBar().setValue(0)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.scroll.widget() and event.type() == QEvent.Type.Resize:
@@ -286,6 +298,8 @@ class LessonPanel(QWidget):
 
     def _set_choices(self, labels: list[str]) -> None:
         if [b.property("label") for b in self.choices] != labels:
+            if self._in_view in self.choices:
+                self._in_view = None
             for b in self.choices:
                 self.choice_box.removeWidget(b)
                 b.deleteLater()
@@ -295,7 +309,9 @@ class LessonPanel(QWidget):
                 b.setObjectName("lessonChoice")
                 b.setProperty("label", label)
                 b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the window
-                b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+                # as wide as the column, never wider: a long label must not widen it
+                b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+                b.setMinimumWidth(1)
                 b.clicked.connect(lambda _=False, k=k: self.player.answer(k))
                 self.choice_box.addWidget(b)
                 self.choices.append(b)

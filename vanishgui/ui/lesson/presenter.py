@@ -9,16 +9,25 @@ screen there is no presenter view (Lesson → Presenter view is disabled and say
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QScreen
 from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from ...core.scene import Scene
+from ...core.scene import Lesson, Scene
 
-if TYPE_CHECKING:
-    from .player import LessonPlayer
+
+class LessonPlayer(Protocol):
+    """What the presenter view reads of the lesson player (which imports this module, so
+    it is described here: no import loop)."""
+
+    lesson: Lesson | None
+    index: int
+    session: Any
+    scene_changed: Any
+
+    def presenter_closed(self) -> None: ...
 
 
 def screens_for_presenting() -> tuple[QScreen, QScreen] | None:

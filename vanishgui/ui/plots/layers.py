@@ -182,14 +182,20 @@ class LayerHistoryPanel(PlotPanel):
         x, ys = min_max_decimate(steps, log_safe(block), width)
         # one recorded step is a point, not a line: drawn as a dot, or the plot looked
         # empty after the one clipped step of a lesson scene
-        dots = len(steps) == 1
+        one = len(steps) == 1
         for i, curve in enumerate(self.curves):
+            # a dot only where there is a value to draw: a scatter of NaN alone (an exact 0
+            # or inf on the log axis) made pyqtgraph's bounds warn on every repaint
+            dots = one and bool(np.isfinite(ys[:, i]).any())
+            had = curve.opts.get("symbol") is not None
+            if had and not dots:  # off before the new data, which may be NaN
+                curve.setSymbol(None)
             curve.setData(x, ys[:, i], connect="finite")
-            if dots != (curve.opts.get("symbol") is not None):
-                curve.setSymbol("o" if dots else None)
+            if dots and not had:  # on after it, which is finite
                 curve.setSymbolSize(self.sizes["symbol"] + 2)
                 curve.setSymbolBrush(colors[i])
                 curve.setSymbolPen(None)
+                curve.setSymbol("o")
         self.draw_norm(steps, width)
         zero_rows, zero_layers = zero_markers(block == 0, steps, MARKER_BINS)
         if len(zero_rows):
