@@ -421,6 +421,7 @@ class PlotPanel(QWidget):
         self.header.setWordWrap(True)
         self.header.setTextFormat(Qt.TextFormat.PlainText)
         self.controls = QHBoxLayout()
+        self._control_widgets: list[QWidget] = []  # what add_control put in the row
         self.controls.setContentsMargins(0, 0, 0, 0)
         self.body = QVBoxLayout()
         self.body.setContentsMargins(0, 0, 0, 0)
@@ -543,10 +544,8 @@ class PlotPanel(QWidget):
         line = self.header.fontMetrics().height()
         self.enlarge_button.setFixedSize(line, line)
         self._fit_enlarge_button()
-        for i in range(self.controls.count()):
-            w = self.controls.itemAt(i).widget()
-            if w is not None:
-                w.setStyleSheet(f"font-size: {s['legend'] + 1}pt;")
+        for w in self._control_widgets:
+            w.setStyleSheet(f"font-size: {s['legend'] + 1}pt;")
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -575,8 +574,8 @@ class PlotPanel(QWidget):
         """The control row (a checkbox) steps aside before the plot under it would go
         under MIN_VIEW_PX: on a 1024×768 projector with a lesson it left the loss 143 px.
         Back with HYSTERESIS_PX more room than it needs."""
-        widgets = [w for i in range(self.controls.count())
-                   if (w := self.controls.itemAt(i).widget()) is not None]
+        # a Python list, not self.controls.itemAt(): wrappers of layout items outlive them
+        widgets = self._control_widgets
         if not widgets:
             return
         shown = not widgets[0].isHidden()
@@ -592,6 +591,7 @@ class PlotPanel(QWidget):
     def add_control(self, widget: QWidget) -> None:
         """A checkbox or button in the row under the header."""
         self.controls.insertWidget(self.controls.count() - 1, widget)
+        self._control_widgets.append(widget)
         self._style_header()
 
     def set_enlarged(self, enlarged: bool) -> None:

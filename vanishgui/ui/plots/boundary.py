@@ -15,6 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
+from shiboken6 import isValid
 
 from ...core.curves import (
     PLANE_LIMIT,
@@ -119,6 +120,14 @@ class BoundaryPanel(PlotPanel):
         exp = self.session.experiment
         n_in = exp.layers[0]
         self.mode = {2: "plane", 1: "line"}.get(n_in, "none")
+        if self.plot.legend is not None:
+            # the legend's rows go first, while what they sample is alive; a row whose
+            # C++ side is already gone is dropped, not touched (the monkey's seed 20240611
+            # crashed the process in LegendItem.clear())
+            legend = self.plot.legend
+            legend.items = [(sample, label) for sample, label in legend.items
+                            if isValid(sample) and isValid(label)]
+            legend.clear()
         self.plot.clear()
         if self.plot.legend is None:
             self.plot.addLegend(offset=(-8, 8))

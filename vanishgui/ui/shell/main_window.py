@@ -121,7 +121,6 @@ class MainWindow(QMainWindow):
         self._enlarged_state = QByteArray()  # the docks' layout to put back
         self._enlarged_central = True  # whether the diagram was shown (not in the plot wall)
         self._enlarged_features = QDockWidget.DockWidgetFeature.NoDockWidgetFeatures
-        self._enlarged_title: QWidget | None = None  # the dock's own title bar (projector)
         self._lent_escape: dict[str, list[QKeySequence]] = {}
         self.session.selection_changed.connect(self._on_selection_changed)
         self.transport = TransportBar(self.session, self.actions_by_name, self,
@@ -671,13 +670,12 @@ class MainWindow(QMainWindow):
         else:
             self.centralWidget().hide()  # the dock areas then fill the window
             own.setFloating(False)
-            # its title bar names the plot (projector mode's empty one comes back after),
-            # without close and float buttons
+            # without close and float buttons. Its title bar stays as it is (projector
+            # mode's is empty): swapping title bar widgets in and out, with projector mode
+            # making and deleting its own, crashed the process under the monkey (seed
+            # 20240611, three runs of five)
             self._enlarged_features = own.features()
             own.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
-            self._enlarged_title = own.titleBarWidget()
-            if self._enlarged_title is not None:
-                own.setTitleBarWidget(None)
             own.show()
             own.raise_()
         self._lend_escape(True)
@@ -693,10 +691,6 @@ class MainWindow(QMainWindow):
         own = self.enlargeable().get(panel)
         if own is not None:
             own.setFeatures(self._enlarged_features)
-            title, self._enlarged_title = self._enlarged_title, None
-            if title is not None:
-                own.setTitleBarWidget(title)
-                title.show()
         self.centralWidget().setVisible(self._enlarged_central)
         self.restoreState(self._enlarged_state)
         self._lend_escape(False)

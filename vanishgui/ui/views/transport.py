@@ -223,12 +223,13 @@ class TransportBar(SlimBar):
         row = self._rows[0]
         others = 0
         shown = 0
-        for i in range(row.count()):
-            item = row.itemAt(i)
-            w = item.widget()
-            if w is self.steps or (w is not None and w.isHidden()):
+        # the row's widgets found from the widgets, never through row.itemAt(): a Python
+        # wrapper of a layout item outlives the item when slim mode moves widgets between
+        # rows, and its address, reused, crashed the process later (the monkey)
+        for w in self.findChildren(QWidget):
+            if w is self.steps or w.isHidden() or row.indexOf(w) < 0:
                 continue
-            others += item.sizeHint().width()
+            others += w.sizeHint().width()
             shown += 1
         margins = self.layout().contentsMargins()
         room = (self.width() - margins.left() - margins.right() - others
