@@ -45,7 +45,8 @@ CLOSED_PIPE = 141
 # a console that cannot show it (cp1252 has no δ, ascii none of them). One mapping for all
 # the command prints: the table, the notes under it and the error messages.
 ASCII_NAMES = {
-    "δ": "delta", "σ": "sigma", "∂": "d", "ŷ": "y_hat", "ẑ": "z_hat", "²": "^2", "‖": "||", "π": "pi",
+    "δ": "delta", "σ": "sigma", "∂": "d", "ŷ": "y_hat", "ẑ": "z_hat", "²": "^2", "‖": "||",
+    "π": "pi",
     "α": "alpha", "½": "1/2", "×": "x", "±": "+/-", "·": "*", "−": "-", "—": "-", "–": "-",
     "“": '"', "”": '"', "‘": "'", "’": "'", "…": "...", "→": "->", "≤": "<=", "≥": ">=",
     "Δ": "Delta", "∞": "inf",
